@@ -1,0 +1,1 @@
+"""Executable derivations of each result, the report, and the ``modelcollapse`` command."""

@@ -1,0 +1,103 @@
+"""``modelcollapse predict | simulate | verify SCENARIO`` (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from modelcollapse.derivations import cli
+from modelcollapse.derivations.verify import DE_ALLOWANCE, compare
+from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.simulate import simulate
+
+
+def _precision(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--precision: expected an integer number of digits in [15, 10000], got {text!r}") from None
+    if not 15 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"--precision: expected an integer number of digits in [15, 10000], got {value}")
+    return value
+
+
+def _allowance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"--allowance: expected a relative allowance in [0, 1), got {text!r}")
+    return value
+
+
+def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    if name in ("predict", "verify"):
+        p.add_argument("--precision", type=_precision, metavar="DIGITS", help="evaluate with mpmath at DIGITS digits")
+    if name in ("simulate", "verify"):
+        p.add_argument("--trials", type=cli.positive_int("--trials"), default=400, metavar="N", help="Monte Carlo trials (default 400)")
+        p.add_argument("--seed", type=cli.nonneg_int("--seed"), default=0, metavar="S", help="root seed (default 0)")
+        p.add_argument("--jobs", type=cli.positive_int("--jobs"), default=cli.default_jobs(), metavar="J", help="worker processes (default: all cores)")
+    if name == "verify":
+        p.add_argument("--allowance", type=_allowance, default=None, metavar="REL",
+                       help=f"relative finite-size allowance (default 0 for exact results, {DE_ALLOWANCE} for deterministic equivalents)")
+
+
+def run(args) -> int:
+    scenario = Scenario.from_toml(args.scenario)
+    if args.command == "predict":
+        return _predict(scenario, args)
+    if args.trials < 2:
+        raise cli.UsageError("--trials: expected an integer >= 2 (a standard error needs two trials)")
+    if not scenario.spectrum.is_finite:
+        raise cli.UsageError("spectrum.d: cannot simulate d = 'inf'; use a finite d")
+    if args.command == "simulate":
+        sim = simulate(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs)
+        if args.json:
+            cli.emit_json(sim.to_dict())
+        else:
+            cli.print_table([["mean", sim.mean], ["stderr", sim.stderr], ["trials", sim.trials], ["seed", sim.seed]],
+                            title="Monte Carlo test error E||w_pred - w0||^2_Sigma")
+        return 0
+    prediction = predict(scenario, args.precision)
+    sim = simulate(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs)
+    check = compare(prediction, sim, allowance=args.allowance)
+    if args.json:
+        out = check.to_dict()
+        out["prediction"] = prediction.to_dict()
+        cli.emit_json(out)
+    else:
+        cli.print_table(
+            [
+                ["", "value", ""],
+                ["theory", check.theory, check.provenance],
+                ["simulation", check.mean, f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed})"],
+                ["z-score", check.z, ""],
+                ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
+                ["verdict", "PASS" if check.passed else "FAIL", ""],
+            ]
+        )
+    return 0 if check.passed else 1
+
+
+def _predict(scenario: Scenario, args) -> int:
+    p = predict(scenario, args.precision)
+    if args.json:
+        cli.emit_json(p.to_dict())
+        return 0
+    rows = [
+        ["test_error", p.test_error, ""],
+        ["clean_error", p.clean_error, p.provenance["clean_error"]],
+        ["collapse", p.collapse, p.provenance["collapse"]],
+        ["bias", p.bias, "(clean)"],
+        ["variance", p.variance, "(clean)"],
+        ["kappa", p.kappa, f"{p.iterations} iterations, residual {p.residual:.2g}"],
+    ]
+    if p.digits:
+        rows = [[name, p.digits[name], note] if name in p.digits else [name, value, note] for name, value, note in rows]
+    cli.print_table(rows, title=f"Predicted test error ({p.precision})")
+    for note in p.notes:
+        print(f"  note: {note}")
+    return 0

@@ -1,0 +1,46 @@
+"""Numeric evaluation of the symbolic results: lambdified once, cached, backend-agnostic.
+
+The expressions come from :mod:`modelcollapse.theory` (the single source of truth); they are
+rational functions, so the generated code is plain arithmetic and runs unchanged on float64
+arrays and on object arrays of mpmath numbers.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from modelcollapse.theory import collapse, symbols as s
+
+__all__ = ["formula"]
+
+# name -> (expression factory, argument symbols in call order)
+_FORMULAS = {
+    "clean_bias": (collapse.clean_bias, (s.kappa, s.bias_sum, s.df2, s.T)),
+    "clean_variance": (collapse.clean_variance, (s.sigma, s.df2, s.T)),
+    "collapse_trace": (collapse.collapse_trace, (s.df1, s.df2, s.T, s.d)),
+    "generator_factor": (collapse.generator_factor, (s.n, s.sigma0, s.T0, s.d)),
+    "ols_variance": (collapse.ols_variance, (s.sigma, s.T, s.d)),
+    "ols_exact": (collapse.ols_exact, (s.sigma, s.sigma0, s.n, s.T, s.T0, s.d)),
+    "ridgeless_isotropic_bias": (collapse.ridgeless_isotropic_bias, (s.T, s.d)),
+    "ridgeless_isotropic_variance": (collapse.ridgeless_isotropic_variance, (s.sigma, s.T, s.d)),
+    "ridgeless_isotropic_trace": (collapse.ridgeless_isotropic_trace, (s.T,)),
+}
+
+
+def register(name: str, factory, args) -> None:
+    """Add a symbolic result (a factory returning a SymPy expression) under ``name``."""
+    _FORMULAS[name] = (factory, tuple(args))
+    formula.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def formula(name: str):
+    """The lambdified function of the named result; arguments as in ``_FORMULAS[name][1]``."""
+    factory, args = _FORMULAS[name]
+    expr = factory()
+    missing = expr.free_symbols - set(args)
+    if missing:
+        raise RuntimeError(f"formula {name!r} has unbound symbols {missing}")
+    return sp.lambdify(args, expr, modules="numpy", cse=True)

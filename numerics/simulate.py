@@ -1,0 +1,193 @@
+"""Monte Carlo of the definition (THEORY.md §1), and nothing else.
+
+This module is the arbiter of every formula, so it shares no code with the theory or the
+prediction layer: it draws the designs and noises, fits the generators and the downstream
+ridge exactly as defined, and measures ``Σ_j λ_j (ŵ − w0)_j²``.
+
+Per trial: ``ŵ_0 = w0``; for each generation ``k`` a fresh ``X_k`` (``T0_k × d``, rows
+``N(0, Σ)``), ``Y_k = X_k ŵ_{k−1} + σ0_k ε`` and ``ŵ_k = X_k⁺ Y_k`` (OLS or minimum-norm
+interpolation); then a fresh ``X`` (``T × d``), ``Y = X ŵ_n + σ ε`` and the ridge
+``(XᵀX/T + λ)⁻¹XᵀY/T`` (``X⁺Y`` at ``λ = 0``).
+
+Reproducible: trial ``i`` draws from its own ``numpy.random.Generator`` seeded by the ``i``-th
+child of ``SeedSequence(seed)``, so the result depends on ``(seed, trials)`` only, not on
+``jobs``. BLAS runs single-threaded (multithreaded OpenBLAS is pathologically slow on these
+small matrices); parallelism is across processes.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+from threadpoolctl import threadpool_limits
+
+__all__ = ["SimulationResult", "simulate", "simulate_chain"]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Monte Carlo estimate of the test error.
+
+    Attributes
+    ----------
+    mean : float
+        Average of the per-trial test errors.
+    stderr : float
+        Standard error of the mean, ``std(ddof=1)/sqrt(trials)``.
+    trials, seed : int
+    errors : ndarray
+        The per-trial test errors.
+    """
+
+    mean: float
+    stderr: float
+    trials: int
+    seed: int
+    errors: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"mean": self.mean, "stderr": self.stderr, "trials": self.trials, "seed": self.seed}
+
+
+def _min_norm_solve(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """``X⁺Y`` (least squares if ``X`` is tall, minimum-norm interpolation if wide)."""
+    return scipy.linalg.lstsq(X, Y, lapack_driver="gelsy", check_finite=False)[0]
+
+
+def _ridge(X: np.ndarray, Y: np.ndarray, ridge: float) -> np.ndarray:
+    """``(XᵀX/T + λ)⁻¹XᵀY/T``, through the smaller of the primal and dual systems."""
+    T, d = X.shape
+    if ridge == 0:
+        return _min_norm_solve(X, Y)
+    if T >= d:
+        G = X.T @ X / T
+        G.flat[:: d + 1] += ridge
+        return scipy.linalg.solve(G, X.T @ Y / T, assume_a="pos", check_finite=False)
+    K = X @ X.T / T
+    K.flat[:: T + 1] += ridge
+    return X.T @ scipy.linalg.solve(K, Y / T, assume_a="pos", check_finite=False)
+
+
+def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
+    d = len(w0)
+    w = w0
+    for T0, s0 in zip(T0s, sigma0s):
+        X = rng.standard_normal((T0, d)) * sqrt_lam
+        Y = X @ w + s0 * rng.standard_normal(T0)
+        w = _min_norm_solve(X, Y)
+    X = rng.standard_normal((T, d)) * sqrt_lam
+    Y = X @ w + sigma * rng.standard_normal(T)
+    diff = _ridge(X, Y, ridge) - w0
+    return float(np.sum(sqrt_lam**2 * diff * diff))
+
+
+def _run_trials(args) -> np.ndarray:
+    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge = args
+    with threadpool_limits(limits=1):
+        return np.array([_one_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
+
+
+def simulate_chain(
+    eigenvalues,
+    coefficients,
+    *,
+    T0: tuple[int, ...],
+    sigma0: tuple[float, ...],
+    T: int,
+    sigma: float,
+    ridge: float,
+    trials: int = 200,
+    seed: int = 0,
+    jobs: int = 1,
+    progress=None,
+) -> SimulationResult:
+    """Simulate the collapse chain from plain arrays (see the module docstring).
+
+    Parameters
+    ----------
+    eigenvalues, coefficients : array_like
+        ``λ_j`` (positive) and ``c_j = (w0)_j`` in the eigenbasis.
+    T0, sigma0 : sequence
+        Per-generation sample sizes and noise levels (empty: clean data, ``n = 0``).
+    T, sigma, ridge :
+        Downstream sample size, label noise and ridge ``λ >= 0``.
+    trials : int
+        Number of independent trials, ``>= 2``.
+    seed : int
+        Root seed, ``>= 0``.
+    jobs : int
+        Worker processes (``1``: in this process).
+    progress : callable, optional
+        Called with the number of trials finished after each batch.
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    w0 = np.asarray(coefficients, dtype=np.float64)
+    if lam.ndim != 1 or w0.shape != lam.shape or not np.all(lam > 0) or not np.all(np.isfinite(lam)):
+        raise ValueError("eigenvalues must be positive and finite, with one coefficient each")
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 2:
+        raise ValueError(f"trials: expected an integer >= 2, got {trials!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs: expected an integer >= 1, got {jobs!r}")
+    if len(T0) != len(sigma0):
+        raise ValueError("T0 and sigma0 need one entry per generation")
+    sqrt_lam = np.sqrt(lam)
+    children = np.random.SeedSequence(seed).spawn(trials)
+    batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
+    tasks = [
+        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge))
+        for i in range(0, trials, batch)
+    ]
+    parts = []
+    if jobs == 1 or len(tasks) == 1:
+        for task in tasks:
+            parts.append(_run_trials(task))
+            if progress:
+                progress(len(task[0]))
+    else:
+        # fork: works from scripts and notebooks without a __main__ guard; spawn elsewhere.
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            for task, part in zip(tasks, pool.map(_run_trials, tasks)):
+                parts.append(part)
+                if progress:
+                    progress(len(task[0]))
+    errors = np.concatenate(parts)
+    if not np.all(np.isfinite(errors)):
+        raise ArithmeticError("simulation produced a non-finite test error (an ill-conditioned design?)")
+    return SimulationResult(
+        mean=float(errors.mean()),
+        stderr=float(errors.std(ddof=1) / math.sqrt(trials)),
+        trials=trials,
+        seed=seed,
+        errors=errors,
+    )
+
+
+def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progress=None) -> SimulationResult:
+    """Monte Carlo of a :class:`~modelcollapse.numerics.scenario.Scenario` (finite ``d`` only)."""
+    spectrum, teacher = scenario.spectrum, scenario.teacher
+    if not spectrum.is_finite:
+        raise ValueError("spectrum.d: cannot simulate an infinite spectrum; use a finite d")
+    gen, down = scenario.generators, scenario.downstream
+    n = gen.n
+    return simulate_chain(
+        spectrum.eigenvalues(),
+        teacher.coefficients(spectrum),
+        T0=gen.T0[:n],
+        sigma0=gen.sigma0[:n],
+        T=down.T,
+        sigma=down.sigma,
+        ridge=down.ridge,
+        trials=trials,
+        seed=seed,
+        jobs=jobs,
+        progress=progress,
+    )

@@ -1,0 +1,90 @@
+"""Spectral sums that every deterministic equivalent is made of (THEORY.md §3.3).
+
+``df_m(κ) = Σ_j λ_j^m / (λ_j + κ)^m`` (the degrees of freedom) and the teacher-weighted
+``bias_sum(κ) = Σ_j λ_j c_j² / (λ_j + κ)²``, for a scalar ``κ`` or an array of them, at the
+precision of a :class:`~modelcollapse.numerics.backend.Backend`.
+
+For finite ``d`` the sums are taken term by term (broadcast over ``κ``, chunked to bound
+memory). Infinite power-law spectra are handled by :mod:`modelcollapse.numerics.infinite`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from modelcollapse.numerics.backend import FLOAT64, Backend
+from modelcollapse.numerics.spectra import Spectrum, Teacher
+
+__all__ = ["SpectralSums", "spectral_sums"]
+
+_CHUNK_ELEMENTS = 4_000_000  # float64 broadcast block: 32 MB
+
+
+@dataclass(frozen=True)
+class SpectralSums:
+    """Finite-``d`` spectral sums of one spectrum (and optionally one teacher) at one precision."""
+
+    eigenvalues: np.ndarray
+    weights: np.ndarray | None  # λ_j c_j², or None without a teacher
+    backend: Backend = FLOAT64
+    trace: object = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "trace", self.backend.fsum(self.eigenvalues))
+
+    @property
+    def d(self) -> int:
+        return len(self.eigenvalues)
+
+    @property
+    def min_eigenvalue(self):
+        return min(self.eigenvalues)
+
+    def _reduce(self, kappa, term):
+        """``Σ_j term(λ_j, w_j, κ)`` for scalar or 1-d array ``κ`` (``w_j = λ_j c_j²``)."""
+        b = self.backend
+        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
+        lam = self.eigenvalues
+        w = self.weights if self.weights is not None else lam
+        if kap.ndim == 0:
+            return b.fsum(term(lam, w, kap[()]))
+        out = np.empty(kap.shape, dtype=kap.dtype)
+        flat, res = kap.reshape(-1), out.reshape(-1)
+        step = max(1, _CHUNK_ELEMENTS // max(1, len(lam)))
+        for start in range(0, len(flat), step):
+            k = flat[start:start + step, None]
+            res[start:start + step] = b.fsum(term(lam[None, :], w[None, :], k), axis=-1)
+        return out
+
+    def df(self, kappa, m: int):
+        """``df_m(κ) = Σ_j (λ_j/(λ_j+κ))^m``."""
+        return self._reduce(kappa, lambda lam, w, k: (lam / (lam + k)) ** m)
+
+    def bias_sum(self, kappa):
+        """``Σ_j λ_j c_j² / (λ_j + κ)²`` (needs a teacher)."""
+        if self.weights is None:
+            raise ValueError("bias_sum needs a teacher")
+        return self._reduce(kappa, lambda lam, w, k: w / (lam + k) ** 2)
+
+    def teacher_norm(self):
+        """``‖w0‖²_Σ = Σ_j λ_j c_j²`` (needs a teacher)."""
+        if self.weights is None:
+            raise ValueError("teacher_norm needs a teacher")
+        return self.backend.fsum(self.weights)
+
+
+def spectral_sums(spectrum: Spectrum, teacher: Teacher | None = None, backend: Backend = FLOAT64):
+    """The spectral sums of a spectrum (and teacher) at the backend's precision.
+
+    Finite spectra give a :class:`SpectralSums`; ``d = inf`` power laws the Hurwitz-zeta based
+    sums of :mod:`modelcollapse.numerics.infinite`.
+    """
+    if not spectrum.is_finite:
+        from modelcollapse.numerics.infinite import infinite_power_law_sums
+
+        return infinite_power_law_sums(spectrum, teacher, backend)
+    lam = spectrum.eigenvalues(backend)
+    weights = teacher.weights(spectrum, backend) if teacher is not None else None
+    return SpectralSums(lam, weights, backend)

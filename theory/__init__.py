@@ -1,0 +1,10 @@
+"""The SymPy layer: symbols, bias–variance decompositions, fixed-point equations, exponents, LaTeX.
+
+Imports neither :mod:`modelcollapse.numerics` nor :mod:`modelcollapse.derivations`. Importing
+this package registers every named result (see :mod:`modelcollapse.theory.registry`).
+"""
+
+from modelcollapse.theory import collapse  # noqa: F401  (registers results)
+from modelcollapse.theory.registry import RESULTS, get_result
+
+__all__ = ["RESULTS", "get_result"]
