@@ -25,6 +25,8 @@ COMMANDS = {
     "predict": ("cmd_predict", "theoretical test error of a scenario"),
     "simulate": ("cmd_predict", "Monte Carlo of the definition"),
     "verify": ("cmd_predict", "theory beside simulation, with the z-score (exit 1 if they disagree)"),
+    "derive": ("cmd_derive", "the derived results as text or LaTeX; --out writes a complete LaTeX document"),
+    "report": ("cmd_report", "the main job: figures, report.md, report.tex, results.json (exit 1 if a check fails)"),
 }
 
 
@@ -37,14 +39,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def positive_int(name: str):
+def positive_int(name: str, minimum: int = 1):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected an integer >= 1, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name}: expected an integer >= 1, got {value}")
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
         return value
 
     return parse
@@ -55,9 +57,9 @@ def nonneg_int(name: str):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: expected an integer >= 0, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
         if value < 0:
-            raise argparse.ArgumentTypeError(f"{name}: expected an integer >= 0, got {value}")
+            raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
         return value
 
     return parse

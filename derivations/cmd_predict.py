@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from modelcollapse.derivations import cli
-from modelcollapse.derivations.verify import DE_ALLOWANCE, compare
+from modelcollapse.derivations.verify import DE_ALLOWANCE, compare, rounding_floor
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
@@ -15,9 +15,9 @@ def _precision(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--precision: expected an integer number of digits in [15, 10000], got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected an integer number of digits in [15, 10000], got {text!r}") from None
     if not 15 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"--precision: expected an integer number of digits in [15, 10000], got {value}")
+        raise argparse.ArgumentTypeError(f"expected an integer number of digits in [15, 10000], got {value}")
     return value
 
 
@@ -27,7 +27,7 @@ def _allowance(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"--allowance: expected a relative allowance in [0, 1), got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a relative allowance in [0, 1), got {text!r}")
     return value
 
 
@@ -37,7 +37,7 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     if name in ("predict", "verify"):
         p.add_argument("--precision", type=_precision, metavar="DIGITS", help="evaluate with mpmath at DIGITS digits")
     if name in ("simulate", "verify"):
-        p.add_argument("--trials", type=cli.positive_int("--trials"), default=400, metavar="N", help="Monte Carlo trials (default 400)")
+        p.add_argument("--trials", type=cli.positive_int("--trials", minimum=2), default=400, metavar="N", help="Monte Carlo trials (default 400)")
         p.add_argument("--seed", type=cli.nonneg_int("--seed"), default=0, metavar="S", help="root seed (default 0)")
         p.add_argument("--jobs", type=cli.positive_int("--jobs"), default=cli.default_jobs(), metavar="J", help="worker processes (default: all cores)")
     if name == "verify":
@@ -63,7 +63,7 @@ def run(args) -> int:
         return 0
     prediction = predict(scenario, args.precision)
     sim = simulate(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs)
-    check = compare(prediction, sim, allowance=args.allowance)
+    check = compare(prediction, sim, allowance=args.allowance, floor=rounding_floor(scenario))
     if args.json:
         out = check.to_dict()
         out["prediction"] = prediction.to_dict()

@@ -12,6 +12,7 @@ from functools import lru_cache
 import sympy as sp
 
 from modelcollapse.theory import collapse, symbols as s
+from modelcollapse.theory import isotropic
 
 __all__ = ["formula"]
 
@@ -27,6 +28,20 @@ _FORMULAS = {
     "ridgeless_isotropic_variance": (collapse.ridgeless_isotropic_variance, (s.sigma, s.T, s.d)),
     "ridgeless_isotropic_trace": (collapse.ridgeless_isotropic_trace, (s.T,)),
 }
+
+# Σ = I closed forms (theory/isotropic.py). κ and the explicit test error contain sqrt and Abs,
+# which numpy evaluates in float64 only; mpmath precision goes through the general κ solver.
+_FORMULAS.update({
+    "isotropic_kappa": (isotropic.kappa_isotropic_stable, (s.phi, s.lam)),
+    "isotropic_bias": (isotropic.bias_isotropic, (s.kappa, s.phi, s.w0_norm)),
+    "isotropic_variance": (isotropic.variance_isotropic, (s.kappa, s.phi, s.sigma)),
+    "isotropic_collapse_trace": (isotropic.collapse_trace_isotropic, (s.kappa, s.phi)),
+    "isotropic_test_error": (lambda: isotropic.explicit(isotropic.test_error_isotropic(), stable=True),
+                             (s.phi, s.phi0, s.lam, s.sigma, s.sigma0, s.n, s.w0_norm)),
+    "isotropic_ols": (isotropic.ols_isotropic, (s.phi, s.phi0, s.sigma, s.sigma0, s.n)),
+    "isotropic_optimal_ridge": (lambda: isotropic.optimal_ridge_condition().rhs,
+                                (s.kappa, s.phi, s.phi0, s.sigma, s.sigma0, s.n, s.w0_norm)),
+})
 
 
 def register(name: str, factory, args) -> None:

@@ -5,6 +5,7 @@ this package registers every named result (see :mod:`modelcollapse.theory.regist
 """
 
 from modelcollapse.theory import collapse  # noqa: F401  (registers results)
+from modelcollapse.theory import spectral, derivation, isotropic  # noqa: F401  (register results)
 from modelcollapse.theory.registry import RESULTS, get_result
 
 __all__ = ["RESULTS", "get_result"]

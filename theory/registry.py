@@ -34,6 +34,9 @@ class NamedResult:
         conditions.
     source : str
         Where it comes from (paper section, THEORY.md section).
+    relation : str
+        LaTeX of the relation between ``lhs`` and the expression: ``=`` (default), ``\\simeq``
+        (deterministic equivalent), ``\\sim`` (asymptotic).
     """
 
     name: str
@@ -42,21 +45,32 @@ class NamedResult:
     lhs: str = ""
     provenance: str = ""
     source: str = ""
+    relation: str = "="
 
     def expr(self) -> sp.Basic:
         return self.build()
+
+    def latex(self, **settings) -> str:
+        """``lhs = expression`` in LaTeX (see :func:`modelcollapse.theory.latex.result_latex`)."""
+        from modelcollapse.theory.latex import result_latex
+
+        return result_latex(self, **settings)
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex()}$"
 
 
 RESULTS: dict[str, NamedResult] = {}
 
 
-def named_result(name: str, *, title: str, lhs: str = "", provenance: str = "", source: str = ""):
+def named_result(name: str, *, title: str, lhs: str = "", provenance: str = "", source: str = "", relation: str = "="):
     """Decorator registering a zero-argument expression factory under ``name``."""
 
     def wrap(fn):
         if name in RESULTS:
             raise ValueError(f"result {name!r} registered twice")
-        RESULTS[name] = NamedResult(name=name, title=title, build=fn, lhs=lhs, provenance=provenance, source=source)
+        RESULTS[name] = NamedResult(name=name, title=title, build=fn, lhs=lhs, provenance=provenance, source=source,
+                                    relation=relation)
         return fn
 
     return wrap

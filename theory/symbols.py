@@ -11,7 +11,7 @@ import sympy as sp
 __all__ = [
     "d", "T", "T0", "n", "k", "j", "sigma", "sigma0", "lam", "kappa", "kappa0",
     "df1", "df2", "bias_sum", "df1_of", "df2_of", "phi", "phi0", "beta", "r",
-    "eigenvalue", "coef",
+    "eigenvalue", "coef", "w0_norm", "trace1", "trace2", "Sigma", "Sigma_hat", "A_mat", "B_mat",
 ]
 
 # sizes
@@ -46,3 +46,14 @@ r = sp.Symbol("r", positive=True)
 # an eigenvalue and a teacher coefficient, indexed
 eigenvalue = sp.IndexedBase("lambda", positive=True)
 coef = sp.IndexedBase("c", real=True)
+
+# teacher norm ‖w0‖_Σ (unsquared; ‖w0‖ for Σ = I) and the traces tr Σ, tr Σ² (strong-ridge limit)
+w0_norm = sp.Symbol("norm_w0", positive=True)
+trace1 = sp.Symbol("tr_Sigma", positive=True)
+trace2 = sp.Symbol("tr_Sigma2", positive=True)
+
+# d × d matrices of the trace identity: Σ, Σ̂ = XᵀX/T, A = (Σ̂+λ)⁻¹Σ̂ and B = λ(Σ̂+λ)⁻¹ = I − A
+Sigma = sp.MatrixSymbol("Sigma", d, d)
+Sigma_hat = sp.MatrixSymbol("Sigma_hat", d, d)
+A_mat = sp.MatrixSymbol("A", d, d)
+B_mat = sp.MatrixSymbol("B", d, d)

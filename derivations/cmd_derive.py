@@ -1,0 +1,93 @@
+"""``modelcollapse derive [NAME ...] [--latex] [--out FILE.tex] [--json]`` (CONTRACT.md).
+
+Prints the derived results (all registered ones, or those named): as SymPy's pretty text by
+default, as LaTeX with ``--latex``; ``--out`` writes a complete LaTeX document instead. A NAME
+is a registered result (``rho``, ``isotropic_kappa`` ...) or a derivation (``derivation_rho``),
+shown step by step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import sympy as sp
+
+from modelcollapse.derivations import cli
+from modelcollapse.derivations.latexdoc import UnknownResultError, latex_document, resolve
+from modelcollapse.theory import RESULTS
+from modelcollapse.theory.derivation import DERIVATIONS
+from modelcollapse.theory.latex import result_latex
+
+
+def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
+    p.add_argument("names", nargs="*", metavar="NAME", help="results or derivations to show (default: all)")
+    p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    p.add_argument("--out", metavar="FILE.tex", help="write a complete LaTeX document (amsmath, booktabs) to FILE.tex")
+    p.add_argument("--json", action="store_true", help="print one JSON object (text and LaTeX of each result)")
+
+
+def _unicode() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf16", "utf32")
+
+
+def _print(text: str) -> None:
+    """Print, with characters the terminal cannot encode (Greek titles on ASCII) shown as ``?``."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    print(text.encode(encoding, errors="replace").decode(encoding))
+
+
+def _text(name: str, unicode: bool) -> str:
+    if name in RESULTS:
+        r = RESULTS[name]
+        meta = "; ".join(x for x in (r.provenance, r.source) if x)
+        body = sp.pretty(r.expr(), use_unicode=unicode)
+        return f"{name}: {r.title}\n  [{meta}]\n" + "\n".join("    " + line for line in body.splitlines())
+    d = DERIVATIONS[name]()
+    return f"{name}: {d.pretty(unicode)}" + (f"\n  [{d.source}]" if d.source else "")
+
+
+def _latex(name: str) -> str:
+    if name in RESULTS:
+        r = RESULTS[name]
+        return f"% {name}: {r.title} [{r.provenance}; {r.source}]\n{result_latex(r)}"
+    d = DERIVATIONS[name]()
+    return f"% {name}: {d.title} [{d.source}]\n{d.latex()}"
+
+
+def _record(name: str) -> dict:
+    if name in RESULTS:
+        r = RESULTS[name]
+        return {"name": name, "kind": "result", "title": r.title, "provenance": r.provenance, "source": r.source,
+                "text": sp.sstr(r.expr()), "latex": result_latex(r)}
+    d = DERIVATIONS[name]()
+    return {"name": name, "kind": "derivation", "title": d.title, "source": d.source,
+            "steps": [{"name": s.name, "statement": s.statement, "text": str(s)} for s in d.steps],
+            "latex": d.latex()}
+
+
+def run(args) -> int:
+    try:
+        names = resolve(args.names or None)
+    except UnknownResultError as exc:
+        raise cli.UsageError(str(exc)) from None
+    if args.out:
+        path = Path(args.out)
+        try:
+            path.write_text(latex_document(names), encoding="utf-8")
+        except OSError as exc:
+            raise cli.UsageError(f"--out: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        n_results = sum(name in RESULTS for name in names)
+        print(f"wrote {path} ({n_results} results, {len(names) - n_results} derivations; "
+              f"compile with: pdflatex {path.name})")
+        return 0
+    if args.json:
+        cli.emit_json({"results": [_record(n) for n in names]})
+        return 0
+    if args.latex:
+        _print("\n\n".join(_latex(n) for n in names))
+        return 0
+    unicode = _unicode()
+    _print("\n\n".join(_text(n, unicode) for n in names))
+    return 0
