@@ -53,7 +53,7 @@ def clean_variance() -> sp.Expr:
     return sigma**2 * df2 / (T - df2)
 
 
-@named_result("collapse_trace", title="Collapse trace E tr(A^T Sigma A Sigma^-1)", lhs=r"\mathbb{E}\operatorname{tr}(A^\top \Sigma A \Sigma^{-1})", provenance="deterministic equivalent", source="THEORY.md 3.3; Dohmatob et al. 2024, Sec. 4")
+@named_result("collapse_trace", title="Collapse trace of the downstream smoother A", lhs=r"\mathbb{E}\operatorname{tr}(A^\top \Sigma A \Sigma^{-1})", provenance="deterministic equivalent", source="THEORY.md 3.3; Dohmatob et al. 2024, Sec. 4")
 def collapse_trace() -> sp.Expr:
     """Deterministic equivalent of ``E tr(AᵀΣAΣ⁻¹)``, ``A = (Σ̂+λ)⁻¹Σ̂``.
 
@@ -73,7 +73,7 @@ def generator_factor() -> sp.Expr:
     return n * sigma0**2 / (T0 - d - 1)
 
 
-@named_result("rho", title="Collapse per generation and unit generator noise", lhs=r"\rho", provenance="deterministic equivalent with exact T0-d-1 prefactor", source="THEORY.md 3.2-3.3")
+@named_result("rho", title="Collapse per generation and unit generator noise variance", lhs=r"\rho", provenance="deterministic equivalent with exact T0-d-1 prefactor", source="THEORY.md 3.2-3.3")
 def collapse_rho() -> sp.Expr:
     """``ρ = E tr(AᵀΣAΣ⁻¹)/(T0 − d − 1)``: collapse per generation per unit ``σ0²``.
 
@@ -82,13 +82,13 @@ def collapse_rho() -> sp.Expr:
     return collapse_trace() / (T0 - d - 1)
 
 
-@named_result("collapse_term", title="Collapse term n sigma0^2 rho", lhs=r"n\sigma_0^2\rho", provenance="deterministic equivalent with exact T0-d-1 prefactor", source="THEORY.md 3.2-3.3")
+@named_result("collapse_term", title="Collapse term", lhs=r"n\sigma_0^2\rho", provenance="deterministic equivalent with exact T0-d-1 prefactor", source="THEORY.md 3.2-3.3")
 def collapse_term() -> sp.Expr:
     """Collapse term ``n σ0² ρ`` (THEORY.md §3.2: it separates exactly from the clean error)."""
     return generator_factor() * collapse_trace()
 
 
-@named_result("test_error", title="Test error of collapsed ridge regression (OLS generators, T0 > d+1)", lhs=r"E_{\mathrm{test}}", provenance="deterministic equivalent", source="Dohmatob et al. 2024, Thm 4.x; THEORY.md 3.3")
+@named_result("test_error", title="Test error of collapsed ridge regression (OLS generators, T0 > d+1)", lhs=r"E_{\mathrm{test}}", provenance="deterministic equivalent", source="Dohmatob et al. 2024, Sec. 4; THEORY.md 3.2-3.3")
 def test_error() -> sp.Expr:
     """``E_test = B + V + n σ0² ρ`` (deterministic equivalent, OLS generators ``T0 > d + 1``)."""
     return clean_bias() + clean_variance() + collapse_term()
