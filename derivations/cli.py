@@ -27,6 +27,8 @@ COMMANDS = {
     "verify": ("cmd_predict", "theory beside simulation, with the z-score (exit 1 if they disagree)"),
     "derive": ("cmd_derive", "the derived results as text or LaTeX; --out writes a complete LaTeX document"),
     "report": ("cmd_report", "the main job: figures, report.md, report.tex, results.json (exit 1 if a check fails)"),
+    "scaling": ("cmd_scaling", "scaling-law exponents for power-law spectra: ell_crit, ell_opt, rates with and without collapse"),
+    "optimal-ridge": ("cmd_scaling", "the ridge minimising a scenario's predicted test error"),
 }
 
 

@@ -65,7 +65,7 @@ class Backend:
         """A number of this backend. Strings are parsed at full precision on mpmath."""
         if self.dps is None:
             return np.float64(x)
-        return self._ctx.mpf(x)
+        return self._ctx.mpf(x.item() if isinstance(x, np.generic) else x)  # mpf rejects numpy scalars
 
     def array(self, values) -> np.ndarray:
         """An array of this backend's numbers (float64 array, or object array of ``mpf``)."""
@@ -75,7 +75,7 @@ class Backend:
         out = np.empty(arr.shape, dtype=object)
         flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
         for i, v in enumerate(flat_in):
-            flat_out[i] = v if isinstance(v, self._ctx.mpf) else self._ctx.mpf(v)
+            flat_out[i] = v if isinstance(v, self._ctx.mpf) else self._ctx.mpf(v.item() if isinstance(v, np.generic) else v)
         return out
 
     def to_float(self, x) -> np.ndarray | float:

@@ -90,7 +90,7 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     eps = b.eps
     if max_iter is None:
         max_iter = 400 if not b.is_mp else 200 + 10 * b.dps
-    tol_u = 16 * eps
+    tol_u = 4 * eps  # times max(1, |u|): the ulp of u = log κ is ~ eps·|u| (|u| ~ 46 at κ = 1e-20)
 
     # κ = 0 exactly: ridgeless and under-parameterised.
     exact_zero = _bool(lam_r == 0) & _bool(T_arr >= d)
@@ -141,7 +141,8 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
         u_new = u - step
         outside = _bool(u_new <= u_lo) | _bool(u_new >= u_hi)
         u_new = np.where(outside, (u_lo + u_hi) / 2, u_new)
-        converged = small | (_bool(abs(u_new - u) <= tol_u) & ~outside) | _bool((u_hi - u_lo) <= tol_u)
+        tol = tol_u * np.maximum(one, abs(u))
+        converged = small | (_bool(abs(u_new - u) <= tol) & ~outside) | _bool((u_hi - u_lo) <= tol)
         u = np.where(done | small, u, u_new)
         done = done | converged
         if done.all():

@@ -13,6 +13,7 @@ import sympy as sp
 
 from modelcollapse.theory import collapse, symbols as s
 from modelcollapse.theory import isotropic
+from modelcollapse.theory import overparam as _op
 
 __all__ = ["formula"]
 
@@ -24,6 +25,7 @@ _FORMULAS = {
     "generator_factor": (collapse.generator_factor, (s.n, s.sigma0, s.T0, s.d)),
     "ols_variance": (collapse.ols_variance, (s.sigma, s.T, s.d)),
     "ols_exact": (collapse.ols_exact, (s.sigma, s.sigma0, s.n, s.T, s.T0, s.d)),
+    "ridgeless_variance": (collapse.ridgeless_variance, (s.sigma, s.df1, s.df2, s.T)),
     "ridgeless_isotropic_bias": (collapse.ridgeless_isotropic_bias, (s.T, s.d)),
     "ridgeless_isotropic_variance": (collapse.ridgeless_isotropic_variance, (s.sigma, s.T, s.d)),
     "ridgeless_isotropic_trace": (collapse.ridgeless_isotropic_trace, (s.T,)),
@@ -41,6 +43,22 @@ _FORMULAS.update({
     "isotropic_ols": (isotropic.ols_isotropic, (s.phi, s.phi0, s.sigma, s.sigma0, s.n)),
     "isotropic_optimal_ridge": (lambda: isotropic.optimal_ridge_condition().rhs,
                                 (s.kappa, s.phi, s.phi0, s.sigma, s.sigma0, s.n, s.w0_norm)),
+})
+
+# Over-parameterised generators and schedules (theory/overparam.py, THEORY.md §3.5).
+_FORMULAS.update({
+    "overparam_iso_shrink": (_op.isotropic_shrink, (s.T0, s.d)),
+    "overparam_iso_noise": (_op.isotropic_noise, (s.sigma0, s.T0, s.d)),
+    "overparam_isotropic_chain": (_op.isotropic_chain_error, (s.w0_norm, s.phi0, s.n, s.sigma0, s.T0, s.d)),
+    "overparam_isotropic_test_error": (_op.isotropic_test_error,
+                                       (s.w0_norm, s.phi0, s.n, s.sigma0, s.T0, s.d, _op.a, _op.gamma, _op.V)),
+    "overparam_shrink": (_op.shrink, (_op.lam_j, s.kappa0)),
+    "overparam_energy_step": (_op.energy_step, (_op.t_j, _op.p_j, _op.R, s.sigma0, s.T0, s.df2, s.d)),
+    "overparam_noise": (_op.noise_energy, (s.sigma0, s.T0, s.df2, s.d)),
+    "downstream_gain": (_op.downstream_gain, (_op.a_j, s.df2, s.T)),
+    "overparam_test_error_summand": (_op.test_error_summand, (_op.gamma_j, _op.t_j, _op.a_j, _op.pi_j, _op.w_j)),
+    "overparam_bias_increase": (_op.bias_increase, (_op.w_j, _op.gamma_j, _op.pi_j, _op.a_j)),
+    "overparam_variance_increase": (_op.variance_increase, (_op.gamma_j, _op.t_j, _op.pi_j, _op.w_j)),
 })
 
 

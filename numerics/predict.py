@@ -59,6 +59,9 @@ class Prediction:
         How the ``κ`` fixed point converged.
     digits : dict
         With ``precision``: every number as a string with all its digits.
+    parts : dict
+        Further named parts where a result has them (e.g. over-parameterised generators:
+        ``chain_error``, ``bias_increase``, ``variance_increase``), as floats.
     """
 
     test_error: float
@@ -73,6 +76,7 @@ class Prediction:
     residual: float
     digits: dict = field(default_factory=dict)
     notes: tuple = ()
+    parts: dict = field(default_factory=dict)
 
     @property
     def exact(self) -> bool:
@@ -84,6 +88,8 @@ class Prediction:
         out["notes"] = list(self.notes)
         if not self.digits:
             out.pop("digits")
+        if not self.parts:
+            out.pop("parts")
         return out
 
     def _repr_latex_(self) -> str:
@@ -125,7 +131,7 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
         return CleanPart(b.scalar(0), variance, b.scalar(d), b.scalar(0), EXACT)
     if lam == 0 and sp_.kind == "isotropic":
         norm = b.fsum(scenario.teacher.weights(sp_, b))
-        bias = formula("ridgeless_isotropic_bias")(T, d) * norm
+        bias = formula("ridgeless_isotropic_bias")(b.scalar(T), d) * norm  # b.scalar: 1 - T/d on ints is float64
         variance = formula("ridgeless_isotropic_variance")(sig, T, d)
         trace = b.scalar(formula("ridgeless_isotropic_trace")(T))
         kappa = b.scalar(d - T) / b.scalar(T)  # isotropic ridgeless κ = φ − 1
@@ -136,8 +142,12 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
     df1, df2, s_b = sums.df(k, 1), sums.df(k, 2), sums.bias_sum(k)
     bias = formula("clean_bias")(k, s_b, df2, T)
     variance = formula("clean_variance")(sig, df2, T)
+    provenance = DETERMINISTIC_EQUIVALENT
+    if lam == 0:  # ridgeless, T < d: finite-size corrected variance (exact for Σ = I and for OLS)
+        variance = formula("ridgeless_variance")(sig, df1, df2, T)
+        provenance = f"{DETERMINISTIC_EQUIVALENT} (ridgeless variance with finite-size correction)"
     trace = formula("collapse_trace")(df1, df2, T, sums.d) if sp_.is_finite else None
-    return CleanPart(bias, variance, trace, k, DETERMINISTIC_EQUIVALENT, sol.iterations, sol.residual)
+    return CleanPart(bias, variance, trace, k, provenance, sol.iterations, sol.residual)
 
 
 def _ols_generator_factor(scenario: Scenario, b: Backend):

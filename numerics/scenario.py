@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,13 +38,13 @@ _KEYS = {
 
 
 def _int(key: str, x, *, minimum: int) -> int:
-    if isinstance(x, bool) or not isinstance(x, int) or x < minimum:
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < minimum:  # Integral: numpy ints too
         raise ScenarioError(key, f"expected an integer >= {minimum}, got {x!r}")
-    return x
+    return int(x)
 
 
 def _nonneg(key: str, x) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) or x < 0:
         raise ScenarioError(key, f"expected a finite number >= 0, got {x!r}")
     return float(x)
 
@@ -65,6 +66,7 @@ class Generators:
         n = _int("generators.n", self.n, minimum=0)
         t0 = self._per_generation("generators.T0", self.T0, n, lambda k, v: _int(k, v, minimum=1))
         s0 = self._per_generation("generators.sigma0", self.sigma0, n, _nonneg)
+        object.__setattr__(self, "n", n)
         object.__setattr__(self, "T0", t0)
         object.__setattr__(self, "sigma0", s0)
 
@@ -87,9 +89,9 @@ class Generators:
 
     def to_dict(self) -> dict:
         out: dict = {"n": self.n}
-        if self.T0:
-            out["T0"] = self.T0[0] if len(set(self.T0)) == 1 else list(self.T0)
-            out["sigma0"] = self.sigma0[0] if len(set(self.sigma0)) == 1 else list(self.sigma0)
+        for key, values in (("T0", self.T0), ("sigma0", self.sigma0)):
+            if values:  # with n = 0 either may be absent
+                out[key] = values[0] if len(set(values)) == 1 else list(values)
         return out
 
 
@@ -214,6 +216,8 @@ class Scenario:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioError("scenario", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ScenarioError("scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

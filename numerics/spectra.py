@@ -8,6 +8,7 @@ a teacher is the list of coefficients ``c_j`` in that basis. Only ``c_j²`` ente
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,7 +24,7 @@ TEACHER_KINDS = ("source", "isotropic", "coefficients")
 
 
 def _finite_positive(key: str, x, *, strict: bool = True) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):  # Real: numpy scalars too
         raise ScenarioError(key, f"expected a number, got {x!r}")
     x = float(x)
     if not math.isfinite(x) or (x <= 0 if strict else x < 0):
@@ -68,8 +69,10 @@ class Spectrum:
         if self.d == math.inf:
             if self.kind != "power_law":
                 raise ScenarioError("spectrum.d", "d = 'inf' is allowed only for kind = 'power_law'")
-        elif isinstance(self.d, bool) or not isinstance(self.d, int) or self.d < 1:
+        elif isinstance(self.d, bool) or not isinstance(self.d, numbers.Integral) or self.d < 1:
             raise ScenarioError("spectrum.d", f"expected a positive integer (or 'inf' for power_law), got {self.d!r}")
+        else:
+            object.__setattr__(self, "d", int(self.d))
         if self.kind == "power_law":
             if self.beta is None:
                 raise ScenarioError("spectrum.beta", "required for kind = 'power_law' (a number > 1)")
@@ -154,7 +157,7 @@ class Teacher:
                 raise ScenarioError("teacher.values", "expected a non-empty list of numbers")
             vals = []
             for i, v in enumerate(self.values):
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
                     raise ScenarioError(f"teacher.values[{i}]", f"expected a finite number, got {v!r}")
                 vals.append(float(v))
             object.__setattr__(self, "values", tuple(vals))

@@ -1,0 +1,331 @@
+"""The ``modelcollapse`` command (CONTRACT.md): output, JSON keys, exit codes, one-line errors.
+
+Most paths run in-process through ``cli.main(argv)`` (fast); a few run the real console script
+and ``python -m`` in a child process, to see what a user sees (no traceback, exit status).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+
+import pytest
+
+import modelcollapse.derivations.cmd_predict as cmd_predict
+from conftest import CHILD_ENV, run_cli, scenario_dict, write_toml
+from modelcollapse.derivations import cli
+from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.simulate import simulate
+
+PREDICT_KEYS = ("test_error", "clean_error", "collapse", "bias", "variance", "kappa")
+SIMULATE_KEYS = ("mean", "stderr", "trials", "seed")
+
+# Exact OLS (λ = 0, T, T0 >= d + 2): E = σ² d/(T − d − 1) + n σ0² d/(T0 − d − 1)
+OLS = scenario_dict(spectrum={"kind": "isotropic", "d": 10}, teacher={"kind": "isotropic"},
+                    generators={"n": 2, "T0": 40, "sigma0": 1.0}, downstream={"T": 30, "sigma": 0.5, "ridge": 0.0})
+OLS_VALUE = 0.25 * 10 / 19 + 2 * 10 / 29
+RIDGE = scenario_dict()  # power law, source teacher, ridge, n = 2 (deterministic equivalent)
+
+
+def run(argv, capsys):
+    rc = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def assert_usage_error(rc, out, err, *needles):
+    assert rc == 2, (out, err)
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("modelcollapse: error: ")
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+# -- predict -----------------------------------------------------------------------------------------
+
+def test_predict_json_keys_and_values(tmp_path, capsys):
+    path = write_toml(tmp_path / "ols.toml", OLS)
+    rc, out, err = run(["predict", path, "--json"], capsys)
+    assert rc == 0 and err == ""
+    data = json.loads(out)
+    for key in PREDICT_KEYS:
+        assert isinstance(data[key], float) and math.isfinite(data[key]), key
+    assert data["test_error"] == pytest.approx(OLS_VALUE, rel=1e-14)
+    assert data["clean_error"] == pytest.approx(0.25 * 10 / 19, rel=1e-14)
+    assert data["collapse"] == pytest.approx(data["test_error"] - data["clean_error"], rel=1e-14)
+    assert data["bias"] == 0.0 and data["kappa"] == 0.0
+    assert data["exact"] is True
+
+
+def test_predict_json_matches_api(tmp_path, capsys):
+    path = write_toml(tmp_path / "ridge.toml", RIDGE)
+    rc, out, _ = run(["predict", path, "--json"], capsys)
+    data = json.loads(out)
+    p = predict(Scenario.from_dict(RIDGE))
+    assert rc == 0
+    for key in PREDICT_KEYS:
+        assert data[key] == getattr(p, key)
+    assert data["collapse"] == pytest.approx(data["test_error"] - data["clean_error"], rel=1e-12)
+    assert data["exact"] is False and data["kappa"] > 0
+
+
+def test_predict_human_table(tmp_path, capsys):
+    path = write_toml(tmp_path / "ols.toml", OLS)
+    rc, out, err = run(["predict", path], capsys)
+    assert rc == 0 and err == ""
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:] if line.strip()}
+    for key in PREDICT_KEYS:
+        assert key in rows
+    assert float(rows["test_error"]) == pytest.approx(OLS_VALUE, rel=1e-5)
+    assert "exact" in out
+
+
+@pytest.mark.parametrize("data", [RIDGE, OLS, scenario_dict(downstream={"T": 20, "sigma": 0.5, "ridge": 0.0}),
+                                  scenario_dict(downstream={"T": 20, "sigma": 0.5, "ridge": 3.0})])
+def test_precision_50_agrees_with_default(data, tmp_path, capsys):
+    path = write_toml(tmp_path / "s.toml", data)
+    _, out64, _ = run(["predict", path, "--json"], capsys)
+    rc, out50, err = run(["predict", path, "--json", "--precision", "50"], capsys)
+    assert rc == 0 and err == ""
+    a, b = json.loads(out64), json.loads(out50)
+    for key in PREDICT_KEYS:
+        assert isinstance(b[key], float)  # plain JSON numbers, even at 50 digits
+        assert a[key] == pytest.approx(b[key], rel=1e-10, abs=1e-300), key
+    assert b["precision"] == "mpmath[50 digits]"
+
+
+def test_predict_precision_human_prints_digits(tmp_path, capsys):
+    path = write_toml(tmp_path / "s.toml", RIDGE)
+    rc, out, _ = run(["predict", path, "--precision", "40"], capsys)
+    assert rc == 0 and "mpmath[40 digits]" in out
+    value = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("test_error"))
+    assert len(value.replace("0.", "", 1).lstrip("0")) >= 35  # all the digits, not %.6g
+
+
+# -- simulate ----------------------------------------------------------------------------------------
+
+def test_simulate_json(tmp_path, capsys):
+    path = write_toml(tmp_path / "s.toml", RIDGE)
+    rc, out, err = run(["simulate", path, "--json", "--trials", "12", "--seed", "5", "--jobs", "1"], capsys)
+    assert rc == 0 and err == ""
+    data = json.loads(out)
+    assert set(SIMULATE_KEYS) <= set(data)
+    assert data["trials"] == 12 and data["seed"] == 5
+    ref = simulate(Scenario.from_dict(RIDGE), trials=12, seed=5)
+    assert data["mean"] == ref.mean and data["stderr"] == ref.stderr
+    assert all(math.isfinite(data[k]) for k in ("mean", "stderr"))
+
+
+def test_simulate_human(tmp_path, capsys):
+    path = write_toml(tmp_path / "s.toml", RIDGE)
+    rc, out, _ = run(["simulate", path, "--trials", "3", "--jobs", "1"], capsys)
+    assert rc == 0
+    for key in SIMULATE_KEYS:
+        assert key in out
+
+
+# -- verify ------------------------------------------------------------------------------------------
+
+def test_verify_passes_on_exact_ols(tmp_path, capsys):
+    path = write_toml(tmp_path / "ols.toml", OLS)
+    rc, out, err = run(["verify", path, "--json", "--trials", "300", "--seed", "1", "--jobs", "1"], capsys)
+    data = json.loads(out)
+    assert rc == 0 and err == "", data
+    for key in ("theory", "mean", "stderr", "z", "tolerance", "passed"):
+        assert key in data
+    assert data["passed"] is True and data["allowance"] == 0.0
+    assert data["theory"] == pytest.approx(OLS_VALUE, rel=1e-14)
+    assert abs(data["z"]) <= 4 and data["tolerance"] == pytest.approx(4 * data["stderr"], rel=1e-9)  # + rounding floor 1e-12
+    rc, out, _ = run(["verify", path, "--trials", "300", "--seed", "1", "--jobs", "1"], capsys)
+    assert rc == 0 and "PASS" in out and "z-score" in out
+
+
+def test_verify_fails_when_theory_is_wrong(tmp_path, capsys, monkeypatch):
+    """A prediction 30% off must be caught (exit 1), whatever the allowance default."""
+    real = cmd_predict.predict
+
+    def wrong(scenario, precision=None):
+        p = real(scenario, precision)
+        return type(p)(**{**p.__dict__, "test_error": 1.3 * p.test_error})
+
+    monkeypatch.setattr(cmd_predict, "predict", wrong)
+    path = write_toml(tmp_path / "ols.toml", OLS)
+    rc, out, err = run(["verify", path, "--json", "--trials", "300", "--seed", "1", "--jobs", "1"], capsys)
+    data = json.loads(out)
+    assert rc == 1 and err == "" and data["passed"] is False and data["z"] > 4
+    rc, out, _ = run(["verify", path, "--trials", "300", "--seed", "1", "--jobs", "1"], capsys)
+    assert rc == 1 and "FAIL" in out
+
+
+def test_verify_fails_on_deterministic_equivalent_at_tiny_d(tmp_path, capsys):
+    """d = 4: the deterministic equivalent is ~20% off (O(1/d)); verify must say so (exit 1).
+
+    Measured: theory 0.864, simulation 1.062 ± 0.024 (3000 trials), z ≈ −8.
+    """
+    data = scenario_dict(spectrum={"kind": "isotropic", "d": 4}, teacher={"kind": "isotropic"}, generators={"n": 0},
+                         downstream={"T": 3, "sigma": 0.5, "ridge": 0.01})
+    path = write_toml(tmp_path / "tiny.toml", data)
+    for extra in ([], ["--allowance", "0"]):
+        rc, out, _ = run(["verify", path, "--json", "--trials", "3000", "--seed", "2", "--jobs", "1", *extra], capsys)
+        res = json.loads(out)
+        assert rc == 1 and res["passed"] is False and res["z"] < -4, res
+
+
+def test_verify_noiseless_ols_passes(tmp_path, capsys):
+    """σ = σ0 = 0, λ = 0, T >= d: the exact error is 0 and the simulation returns float64 rounding (~1e-30)."""
+    data = scenario_dict(spectrum={"kind": "isotropic", "d": 20}, teacher={"kind": "isotropic"},
+                         generators={"n": 2, "T0": 50, "sigma0": 0.0}, downstream={"T": 40, "sigma": 0.0, "ridge": 0.0})
+    path = write_toml(tmp_path / "noiseless.toml", data)
+    rc, out, _ = run(["verify", path, "--json", "--trials", "20", "--jobs", "1"], capsys)
+    res = json.loads(out)
+    assert res["theory"] == 0.0 and 0 <= res["mean"] < 1e-20
+    assert rc == 0 and res["passed"] is True
+
+
+def test_verify_allowance_option(tmp_path, capsys):
+    path = write_toml(tmp_path / "s.toml", RIDGE)
+    rc, out, _ = run(["verify", path, "--json", "--trials", "4", "--jobs", "1", "--allowance", "0.5"], capsys)
+    data = json.loads(out)
+    assert data["allowance"] == 0.5
+    assert data["tolerance"] == pytest.approx(4 * data["stderr"] + 0.5 * data["theory"], rel=1e-9)
+    assert rc == (0 if data["passed"] else 1)
+
+
+# -- bad input: exit 2, one line naming the cause -----------------------------------------------------
+
+def _bad_scenarios():
+    d = 40
+    return {
+        "unknown key": (scenario_dict() | {"downstream": {"T": 60, "sigma": 0.5, "ridge": 0.01, "rigde": 1}}, "downstream.rigde"),
+        "bad value": (scenario_dict(downstream={"T": 60, "sigma": 0.5, "ridge": -1.0}), "downstream.ridge"),
+        "bad beta": (scenario_dict(spectrum={"kind": "power_law", "d": d, "beta": 0.9}), "spectrum.beta"),
+        "bool T0": (scenario_dict(generators={"n": 1, "T0": True, "sigma0": 1.0}), "generators.T0"),
+        "missing key": (scenario_dict(generators={"n": 1, "T0": 100}), "generators.sigma0"),
+        "ridgeless T = d": (scenario_dict(downstream={"T": d, "sigma": 0.5, "ridge": 0.0}), "downstream.T"),
+        "ridgeless T = d + 1": (scenario_dict(downstream={"T": d + 1, "sigma": 0.5, "ridge": 0.0}), "downstream.T"),
+        "T0 = d": (scenario_dict(generators={"n": 1, "T0": d, "sigma0": 1.0}), "generators.T0"),
+        "T0 = d - 1": (scenario_dict(generators={"n": 2, "T0": d - 1, "sigma0": 1.0}), "generators.T0"),
+        "T0 = d + 1": (scenario_dict(generators={"n": 1, "T0": d + 1, "sigma0": 1.0}), "generators.T0"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_scenarios()))
+@pytest.mark.parametrize("command", ["predict", "verify"])
+def test_bad_scenario_exit_2(case, command, tmp_path, capsys):
+    data, key = _bad_scenarios()[case]
+    path = write_toml(tmp_path / "bad.toml", data)
+    extra = ["--trials", "3", "--jobs", "1"] if command == "verify" else []
+    assert_usage_error(*run([command, path, *extra], capsys), key)
+
+
+def test_bad_files_exit_2(tmp_path, capsys):
+    assert_usage_error(*run(["predict", tmp_path / "missing.toml"], capsys), "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[spectrum\nkind = 1\n")
+    assert_usage_error(*run(["predict", bad], capsys), "not valid TOML")
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00\x80")
+    assert_usage_error(*run(["simulate", binary], capsys), "scenario")
+    assert_usage_error(*run(["verify", tmp_path], capsys), "scenario")
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["simulate", "{f}", "--trials", "0"], "--trials"),
+        (["simulate", "{f}", "--trials", "1"], "--trials"),
+        (["simulate", "{f}", "--trials", "x"], "--trials"),
+        (["verify", "{f}", "--trials", "-3"], "--trials"),
+        (["simulate", "{f}", "--seed", "-1"], "--seed"),
+        (["simulate", "{f}", "--seed", "1.5"], "--seed"),
+        (["simulate", "{f}", "--jobs", "0"], "--jobs"),
+        (["predict", "{f}", "--precision", "3"], "--precision"),
+        (["predict", "{f}", "--precision", "fifty"], "--precision"),
+        (["verify", "{f}", "--precision", "100000"], "--precision"),
+        (["verify", "{f}", "--allowance", "-0.1"], "--allowance"),
+        (["verify", "{f}", "--allowance", "1"], "--allowance"),
+        (["verify", "{f}", "--allowance", "nan"], "--allowance"),
+        (["predict", "{f}", "--trials", "5"], "--trials"),  # predict takes no --trials
+        (["predict"], "SCENARIO"),
+        (["frobnicate", "{f}"], "frobnicate"),
+        ([], "COMMAND"),
+    ],
+)
+def test_bad_options_exit_2(argv, needle, tmp_path, capsys):
+    path = write_toml(tmp_path / "ok.toml", RIDGE)
+    argv = [a.replace("{f}", str(path)) for a in argv]
+    assert_usage_error(*run(argv, capsys), needle)
+
+
+def test_trials_message_states_true_minimum(tmp_path, capsys):
+    path = write_toml(tmp_path / "ok.toml", RIDGE)
+    for value in ("0", "1"):
+        rc, out, err = run(["simulate", path, "--trials", value], capsys)
+        assert rc == 2 and ">= 2" in err
+
+
+def test_infinite_spectrum_predict_is_clean(tmp_path, capsys):
+    """d = 'inf' (allowed by the contract for power laws): a finite answer or a one-line error, never a crash."""
+    data = scenario_dict(spectrum={"kind": "power_law", "d": "inf", "beta": 2.0}, generators={"n": 0})
+    path = write_toml(tmp_path / "inf.toml", data)
+    rc, out, err = run(["predict", path, "--json"], capsys)
+    if rc == 0:
+        values = json.loads(out)
+        assert all(math.isfinite(values[k]) for k in PREDICT_KEYS)
+    else:
+        assert_usage_error(rc, out, err)
+    assert_usage_error(*run(["simulate", path, "--trials", "3"], capsys), "spectrum.d")
+
+
+# -- real processes ------------------------------------------------------------------------------------
+
+def test_console_script_and_module(tmp_path):
+    path = write_toml(tmp_path / "ols.toml", OLS)
+    exe = shutil.which("modelcollapse")
+    if exe is None:
+        pytest.skip("console script not installed (pip install -e .)")
+    proc = subprocess.run([exe, "predict", str(path), "--json"], capture_output=True, text=True, timeout=300, env=CHILD_ENV)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert json.loads(proc.stdout)["test_error"] == pytest.approx(OLS_VALUE, rel=1e-14)
+    proc = run_cli("simulate", path, "--json", "--trials", "6", "--seed", "3", "--jobs", "2")
+    assert proc.returncode == 0, proc.stderr
+    sim = json.loads(proc.stdout)
+    ref = simulate(Scenario.from_dict(OLS), trials=6, seed=3)
+    assert sim["mean"] == ref.mean and sim["trials"] == 6 and sim["seed"] == 3
+
+
+@pytest.mark.parametrize(
+    "argv,data,needle,code",
+    [
+        (["predict", "{f}"], scenario_dict(downstream={"T": 60, "sigma": 0.5, "rigde": 0.01}), "downstream", 2),
+        (["predict", "{f}"], scenario_dict(generators={"n": 1, "T0": 40, "sigma0": 1.0}), "generators.T0", 2),
+        (["simulate", "{f}", "--trials", "1"], RIDGE, "--trials", 2),
+        (["predict", "{f}", "--precision", "3"], RIDGE, "--precision", 2),
+        (["predict", "/nonexistent/x.toml"], RIDGE, "x.toml", 2),
+    ],
+)
+def test_subprocess_errors_one_line(argv, data, needle, code, tmp_path):
+    path = write_toml(tmp_path / "s.toml", data)
+    proc = run_cli(*[a.replace("{f}", str(path)) for a in argv])
+    assert proc.returncode == code
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_subprocess_verify_exit_1(tmp_path):
+    data = scenario_dict(spectrum={"kind": "isotropic", "d": 4}, teacher={"kind": "isotropic"}, generators={"n": 0},
+                         downstream={"T": 3, "sigma": 0.5, "ridge": 0.01})
+    path = write_toml(tmp_path / "tiny.toml", data)
+    proc = run_cli("verify", path, "--trials", "3000", "--seed", "2", "--jobs", "1", "--allowance", "0")
+    assert proc.returncode == 1 and "FAIL" in proc.stdout and proc.stderr == ""
+
+
+def test_help_exits_0():
+    proc = run_cli("--help")
+    assert proc.returncode == 0 and "predict" in proc.stdout
