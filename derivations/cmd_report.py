@@ -1,0 +1,49 @@
+"""``modelcollapse report [--out DIR] [--quick] [--trials N] [--seed S] [--jobs J] [--scenarios DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+
+from modelcollapse.derivations import cli
+
+DEFAULT_OUT = "modelcollapse-report"
+
+
+def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default ./{DEFAULT_OUT})")
+    p.add_argument("--quick", action="store_true", help="fewer points and trials: under a minute on 2 cores (CI)")
+    p.add_argument("--trials", type=cli.positive_int("--trials"), default=None, metavar="N",
+                   help="Monte Carlo trials per simulated point (default 400, or 100 with --quick)")
+    p.add_argument("--seed", type=cli.nonneg_int("--seed"), default=0, metavar="S", help="root seed (default 0)")
+    p.add_argument("--jobs", type=cli.positive_int("--jobs"), default=cli.default_jobs(), metavar="J",
+                   help="worker processes for the simulations (default: all cores); results do not depend on it")
+    p.add_argument("--scenarios", metavar="DIR", default=None,
+                   help="also predict, simulate and check every *.toml scenario file in DIR")
+
+
+def run(args) -> int:
+    from modelcollapse.derivations.report import build_report, exit_status
+    from modelcollapse.derivations.report_writers import summary
+
+    if args.trials is not None and args.trials < 2:
+        raise cli.UsageError("--trials: expected an integer >= 2 (a standard error needs two trials)")
+    words = ["modelcollapse", "report"] + (["--quick"] if args.quick else [])
+    words += [f"--trials {args.trials}"] if args.trials else []
+    words += [f"--seed {args.seed}"] if args.seed else []
+    words += [f"--scenarios {shlex.quote(args.scenarios)}"] if args.scenarios else []
+    start = time.perf_counter()
+    report = build_report(args.out, quick=args.quick, trials=args.trials, seed=args.seed, jobs=args.jobs,
+                          scenarios=args.scenarios, progress=sys.stderr.isatty(), command=" ".join(words))
+    elapsed = time.perf_counter() - start
+    for warning in report.warnings:
+        print(f"modelcollapse: warning: {warning}", file=sys.stderr)
+    phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in report.timings.items())
+    print(f"modelcollapse: time: {phases} (jobs {args.jobs})", file=sys.stderr)
+    s = summary(report.rows)
+    verdict = "all passed" if s["all_passed"] else f"{s['failed']} FAILED: {', '.join(s['failed_ids'])}"
+    print(f"report written to {report.out}/ in {elapsed:.0f} s: {s['checks']} checks, {verdict} "
+          f"(max |z| = {s['max_abs_z']:.2f})")
+    return exit_status(report)

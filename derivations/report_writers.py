@@ -1,0 +1,213 @@
+"""Writers of the report's files: results.json, report.md, report.tex.
+
+Captions and labels carry inline ``$...$`` math that Markdown (GitHub), LaTeX and matplotlib all
+read; plain text from scenario files goes through :func:`tex_text`, which escapes characters
+(it never edits LaTeX). The derived formulas come from the theory layer's LaTeX export.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from modelcollapse.derivations.report_model import CheckRow
+from modelcollapse.derivations.verify import DE_ALLOWANCE, Z_LIMIT
+from modelcollapse.numerics.errors import ModelCollapseError
+
+__all__ = ["results_json", "report_markdown", "report_latex", "tex_text", "summary"]
+
+_TEX_CHARS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
+    "$": r"\$", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "§": r"\S{}", "–": "--", "—": "---", "≥": r"$\geq$", "≤": r"$\leq$", "×": r"$\times$", "·": r"$\cdot$",
+    "λ": r"$\lambda$", "σ": r"$\sigma$", "β": r"$\beta$", "κ": r"$\kappa$", "ρ": r"$\rho$", "φ": r"$\phi$",
+    "ℓ": r"$\ell$", "Σ": r"$\Sigma$", "≍": r"$\asymp$", "²": r"\textsuperscript{2}", "‖": r"$\|$",
+    "→": r"$\to$", "≫": r"$\gg$", "−": "-",
+}
+
+
+def tex_text(text: str) -> str:
+    """Plain text (e.g. a scenario file's comment) as LaTeX text; unknown non-ASCII becomes ``?``."""
+    out = []
+    for ch in text:
+        if ch in _TEX_CHARS:
+            out.append(_TEX_CHARS[ch])
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def summary(rows: list[CheckRow]) -> dict:
+    zs = [abs(r.z) for r in rows if math.isfinite(r.z)]
+    failed = [r.id for r in rows if not r.passed]
+    return {"checks": len(rows), "passed": len(rows) - len(failed), "failed": len(failed), "failed_ids": failed,
+            "max_abs_z": max(zs) if zs else 0.0, "all_passed": not failed}
+
+
+def _check_finite(obj, path="results"):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise ModelCollapseError(f"refusing to write a non-finite number at {path} ({obj})")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_finite(v, f"{path}.{k}")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _check_finite(v, f"{path}[{i}]")
+
+
+def results_json(report) -> str:
+    """Every number behind the figures and tables, as JSON (no NaN or inf)."""
+    sections = []
+    for sec in report.sections:
+        entry = {"key": sec.plan.key, "title": sec.plan.title, "caption": sec.plan.caption,
+                 "unavailable": sec.plan.unavailable, "figures": sec.figures, "panels": [], "data": sec.plan.data}
+        start = 0
+        for panel in sec.plan.panels:
+            ids = [r.id for r in sec.rows[start:start + len(panel.points)]]
+            start += len(panel.points)
+            entry["panels"].append({"title": panel.title, "xlabel": panel.xlabel, "ylabel": panel.ylabel,
+                                    "xscale": panel.xscale, "yscale": panel.yscale,
+                                    "curves": [c.to_dict() for c in panel.curves], "checks": ids})
+        sections.append(entry)
+    out = {"settings": report.settings, "summary": summary(report.rows), "sections": sections,
+           "checks": [r.to_dict() for r in report.rows]}
+    _check_finite(out)
+    return json.dumps(out, indent=1, allow_nan=False)
+
+
+def _num(x: float, digits: int = 5) -> str:
+    return f"{x:.{digits}g}"
+
+
+def short_provenance(text: str) -> str:
+    """``exact``, ``det. equiv.`` (any deterministic-equivalent part), ``asymptotic`` or the text itself."""
+    parts = {p.strip() for p in text.split(";")}
+    if parts == {"exact"}:
+        return "exact"
+    for word, short in (("heuristic", "heuristic"), ("asymptotic", "asymptotic"), ("deterministic", "det. equiv.")):
+        if any(word in p for p in parts):
+            return short
+    return text
+
+
+def _cells(row: CheckRow, plain=lambda text: text) -> list[str]:
+    """Table cells; ``plain`` formats a plain-text label (scenario rows: a file name)."""
+    c = row.check
+    return [plain(row.label) if row.x is None else row.label, _num(c.theory), _num(c.mean), _num(c.stderr, 2), f"{c.z:+.2f}" if math.isfinite(c.z) else "inf",
+            _num(c.tolerance, 2), "pass" if c.passed else "**FAIL**", short_provenance(c.provenance)]
+
+
+_HEAD = ["check", "theory", "simulation", "SE", "z", "tolerance", "result", "provenance"]
+
+
+def _md_table(rows) -> str:
+    lines = ["| " + " | ".join(_HEAD) + " |", "|" + "---|" * len(_HEAD)]
+    lines += ["| " + " | ".join(_cells(r, lambda t: f"`{t}`")) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _rule_text() -> str:
+    return (f"A check passes when $|\\text{{theory}} - \\text{{simulation}}| \\le {Z_LIMIT:g}\\,\\mathrm{{SE}} + "
+            f"a\\,|\\text{{theory}}|$, with the finite-size allowance $a = 0$ for exact results and $a = {DE_ALLOWANCE:g}$ "
+            f"for deterministic equivalents (det. equiv.; their error is $O(1/d)$). "
+            f"$z = (\\text{{theory}} - \\text{{simulation}})/\\mathrm{{SE}}$; the full provenance of every number is in results.json.")
+
+
+def _kinds(rows) -> str:
+    exact = sum(1 for r in rows if r.check.allowance == 0)
+    return f"{exact} of them test exact results (no allowance), {len(rows) - exact} deterministic equivalents."
+
+
+def report_markdown(report) -> str:
+    s = summary(report.rows)
+    st = report.settings
+    verdict = (f"**All {s['checks']} checks passed** (largest |z| = {s['max_abs_z']:.2f})." if s["all_passed"] else
+               f"**{s['failed']} of {s['checks']} checks FAILED** (largest |z| = {s['max_abs_z']:.2f}).")
+    out = ["# Model collapse in regression: theory against simulation", "",
+           f"Generated by `{st['command']}` (modelcollapse {st['version']}; {st['trials']} Monte Carlo trials per "
+           f"point, root seed {st['seed']}). Model and notation: Dohmatob, Feng & Kempe, *Model Collapse Demystified: "
+           "The Case of Regression* (arXiv:2402.07712).", "", "## Summary", "", verdict + " " + _kinds(report.rows), "",
+           _rule_text() + " Error bars in the figures are ±2 SE; lines are theory, points are simulations of the "
+           "definition.", ""]
+    missing = [sec for sec in report.sections if sec.plan.unavailable]
+    if missing:
+        out += ["Sections not available in this installation:", ""]
+        out += [f"* {sec.plan.title}: {sec.plan.unavailable}" for sec in missing] + [""]
+    out += ["Files: `report.tex` (LaTeX, with the derived formulas)" + (", `report.pdf`" if report.pdf else "") +
+            ", `results.json` (every number), `fig_*.png|pdf`, and `scenarios/` (the scenario files used; copy, edit "
+            "and run them with `modelcollapse report --scenarios DIR`).", ""]
+    for sec in report.sections:
+        out += [f"## {sec.plan.title}", ""]
+        if sec.plan.unavailable:
+            out += [f"*Not available:* {sec.plan.unavailable}", ""]
+            continue
+        if sec.figures:
+            png = next(f for f in sec.figures if f.endswith(".png"))
+            out += [f"![{sec.plan.title}]({png})", ""]
+        out += [sec.plan.caption, ""]
+        for item in sec.plan.data.get("files", []):
+            out += [f"* `{item['name']}` ({item['origin']}): {item['description'] or 'no description'}"]
+        for item in sec.plan.data.get("skipped", []):
+            out += [f"* `{item['name']}`: not checked: {item['reason']}"]
+        if sec.plan.data.get("files") or sec.plan.data.get("skipped"):
+            out.append("")
+        if sec.rows:
+            out += [_md_table(sec.rows), ""]
+    out += ["## Reproducing a single check", "",
+            "Every check's scenario, trials and seed are in `results.json`; write the scenario to a TOML file and run "
+            "`modelcollapse verify FILE --trials N --seed S` to get the same numbers.", ""]
+    return "\n".join(out)
+
+
+def _tex_table(rows) -> str:
+    head = " & ".join(["check", "theory", "simulation", "SE", "$z$", "tol.", "result", "provenance"])
+    lines = [r"\begin{center}\scriptsize", r"\begin{tabular}{lrrrrrll}", r"\toprule", head + r" \\", r"\midrule"]
+    for r in rows:
+        cells = _cells(r, lambda t: rf"\texttt{{{tex_text(t)}}}")
+        cells[6] = r"\textbf{FAIL}" if not r.passed else "pass"
+        cells[7] = tex_text(cells[7])
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
+    return "\n".join(lines)
+
+
+def report_body(report) -> str:
+    """The LaTeX body: summary, figures, tables (the formulas come from the theory export)."""
+    s = summary(report.rows)
+    st = report.settings
+    verdict = (rf"\textbf{{All {s['checks']} checks passed}} (largest $|z| = {s['max_abs_z']:.2f}$)." if s["all_passed"]
+               else rf"\textbf{{{s['failed']} of {s['checks']} checks FAILED}} (largest $|z| = {s['max_abs_z']:.2f}$).")
+    out = [r"\clearpage", r"\section*{Theory against simulation}",
+           rf"Generated by \texttt{{{tex_text(st['command'])}}} (modelcollapse {tex_text(st['version'])}; "
+           rf"{st['trials']} Monte Carlo trials per point, root seed {st['seed']}). {verdict} {_kinds(report.rows)} "
+           rf"{_rule_text()} "
+           r"Error bars are $\pm 2$\,SE; lines are theory, points are simulations of the definition.", ""]
+    for i, sec in enumerate(report.sections):
+        out += [r"\clearpage" if sec.figures and i else "", rf"\subsection*{{{sec.plan.title}}}"]
+        if sec.plan.unavailable:
+            out += [rf"\emph{{Not available:}} {tex_text(sec.plan.unavailable)}", ""]
+            continue
+        pdf = [f for f in sec.figures if f.endswith(".pdf")]
+        if pdf:
+            out += [r"\begin{figure}[!htbp]\centering", rf"\includegraphics[width=\linewidth]{{{pdf[0]}}}",
+                    rf"\caption{{{sec.plan.caption}}}", r"\end{figure}"]
+        else:
+            out += [sec.plan.caption, ""]
+        items = [rf"\item \texttt{{{tex_text(i['name'])}}} ({tex_text(i['origin'])}): {tex_text(i['description'])}"
+                 for i in sec.plan.data.get("files", [])]
+        items += [rf"\item \texttt{{{tex_text(i['name'])}}}: not checked: {tex_text(i['reason'])}"
+                  for i in sec.plan.data.get("skipped", [])]
+        if items:
+            out += [r"\begin{itemize}\small", *items, r"\end{itemize}"]
+        if sec.rows:
+            out += [_tex_table(sec.rows), ""]
+    return "\n".join(out)
+
+
+def report_latex(report) -> str:
+    """A complete LaTeX document: the derived formulas (theory layer) followed by :func:`report_body`."""
+    from modelcollapse.derivations.report_tex import document
+
+    return document(report_body(report), title="Model collapse in regression: derivations and checks")
