@@ -25,7 +25,7 @@ _FORMULAS = {
     "generator_factor": (collapse.generator_factor, (s.n, s.sigma0, s.T0, s.d)),
     "ols_variance": (collapse.ols_variance, (s.sigma, s.T, s.d)),
     "ols_exact": (collapse.ols_exact, (s.sigma, s.sigma0, s.n, s.T, s.T0, s.d)),
-    "ridgeless_variance": (collapse.ridgeless_variance, (s.sigma, s.df1, s.df2, s.T)),
+    "ridgeless_variance": (collapse.ridgeless_variance, (s.sigma, s.df2, s.df3, s.T)),
     "ridgeless_isotropic_bias": (collapse.ridgeless_isotropic_bias, (s.T, s.d)),
     "ridgeless_isotropic_variance": (collapse.ridgeless_isotropic_variance, (s.sigma, s.T, s.d)),
     "ridgeless_isotropic_trace": (collapse.ridgeless_isotropic_trace, (s.T,)),

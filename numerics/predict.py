@@ -144,7 +144,7 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
     variance = formula("clean_variance")(sig, df2, T)
     provenance = DETERMINISTIC_EQUIVALENT
     if lam == 0:  # ridgeless, T < d: finite-size corrected variance (exact for Σ = I and for OLS)
-        variance = formula("ridgeless_variance")(sig, df1, df2, T)
+        variance = formula("ridgeless_variance")(sig, df2, sums.df(k, 3), T)
         provenance = f"{DETERMINISTIC_EQUIVALENT} (ridgeless variance with finite-size correction)"
     trace = formula("collapse_trace")(df1, df2, T, sums.d) if sp_.is_finite else None
     return CleanPart(bias, variance, trace, k, provenance, sol.iterations, sol.residual)

@@ -12,9 +12,9 @@ Pass criterion: ``|theory − mean| <= 4·SE + allowance·|theory|``.
 * **Ridgeless deterministic equivalents** (``λ = 0``, ``T < d``, non-isotropic): the plain variance
   equivalent ``σ²df_2/(T − df_2)`` is low by ``≈ 1/(d − T)`` (power law β = 2, 3000 trials: d = 50,
   T = 45: −20%; d = 100, T = 90: −10.7%), so predict uses the finite-size corrected
-  ``σ²df_2/(T − df_2 − df_2/df_1)`` (exact for ``Σ = I`` and for OLS; theory.collapse.ridgeless_variance).
-  Measured variance-only, 3000 trials: d = 50, T = 45: +2.0% ± 1.9%; d = 100, T = 90: +0.2% ± 1.0%;
-  β = 1.5, d = 100, T = 60: +0.3% ± 0.6%. Allowance :data:`RIDGELESS_ALLOWANCE` = 2%.
+  ``σ²df_2/(T − df_2 − (df_2 − df_3)/(T − df_2))`` (exact for ``Σ = I``; theory.collapse.ridgeless_variance).
+  Measured variance-only, 3000 trials: d = 50, T = 45: −0.1% ± 1.9%; d = 100, T = 90: −0.7% ± 1.0%;
+  β = 1.5, d = 100, T = 10: +1.8% ± 1.1%; β = 3, d = 200, T = 20: +0.6% ± 1.0%. Allowance :data:`RIDGELESS_ALLOWANCE` = 2%.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def test_collapse_term_is_the_difference():
 
 
 def test_ridgeless_near_threshold():
-    """λ = 0, T = 0.9 d, power law: the plain equivalent is −10.7% off here; the corrected one +0.2% ± 1.0%."""
+    """λ = 0, T = 0.9 d, power law: the plain equivalent is −10.7% off here; the corrected one −0.7% ± 1.0%."""
     scenario = build(PL2, SOURCE, {"n": 0}, {"T": 90, "sigma": 0.5, "ridge": 0.0})
     p = predict(scenario)
     assert "finite-size correction" in p.provenance["clean_error"]

@@ -35,6 +35,7 @@ DEFAULT_NAMES = MappingProxyType({
     "phi_0": r"\phi_0",
     "df_1": r"\operatorname{df}_1",
     "df_2": r"\operatorname{df}_2",
+    "df_3": r"\operatorname{df}_3",
     "S_B": r"S_{w_0}",
     "norm_w0": r"\lVert w_0\rVert_{\Sigma}",
     "tr_Sigma": r"\operatorname{tr}\Sigma",

@@ -35,9 +35,10 @@ from functools import lru_cache
 import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
+from modelcollapse.theory import collapse
 from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step, register_derivation
 from modelcollapse.theory.registry import named_result
-from modelcollapse.theory.symbols import T, T0, d, df1, df1_of, df2, j, kappa, kappa0, n, phi0, sigma, sigma0, w0_norm
+from modelcollapse.theory.symbols import T, T0, d, df1, df1_of, df2, df3, j, kappa, kappa0, n, phi0, sigma, sigma0, w0_norm
 
 __all__ = [
     "W0", "N", "Pi", "V", "a", "gamma", "a_j", "gamma_j", "lam_j", "p_j", "t_j", "w_j", "pi_j", "R",
@@ -69,7 +70,6 @@ R = sp.Symbol("R", nonnegative=True)  # Σ_i (1 − p̂_i)² t_i (or with p_i in
 p_hat = sp.Symbol("phat_j", positive=True)  # λ_j/(λ_j + κ̂)
 kappa_hat = sp.Symbol("kappahat", positive=True)  # finite-size corrected ridgeless κ
 D = sp.Symbol("D", positive=True)  # df_1 − df_2 = Σ_i p̂_i(1 − p̂_i) at κ̂
-df3 = sp.Symbol(r"\operatorname{df}_3", positive=True)  # Σ_i p̂_i³
 
 _EXACT_ISO = "exact (Gaussian design, Σ = cI, T0 <= d − 2)"
 _DE = "deterministic equivalent (ridgeless κ0, second order; Bach 2023)"
@@ -255,8 +255,7 @@ def noise_energy() -> sp.Expr:
     corrected value is exact. Elsewhere a heuristic: measured against simulation for power laws
     (``β = 1.5–3``, ``d = 100, 200``, ``T0`` from 10 to ``0.9 d``) within 1.2% (plain: up to 10% low).
     """
-    e = (df2 - df3) / (T0 - df2)
-    return sigma0**2 * df2 / (T0 - df2 - e)
+    return collapse.ridgeless_variance().xreplace({sigma: sigma0, T: T0})
 
 
 @named_result("downstream_gain", title="Second moment of the downstream smoother, E(AᵀΣA)_jj/λ_j",

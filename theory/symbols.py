@@ -10,7 +10,7 @@ import sympy as sp
 
 __all__ = [
     "d", "T", "T0", "n", "k", "j", "sigma", "sigma0", "lam", "kappa", "kappa0",
-    "df1", "df2", "bias_sum", "df1_of", "df2_of", "phi", "phi0", "beta", "r",
+    "df1", "df2", "df3", "bias_sum", "df1_of", "df2_of", "phi", "phi0", "beta", "r",
     "eigenvalue", "coef", "w0_norm", "trace1", "trace2", "Sigma", "Sigma_hat", "A_mat", "B_mat",
 ]
 
@@ -32,6 +32,7 @@ kappa0 = sp.Symbol("kappa_0", positive=True)  # ridgeless κ of the generators (
 # spectral sums evaluated at κ, as plain symbols (what the numeric layer substitutes) ...
 df1 = sp.Symbol("df_1", positive=True)
 df2 = sp.Symbol("df_2", positive=True)
+df3 = sp.Symbol("df_3", positive=True)
 bias_sum = sp.Symbol("S_B", nonnegative=True)  # Σ_j λ_j c_j² / (λ_j + κ)²
 # ... and as opaque functions of κ (for general derivations)
 df1_of = sp.Function("df_1", positive=True)
