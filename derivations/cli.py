@@ -16,6 +16,7 @@ import math
 import os
 import sys
 
+import numpy as np
 from modelcollapse.numerics.errors import ModelCollapseError
 
 __all__ = ["main", "UsageError", "emit_json", "print_table", "positive_int", "nonneg_int"]
@@ -112,12 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return int(args._run(args) or 0)
-    except UsageError as exc:
+        # Overflow and invalid-value warnings would print several lines; every number that
+        # leaves the library is checked finite instead (non-finite -> an error naming it).
+        with np.errstate(all="ignore"):
+            return int(args._run(args) or 0)
+    except (UsageError, ModelCollapseError) as exc:
         print(f"modelcollapse: error: {exc}", file=sys.stderr)
         return 2
-    except ModelCollapseError as exc:
-        print(f"modelcollapse: error: {exc}", file=sys.stderr)
+    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
+        # A computation that cannot be done at these numbers (e.g. an ill-conditioned design in
+        # the simulator, or a size too large for memory): one line, exit 2, never a traceback.
+        print(f"modelcollapse: error: cannot compute this: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("modelcollapse: interrupted", file=sys.stderr)

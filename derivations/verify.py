@@ -53,7 +53,8 @@ class Check:
 
     @property
     def passed(self) -> bool:
-        return abs(self.theory - self.mean) <= self.tolerance
+        tol = self.tolerance
+        return math.isfinite(tol) and abs(self.theory - self.mean) <= tol
 
     def to_dict(self) -> dict:
         z = self.z

@@ -26,7 +26,10 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
-__all__ = ["SimulationResult", "simulate", "simulate_chain"]
+__all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD"]
+
+# cond(XᵀX) ~ spread: beyond 1e14 the least-squares solves lose every digit in float64.
+MAX_EIGENVALUE_SPREAD = 1e14
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,11 @@ def simulate_chain(
     w0 = np.asarray(coefficients, dtype=np.float64)
     if lam.ndim != 1 or w0.shape != lam.shape or not np.all(lam > 0) or not np.all(np.isfinite(lam)):
         raise ValueError("eigenvalues must be positive and finite, with one coefficient each")
+    if lam.max() / lam.min() > MAX_EIGENVALUE_SPREAD:
+        raise ValueError(
+            f"eigenvalues: max/min above {MAX_EIGENVALUE_SPREAD:g}; the designs are too "
+            "ill-conditioned for a float64 simulation to mean anything"
+        )
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 2:
         raise ValueError(f"trials: expected an integer >= 2, got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -160,11 +168,13 @@ def simulate_chain(
                 if progress:
                     progress(len(task[0]))
     errors = np.concatenate(parts)
-    if not np.all(np.isfinite(errors)):
-        raise ArithmeticError("simulation produced a non-finite test error (an ill-conditioned design?)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, stderr = float(errors.mean()), float(errors.std(ddof=1) / math.sqrt(trials))
+    if not (np.all(np.isfinite(errors)) and math.isfinite(mean) and math.isfinite(stderr)):
+        raise ArithmeticError("simulation produced a non-finite test error or standard error (eigenvalues too spread for float64?)")
     return SimulationResult(
-        mean=float(errors.mean()),
-        stderr=float(errors.std(ddof=1) / math.sqrt(trials)),
+        mean=mean,
+        stderr=stderr,
         trials=trials,
         seed=seed,
         errors=errors,
