@@ -125,6 +125,9 @@ def main(argv=None) -> int:
         # the simulator, or a size too large for memory): one line, exit 2, never a traceback.
         print(f"modelcollapse: error: cannot compute this: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `modelcollapse derive | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("modelcollapse: interrupted", file=sys.stderr)
         return 130
