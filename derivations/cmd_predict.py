@@ -11,7 +11,8 @@ from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
 
 
-def _precision(text: str) -> int:
+def precision_digits(text: str) -> int:
+    """``--precision DIGITS`` (argparse type, also used by ``optimal-ridge``): an integer in [15, 10000]."""
     try:
         value = int(text)
     except ValueError:
@@ -35,7 +36,7 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     if name in ("predict", "verify"):
-        p.add_argument("--precision", type=_precision, metavar="DIGITS", help="evaluate with mpmath at DIGITS digits")
+        p.add_argument("--precision", type=precision_digits, metavar="DIGITS", help="evaluate with mpmath at DIGITS digits")
     if name in ("simulate", "verify"):
         p.add_argument("--trials", type=cli.positive_int("--trials", minimum=2), default=400, metavar="N", help="Monte Carlo trials (default 400)")
         p.add_argument("--seed", type=cli.nonneg_int("--seed"), default=0, metavar="S", help="root seed (default 0)")
@@ -49,8 +50,6 @@ def run(args) -> int:
     scenario = Scenario.from_toml(args.scenario)
     if args.command == "predict":
         return _predict(scenario, args)
-    if args.trials < 2:
-        raise cli.UsageError("--trials: expected an integer >= 2 (a standard error needs two trials)")
     if not scenario.spectrum.is_finite:
         raise cli.UsageError("spectrum.d: cannot simulate d = 'inf'; use a finite d")
     if args.command == "simulate":

@@ -6,6 +6,7 @@ import argparse
 import math
 
 from modelcollapse.derivations import cli
+from modelcollapse.derivations.cmd_predict import precision_digits
 
 
 def _number(option: str, accept, expected: str):
@@ -21,16 +22,6 @@ def _number(option: str, accept, expected: str):
     return parse  # argparse prefixes the message with the option: "argument --beta: expected ..."
 
 
-def _precision(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer number of digits in [15, 10000], got {text!r}") from None
-    if not 15 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"expected an integer number of digits in [15, 10000], got {value}")
-    return value
-
-
 def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     if name == "scaling":
         p.add_argument("--beta", required=True, type=_number("beta", lambda v: v > 1, "a number > 1"), metavar="B",
@@ -43,7 +34,7 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--latex", action="store_true", help="print the symbolic results in LaTeX with their values")
     else:
         p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md); its ridge is ignored")
-        p.add_argument("--precision", type=_precision, metavar="DIGITS", help="refine with mpmath at DIGITS digits")
+        p.add_argument("--precision", type=precision_digits, metavar="DIGITS", help="refine with mpmath at DIGITS digits")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -84,9 +75,8 @@ def _scaling(args) -> int:
 def _print_latex(out: dict, noiseless: bool) -> None:
     import sympy as sp
 
-    from modelcollapse.theory import scaling
+    from modelcollapse.theory import get_result  # the package registers every result, the scaling ones included
     from modelcollapse.theory.latex import latex
-    from modelcollapse.theory.registry import get_result
 
     names = [("scaling_bias_exponent", None), ("scaling_variance_exponent", None), ("scaling_collapse_exponent", None),
              ("scaling_ell_crit", "ell_crit"), ("scaling_ell_opt", "ell_opt"),
@@ -99,7 +89,6 @@ def _print_latex(out: dict, noiseless: bool) -> None:
             line += f" = {latex(sp.Float(out[key], 6))}"
         print(line)
     print(f"% regime at ell_opt: {out['regime']}; beta = {out['beta']:g}, r = {out['r']:g}, a = {out['a']:g}")
-    _ = scaling  # imported for its registrations
 
 
 def _optimal_ridge(args) -> int:

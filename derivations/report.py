@@ -79,12 +79,8 @@ def budget_for(quick: bool, trials: int | None = None) -> Budget:
                   line_points=41 if quick else 81)
 
 
-def _unavailable(key: str, title: str, exc: BaseException) -> SectionPlan:
-    if isinstance(exc, ImportError):
-        why = f"needs {exc.name or exc}, which is not installed in this version"
-    else:
-        why = str(exc)
-    return SectionPlan(key=key, title=title, unavailable=why)
+def _unavailable(key: str, title: str, exc: ModelCollapseError) -> SectionPlan:
+    return SectionPlan(key=key, title=title, unavailable=str(exc))
 
 
 def _plan_figures(budget: Budget) -> list[SectionPlan]:
@@ -94,7 +90,7 @@ def _plan_figures(budget: Budget) -> list[SectionPlan]:
             plan = dataclasses.replace(planner(budget), title=title)
             for p in plan.points:  # every simulated point needs its theory before anything runs
                 predict(p.scenario)
-        except (ModelCollapseError, ImportError) as exc:
+        except ModelCollapseError as exc:
             plan = _unavailable(key, title, exc)
         plans.append(plan)
     return plans

@@ -4,7 +4,7 @@ Each ``plan_*`` function takes a :class:`~modelcollapse.derivations.report_model
 returns a :class:`~modelcollapse.derivations.report_model.SectionPlan`; it evaluates every theory
 curve (cheap) and lists the scenarios to simulate (the expensive part, run later under one
 progress bar). Base scenarios are the built-in TOML files; only the swept parameter changes.
-Sections (d)–(f), which build on later capabilities, are in :mod:`.report_sections_more`.
+Sections (d)–(f) are in :mod:`.report_sections_more`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from modelcollapse.derivations.report_model import Budget, Curve, Panel, Section
 from modelcollapse.derivations.scenario_files import builtin
 from modelcollapse.numerics.predict import Prediction, predict
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.theory.scaling import scaling_exponents
 
 __all__ = ["fmt", "theory_curve", "sim_points", "plan_ridge", "plan_generations", "plan_scaling", "exponents"]
 
@@ -105,15 +106,8 @@ def plan_generations(budget: Budget) -> SectionPlan:
                        panels=(panel,), data={"ridge": ridge, "base": base.to_dict()})
 
 
-def exponents(beta: float, r: float) -> tuple[float, float | None, str]:
-    """``(ℓ_crit, rate_clean, source)`` from :func:`modelcollapse.theory.scaling.scaling_exponents`.
-
-    Without that module: ``ℓ_crit = β/(1 + 2β·min(r, 1))`` (THEORY.md §3.6) and no rate.
-    """
-    try:
-        from modelcollapse.theory.scaling import scaling_exponents
-    except ImportError:
-        return beta / (1 + 2 * beta * min(r, 1.0)), None, "THEORY.md 3.6 (theory.scaling not available)"
+def exponents(beta: float, r: float) -> tuple[float, float, str]:
+    """``(ℓ_crit, rate_clean, source)`` from :func:`modelcollapse.theory.scaling.scaling_exponents` (asymptotic)."""
     e = scaling_exponents(beta, r)
     return float(e["ell_crit"]), float(e["rate_clean"]), "theory.scaling.scaling_exponents"
 
@@ -134,12 +128,12 @@ def plan_scaling(budget: Budget) -> SectionPlan:
         make = lambda T, n=n: base.replace(n=n, T=int(T), ridge=float(int(T)) ** -ell)
         curves.append(theory_curve(series, grid, make))
         points += sim_points(series, sim_T, make, lambda T, n=n: rf"$n={n},\ T={int(T)}$")
-    if rate is not None:  # slope guide: the asymptotic law of the clean curve, drawn a factor 2 below it
-        x_end, y_end = curves[0].x[-1], curves[0].y[-1] / 2
-        xs = (x_end / 100, x_end)
-        curves.append(Curve(series=rf"slope $T^{{-{rate:.3g}}}$ (asymptotic rate, $n=0$)", x=xs,
-                            y=tuple(y_end * (x / x_end) ** -rate for x in xs), provenance="asymptotic", style="--",
-                            color="gray"))
+    # slope guide: the asymptotic law of the clean curve, drawn a factor 2 below it
+    x_end, y_end = curves[0].x[-1], curves[0].y[-1] / 2
+    xs = (x_end / 100, x_end)
+    curves.append(Curve(series=rf"slope $T^{{-{rate:.3g}}}$ (asymptotic rate, $n=0$)", x=xs,
+                        y=tuple(y_end * (x / x_end) ** -rate for x in xs), provenance="asymptotic", style="--",
+                        color="gray"))
     g, dn = base.generators, base.downstream
     panel = Panel(
         title=rf"$\lambda_j=j^{{-{fmt(beta)}}}$, $r={fmt(r)}$, $d={base.d}$, $T_0={g.T0[0]}$, "

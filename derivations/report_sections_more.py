@@ -1,21 +1,21 @@
 """The report's sections (d)–(f): over-parameterised generators, phase diagram, optimal ridge.
 
-They build on capabilities that may be missing from an installation in progress
-(``predict`` for ``T0 < d``, :mod:`modelcollapse.theory.scaling`, :mod:`modelcollapse.numerics.optimize`);
-a missing one makes the section *unavailable* with a message in the report, never a crash.
+They use ``predict`` for ``T0 < d``, :mod:`modelcollapse.theory.scaling` and
+:mod:`modelcollapse.numerics.optimize`; a computation that cannot be done (a ``ModelCollapseError``)
+makes the section *unavailable* with its message in the report, never a crash.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from modelcollapse.derivations.report_model import Budget, Curve, Panel, SectionPlan
 from modelcollapse.derivations.report_sections import fmt, sim_points, theory_curve
 from modelcollapse.derivations.scenario_files import builtin
+from modelcollapse.numerics.optimize import optimal_ridge as _optimal
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.theory.scaling import phase_diagram, scaling_exponents
 
 __all__ = ["plan_overparam", "plan_phase", "plan_optimal_ridge", "optimal_ridge"]
 
@@ -61,8 +61,6 @@ def plan_phase(budget: Budget) -> SectionPlan:
     Data from :func:`modelcollapse.theory.scaling.phase_diagram` (asymptotic exponents, ``d = ∞``);
     noiseless labels (``σ = 0``) so that the change of rate is due to the synthetic data alone.
     """
-    from modelcollapse.theory.scaling import phase_diagram, scaling_exponents  # ImportError -> unavailable
-
     beta = builtin("powerlaw_scaling").scenario.spectrum.beta
     steps = (81, 65) if budget.quick else (121, 97)
     ells, rs = np.linspace(0.0, 1.25 * beta, steps[0]), np.linspace(0.05, 2.0, steps[1])
@@ -95,20 +93,7 @@ def plan_phase(budget: Budget) -> SectionPlan:
 
 
 def optimal_ridge(scenario: Scenario) -> tuple[float, float, str]:
-    """``(λ*, E_test(λ*), source)``: :func:`modelcollapse.numerics.optimize.optimal_ridge` if present.
-
-    Fallback: minimise the predicted test error over ``log λ ∈ [−8, 3]`` (bounded Brent).
-    """
-    try:
-        from modelcollapse.numerics.optimize import optimal_ridge as _optimal
-    except ImportError:
-        import scipy.optimize
-
-        f = lambda t: predict(scenario.replace(ridge=math.exp(t))).test_error
-        res = scipy.optimize.minimize_scalar(f, bounds=(math.log(1e-8), math.log(1e3)), method="bounded",
-                                             options={"xatol": 1e-6})
-        lam = math.exp(res.x)
-        return lam, predict(scenario.replace(ridge=lam)).test_error, "report fallback: bounded Brent over log lambda"
+    """``(λ*, E_test(λ*), source)`` from :func:`modelcollapse.numerics.optimize.optimal_ridge`."""
     opt = _optimal(scenario)
     return float(opt.ridge), float(opt.test_error), "numerics.optimize.optimal_ridge"
 

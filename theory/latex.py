@@ -119,6 +119,7 @@ def result_latex(result, **settings) -> str:
 _TEXT_ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
     "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
+    "§": r"\S{}", "–": "--", "—": "---",
 }
 _GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψω", (
     "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi psi omega"
@@ -126,7 +127,7 @@ _GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψω", (
 _TEXT_MATH = {
     **{ch: "\\" + name for ch, name in _GREEK.items()},
     "Σ": r"\Sigma", "Δ": r"\Delta", "Λ": r"\Lambda", "Φ": r"\Phi", "Γ": r"\Gamma", "Ω": r"\Omega",
-    "ς": r"\varsigma", "ο": "o", "≍": r"\asymp", "≈": r"\approx", "≃": r"\simeq", "≤": r"\le", "≥": r"\ge",
+    "ς": r"\varsigma", "ο": "o", "≍": r"\asymp", "≫": r"\gg", "≪": r"\ll", "≈": r"\approx", "≃": r"\simeq", "≤": r"\le", "≥": r"\ge",
     "→": r"\to", "∞": r"\infty", "−": "-", "×": r"\times", "·": r"\cdot", "‖": r"\|", "√": r"\surd",
     "∈": r"\in", "∑": r"\sum", "⁻": "^{-}", "¹": "^{1}", "²": "^{2}", "³": "^{3}", "ᵀ": r"^{\top}",
     "⁺": "^{+}", "₀": "_{0}", "₁": "_{1}", "₂": "_{2}", "ℓ": r"\ell", "∝": r"\propto", "≠": r"\ne",
