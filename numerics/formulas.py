@@ -14,6 +14,7 @@ import sympy as sp
 from modelcollapse.theory import collapse, symbols as s
 from modelcollapse.theory import isotropic
 from modelcollapse.theory import overparam as _op
+from modelcollapse.theory import scaling as _sc
 
 __all__ = ["formula"]
 
@@ -65,6 +66,14 @@ _FORMULAS.update({
     "overparam_variance_increase": (_op.variance_increase, (_op.gamma_j, _op.t_j, _op.pi_j, _op.w_j)),
 })
 
+# Asymptotic scaling laws (theory/scaling.py, THEORY.md §3.6). The optimal-κ law contains Γ and ζ,
+# which numpy lacks: it is lambdified for SciPy (float64 only).
+_FORMULAS.update({
+    "scaling_effective_noise": (_sc.effective_noise, (s.sigma, s.n, s.sigma0, s.T, s.T0, s.phi0)),
+    "scaling_optimal_kappa_law": (_sc.optimal_kappa_law, (s.beta, s.r, s.T, _sc.SIGMA_EFF2, s.w0_norm)),
+})
+_SCIPY = {"scaling_optimal_kappa_law"}
+
 
 def register(name: str, factory, args) -> None:
     """Add a symbolic result (a factory returning a SymPy expression) under ``name``."""
@@ -80,4 +89,4 @@ def formula(name: str):
     missing = expr.free_symbols - set(args)
     if missing:
         raise RuntimeError(f"formula {name!r} has unbound symbols {missing}")
-    return sp.lambdify(args, expr, modules="numpy", cse=True)
+    return sp.lambdify(args, expr, modules=["scipy", "numpy"] if name in _SCIPY else "numpy", cse=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -231,8 +230,9 @@ def effective_noise(scenario: Scenario) -> float:
     The collapse term of OLS generators acts on the downstream ridge like this much label noise
     (leading order, ``df_m ≪ T``). ``d = inf`` admits only ``n = 0``.
     """
-    s2 = scenario.sigma**2
-    gen = scenario.generators
+    law = formula("scaling_effective_noise")  # (σ, n, σ0, T, T0, φ0)
+    gen, T = scenario.generators, scenario.T
+    s2 = float(law(scenario.sigma, 0, 0.0, T, 1.0, 0.0))  # n = 0: σ²
     if gen.n == 0:
         return s2
     d = scenario.d
@@ -242,18 +242,8 @@ def effective_noise(scenario: Scenario) -> float:
         phi0 = d / t0
         if phi0 >= 1:
             raise NotCoveredError("generators.T0: the effective-noise law needs OLS generators, T0 > d")
-        s2 += s0**2 * (scenario.T / t0 + phi0) / (1 - phi0)
+        s2 += float(law(0.0, 1, s0, T, t0, phi0))  # the law is additive over generations: one generation's share
     return s2
-
-
-@lru_cache(maxsize=None)
-def _optimal_kappa_function():
-    import sympy as sp
-
-    from modelcollapse.theory import scaling
-    from modelcollapse.theory.symbols import T, beta, r, w0_norm
-
-    return sp.lambdify((beta, r, T, scaling.SIGMA_EFF2, w0_norm), scaling.optimal_kappa_law(), modules="mpmath")
 
 
 def asymptotic_optimal_ridge(scenario: Scenario) -> float:
@@ -270,7 +260,7 @@ def asymptotic_optimal_ridge(scenario: Scenario) -> float:
     s2 = effective_noise(scenario)
     if s2 <= 0:
         raise NotCoveredError("downstream.sigma: with no noise at all the optimal ridge is 0 (no asymptotic law)")
-    return float(_optimal_kappa_function()(sp_.beta, te.r, scenario.T, s2, math.sqrt(te.norm)))
+    return float(formula("scaling_optimal_kappa_law")(sp_.beta, te.r, scenario.T, s2, math.sqrt(te.norm)))
 
 
 def _asymptotic_or_none(scenario: Scenario):

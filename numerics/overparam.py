@@ -270,6 +270,8 @@ def _general_chain(scenario: Scenario, kinds, lam, w, b: Backend) -> ChainMoment
             t = step(t, proj.p_hat, R, proj.D, s0, p0, T0, df2, df3)
         pi = pi * proj.mean
     provenance = CHAIN_FINITE + ("; plain equivalent where noted" if plain_used else "") + ("; " + NOISE_HEURISTIC if noisy_projection else "")
+    if PROJECTION not in kinds:  # only OLS (inverse-Wishart noise) and identity steps: π = 1, t_j exact
+        provenance = EXACT
     for t0, proj in sorted(cache.items()):
         hat = f", corrected kappa_hat = {proj.kappa_hat:.6g}" if proj.kappa_hat is not None else ""
         notes.append(f"generators: ridgeless kappa0 = {proj.kappa0:.6g}{hat} at T0 = {t0}")

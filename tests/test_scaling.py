@@ -268,7 +268,7 @@ def test_simulation_follows_the_scaling_curves():
     """d = 1000, λ = T^(−ℓ_crit): simulation against the finite-d prediction and the d = inf curve.
 
     Allowance 3% (deterministic equivalents, THEORY.md §3.3) plus 4 SE; the d = inf curve differs
-    from d = 1000 by the spectrum's tail (under 1% here).
+    from d = 1000 by the spectrum's tail: measured 1.1e-4 to 1.4e-4 relative, asserted below 2e-4.
     """
     from modelcollapse.numerics.simulate import simulate
 
@@ -283,4 +283,5 @@ def test_simulation_follows_the_scaling_curves():
         p = predict(s)
         sim = simulate(s, trials=40, seed=int(T))
         assert abs(p.test_error - sim.mean) <= 4 * sim.stderr + 0.03 * p.test_error, (T, p.test_error, sim.mean, sim.stderr)
-        assert abs(e_inf - sim.mean) <= 4 * sim.stderr + 0.04 * e_inf, (T, e_inf, sim.mean)
+        assert abs(e_inf - p.test_error) <= 2e-4 * p.test_error, (T, e_inf, p.test_error)
+        assert abs(e_inf - sim.mean) <= 4 * sim.stderr + (0.03 + 2e-4) * e_inf, (T, e_inf, sim.mean)

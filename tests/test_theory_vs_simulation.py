@@ -24,7 +24,6 @@ import math
 import numpy as np
 import pytest
 
-from conftest import scenario_dict
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
