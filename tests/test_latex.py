@@ -104,3 +104,17 @@ def test_document_compiles_with_pdflatex(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 10_000
+
+
+def test_escape_text_combining_accents_and_subscript_minus():
+    from modelcollapse.theory.latex import escape_text
+
+    assert escape_text("κ̂") == r"$\hat{\kappa}$"
+    assert escape_text("p̃") == r"$\tilde{p}$"
+    assert escape_text("K₋") == r"K${_{-}}$"
+
+
+def test_full_document_has_no_unknown_characters():
+    from modelcollapse.derivations.latexdoc import latex_document
+
+    assert "[U+" not in latex_document()

@@ -131,7 +131,7 @@ _TEXT_MATH = {
     "→": r"\to", "∞": r"\infty", "−": "-", "×": r"\times", "·": r"\cdot", "‖": r"\|", "√": r"\surd",
     "∈": r"\in", "∑": r"\sum", "⁻": "^{-}", "¹": "^{1}", "²": "^{2}", "³": "^{3}", "ᵀ": r"^{\top}",
     "⁺": "^{+}", "₀": "_{0}", "₁": "_{1}", "₂": "_{2}", "ℓ": r"\ell", "∝": r"\propto", "≠": r"\ne",
-    "ⱼ": "_{j}", "ᵐ": "^{m}", "ŵ": r"\hat{w}", "⇔": r"\Leftrightarrow", "⇒": r"\Rightarrow", "∂": r"\partial", "∫": r"\int", "±": r"\pm",
+    "ⱼ": "_{j}", "₋": "_{-}", "ᵐ": "^{m}", "ŵ": r"\hat{w}", "⇔": r"\Leftrightarrow", "⇒": r"\Rightarrow", "∂": r"\partial", "∫": r"\int", "±": r"\pm",
 }
 
 
@@ -146,6 +146,23 @@ def _escape_char(ch: str) -> str:
     return plain if plain else f"[U+{ord(ch):04X}]"
 
 
+_COMBINING = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar"}  # accents over the previous letter
+
+
 def escape_text(text: str) -> str:
-    """Plain text (a title, a provenance) made safe for pdflatex text mode, character by character."""
-    return "".join(map(_escape_char, text))
+    """Plain text (a title, a provenance) made safe for pdflatex text mode, character by character.
+
+    A letter followed by a combining accent (``κ̂``, ``p̃``) becomes one accented math symbol.
+    """
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if i + 1 < len(text) and text[i + 1] in _COMBINING:
+            inner = _TEXT_MATH.get(ch, ch if ch.isascii() and ch.isalpha() else None)
+            if inner is not None:
+                out.append(f"${_COMBINING[text[i + 1]]}{{{inner}}}$")
+                i += 2
+                continue
+        out.append(_escape_char(ch))
+        i += 1
+    return "".join(out)
