@@ -1,136 +1,77 @@
-"""The ``modelcollapse`` command (CONTRACT.md): parses, calls, prints. Nothing else.
+"""The ``modelcollapse`` command (CONTRACT.md): wires the subcommands and maps errors to exit codes.
 
-Exit status: 0 success, 1 a verification that failed, 2 bad input or a computation that cannot
-be done, with one line on stderr naming the cause (never a traceback, never a NaN).
-
-Each subcommand lives in a module with ``add_arguments(parser)`` and ``run(args) -> int``;
-this file only wires them and maps errors to exit codes.
+Exit status: 0 success; 1 a verification that failed; 2 bad input or a computation that cannot be
+done (a :class:`~modelcollapse.numerics.errors.ModelCollapseError`, a usage error, not enough
+memory), with one line ``modelcollapse: error: ...`` on stderr; 3 an unexpected exception, which is
+a bug: one line saying so (the traceback with ``--debug``); 130 interrupted. The subcommands are
+in :mod:`modelcollapse.derivations.commands`.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import json
-import math
 import os
 import sys
+import traceback
 
 import numpy as np
+
+from modelcollapse.derivations.commands import COMMANDS, load
+from modelcollapse.derivations.commands.common import Parser, UsageError
 from modelcollapse.numerics.errors import ModelCollapseError
 
-__all__ = ["main", "UsageError", "emit_json", "print_table", "positive_int", "nonneg_int"]
+__all__ = ["main", "build_parser", "UsageError", "EXIT_BAD_INPUT", "EXIT_INTERNAL"]
 
-# subcommand -> (module under modelcollapse.derivations, one-line help)
-COMMANDS = {
-    "predict": ("cmd_predict", "theoretical test error of a scenario"),
-    "simulate": ("cmd_predict", "Monte Carlo of the definition"),
-    "verify": ("cmd_predict", "theory beside simulation, with the z-score (exit 1 if they disagree)"),
-    "derive": ("cmd_derive", "the derived results as text or LaTeX; --out writes a complete LaTeX document"),
-    "report": ("cmd_report", "the main job: figures, report.md, report.tex, results.json (exit 1 if a check fails)"),
-    "scaling": ("cmd_scaling", "scaling-law exponents for power-law spectra: ell_crit, ell_opt, rates with and without collapse"),
-    "optimal-ridge": ("cmd_scaling", "the ridge minimising a scenario's predicted test error"),
-}
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
 
 
-class UsageError(Exception):
-    """Bad command-line input (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2 (argparse would print the usage too)
-        raise UsageError(message)
-
-
-def positive_int(name: str, minimum: int = 1):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def nonneg_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-        return value
-
-    return parse
-
-
-def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
-def _clean(value):
-    """JSON-safe: no NaN or inf ever leaves (they become an error upstream; here, a guard)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ModelCollapseError(f"refusing to print a non-finite number ({value})")
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
-def emit_json(obj: dict) -> None:
-    """One JSON object on stdout (plain numbers, float64)."""
-    print(json.dumps(_clean(obj), indent=2, allow_nan=False))
-
-
-def print_table(rows, title: str | None = None) -> None:
-    """A readable two-or-more column table on stdout."""
-    rows = [[("%.6g" % c) if isinstance(c, float) else str(c) for c in row] for row in rows]
-    if title:
-        print(title)
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
-    for row in rows:
-        print("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip())
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="modelcollapse", description="Theory and simulation of model collapse in regression.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+def build_parser() -> Parser:
+    parser = Parser(prog="modelcollapse", description="Theory and simulation of model collapse in regression.")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback of an internal error (exit 3) instead of one line")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        mod = importlib.import_module(f"modelcollapse.derivations.{module}")
-        mod.add_arguments(name, p)
-        p.set_defaults(_run=mod.run)
+    for name in COMMANDS:
+        module = load(name)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv  # known before parsing, so that a bug in parsing is shown too
     try:
         args = build_parser().parse_args(argv)
         # Overflow and invalid-value warnings would print several lines; every number that
         # leaves the library is checked finite instead (non-finite -> an error naming it).
         with np.errstate(all="ignore"):
             return int(args._run(args) or 0)
-    except (UsageError, ModelCollapseError) as exc:
-        print(f"modelcollapse: error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, ArithmeticError, MemoryError, np.linalg.LinAlgError) as exc:
-        # A computation that cannot be done at these numbers (e.g. an ill-conditioned design in
-        # the simulator, or a size too large for memory): one line, exit 2, never a traceback.
-        print(f"modelcollapse: error: cannot compute this: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+    except ModelCollapseError as exc:  # UsageError included
+        print(f"modelcollapse: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError as exc:
+        detail = f" ({_one_line(exc)})" if str(exc) else ""
+        print(f"modelcollapse: error: not enough memory for this computation{detail}; use a smaller scenario "
+              "(spectrum.d, downstream.T, generators.T0) or fewer --trials", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except BrokenPipeError:  # e.g. `modelcollapse derive | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         print("modelcollapse: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input
+        if debug:
+            traceback.print_exc()
+        print(f"modelcollapse: internal error (a bug; please report it): {type(exc).__name__}: {_one_line(exc)}"
+              + ("" if debug else " (run 'modelcollapse --debug ...' for the traceback)"), file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

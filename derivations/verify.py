@@ -16,11 +16,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from modelcollapse.numerics.predict import Prediction, predict
+from modelcollapse.derivations.provenance import provenance_text
+from modelcollapse.numerics.predict import Prediction
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.numerics.simulate import SimulationResult, simulate
+from modelcollapse.numerics.simulate import SimulationResult
 
-__all__ = ["Check", "DE_ALLOWANCE", "compare", "rounding_floor", "verify"]
+__all__ = ["Check", "DE_ALLOWANCE", "Z_LIMIT", "allowance_for", "compare", "rounding_floor"]
 
 Z_LIMIT = 4.0
 DE_ALLOWANCE = 0.03
@@ -92,7 +93,6 @@ def rounding_floor(scenario: Scenario) -> float:
 
 def compare(prediction: Prediction, sim: SimulationResult, *, allowance: float | None = None, floor: float = 0.0) -> Check:
     """Pair a prediction with a simulation of the same scenario (``floor``: see :func:`rounding_floor`)."""
-    prov = "exact" if prediction.exact else "; ".join(sorted(set(prediction.provenance.values())))
     return Check(
         theory=prediction.test_error,
         mean=sim.mean,
@@ -100,14 +100,6 @@ def compare(prediction: Prediction, sim: SimulationResult, *, allowance: float |
         trials=sim.trials,
         seed=sim.seed,
         allowance=allowance_for(prediction) if allowance is None else allowance,
-        provenance=prov,
+        provenance=provenance_text(prediction),
         floor=floor,
     )
-
-
-def verify(scenario: Scenario, *, trials: int = 400, seed: int = 0, jobs: int = 1, precision=None,
-           allowance: float | None = None, progress=None) -> tuple[Prediction, SimulationResult, Check]:
-    """Predict, simulate and compare one scenario."""
-    prediction = predict(scenario, precision)
-    sim = simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress)
-    return prediction, sim, compare(prediction, sim, allowance=allowance, floor=rounding_floor(scenario))

@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 import pytest
 
-import modelcollapse.derivations.cmd_predict as cmd_predict
+import modelcollapse.derivations.commands.verify as verify_command
 from conftest import CHILD_ENV, run_cli, scenario_dict, write_toml
 from modelcollapse.derivations import cli
 from modelcollapse.numerics.predict import predict
@@ -149,13 +149,13 @@ def test_verify_passes_on_exact_ols(tmp_path, capsys):
 
 def test_verify_fails_when_theory_is_wrong(tmp_path, capsys, monkeypatch):
     """A prediction 30% off must be caught (exit 1), whatever the allowance default."""
-    real = cmd_predict.predict
+    real = verify_command.predict
 
     def wrong(scenario, precision=None):
         p = real(scenario, precision)
         return type(p)(**{**p.__dict__, "test_error": 1.3 * p.test_error})
 
-    monkeypatch.setattr(cmd_predict, "predict", wrong)
+    monkeypatch.setattr(verify_command, "predict", wrong)
     path = write_toml(tmp_path / "ols.toml", OLS)
     rc, out, err = run(["verify", path, "--json", "--trials", "300", "--seed", "1", "--jobs", "1"], capsys)
     data = json.loads(out)

@@ -162,28 +162,32 @@ def test_missing_or_empty_scenarios_folder_exits_2(tmp_path, capsys):
 
 
 def test_check_results_do_not_depend_on_jobs():
-    from modelcollapse.derivations.report import _run, budget_for
-    from modelcollapse.derivations.report_model import Panel, SectionPlan, SimPoint
+    from modelcollapse.derivations.report.build import budget_for, simulate_plans
+    from modelcollapse.derivations.report.model import Panel, SectionPlan, SimPoint
+    from modelcollapse.numerics.predict import predict
     from modelcollapse.numerics.scenario import Scenario
 
     scenario = Scenario.from_dict({"spectrum": {"kind": "isotropic", "d": 20}, "teacher": {"kind": "isotropic"},
                                    "generators": {"n": 2, "T0": 60, "sigma0": 0.5},
                                    "downstream": {"T": 50, "sigma": 0.5, "ridge": 0.1}})
-    points = tuple(SimPoint(series="s", x=float(x), label=f"{x}", scenario=scenario) for x in (1, 2))
+    points = tuple(SimPoint(series="s", x=float(x), label=f"{x}", scenario=scenario, prediction=predict(scenario))
+                   for x in (1, 2))
     plan = SectionPlan(key="k", title="t", caption="", panels=(Panel(title="", xlabel="", ylabel="", points=points),))
     budget = budget_for(True, trials=24)
-    one = _run([plan], budget, 5, 1, False)[0]
-    two = _run([plan], budget, 5, 2, False)[0]
+    one = simulate_plans([plan], budget, 5, 1, False)[0]
+    two = simulate_plans([plan], budget, 5, 2, False)[0]
     assert [r.to_dict() for r in one] == [r.to_dict() for r in two]
     assert one[0].check.seed != one[1].check.seed  # each check has its own stream
 
 
 def test_a_failing_check_is_shown_and_exits_1(tmp_path, monkeypatch, capsys):
     """With the tolerance forced to zero every check fails: exit 1, FAIL in the tables, red crosses drawn."""
-    from modelcollapse.derivations import report as report_module
     from modelcollapse.derivations import verify
-    from modelcollapse.derivations.report_model import Panel, SectionPlan
-    from modelcollapse.derivations.report_sections import sim_points, theory_curve
+    from modelcollapse.derivations.report import build
+    from modelcollapse.derivations.report.model import Panel, SectionPlan
+    from modelcollapse.derivations.report.sections import Section
+    from modelcollapse.derivations.report.sections import scenarios as scenario_sections
+    from modelcollapse.derivations.report.sections.common import sim_points, theory_curve
     from modelcollapse.derivations.scenario_files import builtin
 
     def tiny(budget):
@@ -193,8 +197,10 @@ def test_a_failing_check_is_shown_and_exits_1(tmp_path, monkeypatch, capsys):
                       points=sim_points("s", (0.1,), make, lambda lam: f"$\\lambda={lam}$"))
         return SectionPlan(key="tiny", caption="A tiny section.", panels=(panel,))
 
-    monkeypatch.setattr(report_module, "FIGURE_SECTIONS", (("tiny", "Tiny", tiny),))
-    monkeypatch.setattr(report_module, "builtin_names", lambda: ["isotropic_ols"])
+    monkeypatch.setattr(build, "SECTIONS", (Section(key="tiny", title="Tiny", plan=tiny),
+                                            Section(key="builtin", title="Built-in scenarios",
+                                                    plan=scenario_sections.plan_builtin)))
+    monkeypatch.setattr(scenario_sections, "builtin_names", lambda: ["isotropic_ols"])
     monkeypatch.setattr(verify, "Z_LIMIT", 0.0)
     monkeypatch.setattr(verify, "DE_ALLOWANCE", 0.0)
     out = tmp_path / "out"

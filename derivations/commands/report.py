@@ -7,29 +7,26 @@ import shlex
 import sys
 import time
 
-from modelcollapse.derivations import cli
+from modelcollapse.derivations.commands import common
 
+HELP = "the main job: figures, report.md, report.tex, results.json (exit 1 if a check fails)"
 DEFAULT_OUT = "modelcollapse-report"
 
 
-def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"output folder (default ./{DEFAULT_OUT})")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                   help=f"output folder (default ./{DEFAULT_OUT}); replaced only once the new report is complete")
     p.add_argument("--quick", action="store_true", help="fewer points and trials: under a minute on 2 cores (CI)")
-    p.add_argument("--trials", type=cli.positive_int("--trials"), default=None, metavar="N",
-                   help="Monte Carlo trials per simulated point (default 400, or 100 with --quick)")
-    p.add_argument("--seed", type=cli.nonneg_int("--seed"), default=0, metavar="S", help="root seed (default 0)")
-    p.add_argument("--jobs", type=cli.positive_int("--jobs"), default=cli.default_jobs(), metavar="J",
-                   help="worker processes for the simulations (default: all cores); results do not depend on it")
+    common.trials_option(p, default=None, help_default="per simulated point; default 400, or 100 with --quick")
+    common.seed_option(p)
+    common.jobs_option(p, extra="; results do not depend on it")
     p.add_argument("--scenarios", metavar="DIR", default=None,
                    help="also predict, simulate and check every *.toml scenario file in DIR")
 
 
 def run(args) -> int:
-    from modelcollapse.derivations.report import build_report, exit_status
-    from modelcollapse.derivations.report_writers import summary
+    from modelcollapse.derivations.report import build_report, exit_status, summary
 
-    if args.trials is not None and args.trials < 2:
-        raise cli.UsageError("--trials: expected an integer >= 2 (a standard error needs two trials)")
     words = ["modelcollapse", "report"] + (["--quick"] if args.quick else [])
     words += [f"--trials {args.trials}"] if args.trials else []
     words += [f"--seed {args.seed}"] if args.seed else []

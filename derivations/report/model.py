@@ -1,7 +1,8 @@
 """Value objects of the report: what a section plans, what a check found.
 
-A section is planned first (theory curves evaluated, simulation points listed), then every
-simulation of every section runs under one progress bar, then figures and tables are written.
+A section is planned first (theory curves evaluated, simulation points listed with their
+predictions), then every simulation of every section runs under one progress bar, then figures
+and tables are written.
 Labels are strings with inline ``$...$`` math, valid at once in Markdown, LaTeX and matplotlib.
 """
 
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from modelcollapse.derivations.verify import Check
+from modelcollapse.numerics.predict import Prediction
 from modelcollapse.numerics.scenario import Scenario
 
-__all__ = ["Budget", "Curve", "SimPoint", "Panel", "SectionPlan", "CheckRow", "check_seed"]
+__all__ = ["Budget", "Curve", "SimPoint", "Panel", "SectionPlan", "CheckRow", "ReportSection", "Report", "check_seed"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,14 +51,20 @@ class Curve:
         return {"series": self.series, "x": list(self.x), "y": list(self.y), "provenance": self.provenance}
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class SimPoint:
-    """A scenario to simulate, drawn at ``x`` in the panel of series ``series``."""
+    """A scenario to simulate, drawn at ``x`` in the panel of series ``series``, with its prediction.
+
+    The prediction is made once, when the section is planned (a section whose theory cannot be
+    computed is unavailable before anything is simulated). Points compare by identity: a check
+    row is paired with the very point it simulated.
+    """
 
     series: str
     x: float
     label: str  # parameters that vary, e.g. "$n=5,\ \lambda=0.3$"
     scenario: Scenario
+    prediction: Prediction
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +88,7 @@ class SectionPlan:
     """A report section before its simulations ran (or with ``unavailable`` saying why not)."""
 
     key: str
-    title: str = ""  # filled in by the report from its table of sections
+    title: str = ""  # filled in by the report from its registry of sections
     caption: str = ""
     panels: tuple = ()
     unavailable: str | None = None
@@ -98,7 +107,7 @@ def check_seed(root: int, check_id: str) -> int:
 
 @dataclass(frozen=True, kw_only=True)
 class CheckRow:
-    """One theory-versus-simulation check as reported (a row of the table)."""
+    """One theory-versus-simulation check as reported (a row of the table), and the point it checked."""
 
     id: str
     section: str
@@ -107,6 +116,7 @@ class CheckRow:
     label: str
     scenario: dict
     check: Check
+    point: SimPoint | None = field(default=None, compare=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -121,3 +131,37 @@ class CheckRow:
         out.update(self.check.to_dict())
         out["scenario"] = self.scenario
         return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportSection:
+    """A section after its simulations: the plan, its check rows (in the order of its points), its figures."""
+
+    plan: SectionPlan
+    rows: tuple = ()
+    figures: tuple = ()
+
+    def rows_of(self, panel: Panel) -> tuple:
+        """The check rows of ``panel``'s points, paired by identity (not by position)."""
+        by_point = {id(r.point): r for r in self.rows}
+        return tuple(by_point[id(p)] for p in panel.points)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """What a report run produced (the files are in ``out``)."""
+
+    out: Path
+    settings: dict
+    sections: tuple
+    pdf: bool = False
+    warnings: tuple = ()
+    timings: dict = field(default_factory=dict)  # seconds per phase (not in results.json: it depends on the machine)
+
+    @property
+    def rows(self) -> list[CheckRow]:
+        return [r for s in self.sections for r in s.rows]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.rows)

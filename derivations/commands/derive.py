@@ -14,14 +14,18 @@ from pathlib import Path
 
 import sympy as sp
 
-from modelcollapse.derivations import cli
+from modelcollapse.derivations import atomic
+from modelcollapse.derivations.commands import common
 from modelcollapse.derivations.latexdoc import UnknownResultError, latex_document, resolve
 from modelcollapse.theory import RESULTS
 from modelcollapse.theory.derivation import DERIVATIONS
 from modelcollapse.theory.latex import result_latex
 
 
-def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
+HELP = "the derived results as text or LaTeX; --out writes a complete LaTeX document"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("names", nargs="*", metavar="NAME", help="results or derivations to show (default: all)")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
     p.add_argument("--out", metavar="FILE.tex", help="write a complete LaTeX document (amsmath, booktabs) to FILE.tex")
@@ -71,19 +75,19 @@ def run(args) -> int:
     try:
         names = resolve(args.names or None)
     except UnknownResultError as exc:
-        raise cli.UsageError(str(exc)) from None
+        raise common.UsageError(str(exc)) from None
     if args.out:
         path = Path(args.out)
         try:
-            path.write_text(latex_document(names), encoding="utf-8")
+            atomic.write_text(path, latex_document(names))
         except OSError as exc:
-            raise cli.UsageError(f"--out: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+            raise common.UsageError(f"--out: cannot write {str(path)!r}: {exc.strerror or exc}") from None
         n_results = sum(name in RESULTS for name in names)
         print(f"wrote {path} ({n_results} results, {len(names) - n_results} derivations; "
               f"compile with: pdflatex {path.name})")
         return 0
     if args.json:
-        cli.emit_json({"results": [_record(n) for n in names]})
+        common.emit_json({"results": [_record(n) for n in names]})
         return 0
     if args.latex:
         _print("\n\n".join(_latex(n) for n in names))

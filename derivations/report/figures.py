@@ -16,7 +16,7 @@ from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from modelcollapse.derivations.report_model import Panel, SectionPlan
+from modelcollapse.derivations.report.model import Panel, ReportSection
 
 __all__ = ["draw_section", "ERRORBAR_SE"]
 
@@ -101,8 +101,9 @@ def _draw_phase(ax, panel: Panel, norm):
     return mesh
 
 
-def draw_section(section: SectionPlan, rows, out_dir: Path) -> list[str]:
-    """Draw ``section`` (``rows``: its check rows, in the order of ``section.points``); return file names."""
+def draw_section(report_section: ReportSection, out_dir: Path) -> list[str]:
+    """Draw a section with its check rows; return the file names written in ``out_dir``."""
+    section = report_section.plan
     n = len(section.panels)
     outside = any(p.kind == "lines" and p.legend == "outside" for p in section.panels)
     phases = [p for p in section.panels if p.kind == "phase"]
@@ -118,13 +119,12 @@ def draw_section(section: SectionPlan, rows, out_dir: Path) -> list[str]:
     # square-root scale so that the slow rates (< 1) stay distinguishable next to the fast ones
     norm = PowerNorm(0.5, 0.0, max(np.max(p.image["values"]) for p in phases)) if phases else None
     extend = "min" if phases and min(np.min(p.image["values"]) for p in phases) < 0 else "neither"
-    mesh, start = None, 0
+    mesh = None
     for ax, panel in zip(axes, section.panels):
         if panel.kind == "phase":
             mesh = _draw_phase(ax, panel, norm)
         else:
-            _draw_lines(ax, panel, rows[start:start + len(panel.points)])
-            start += len(panel.points)
+            _draw_lines(ax, panel, report_section.rows_of(panel))
         ax.set_title(panel.title, fontsize=10)
         ax.set_xlabel(panel.xlabel)
         ax.set_ylabel(panel.ylabel)

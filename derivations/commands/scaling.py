@@ -1,15 +1,16 @@
-"""``modelcollapse scaling`` and ``modelcollapse optimal-ridge`` (CONTRACT.md)."""
+"""``modelcollapse scaling --beta B --r R [--a A] [--noiseless] [--latex] [--json]`` (CONTRACT.md)."""
 
 from __future__ import annotations
 
 import argparse
 import math
 
-from modelcollapse.derivations import cli
-from modelcollapse.derivations.cmd_predict import precision_digits
+from modelcollapse.derivations.commands import common
+
+HELP = "scaling-law exponents for power-law spectra: ell_crit, ell_opt, rates with and without collapse"
 
 
-def _number(option: str, accept, expected: str):
+def _number(accept, expected: str):
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -22,46 +23,39 @@ def _number(option: str, accept, expected: str):
     return parse  # argparse prefixes the message with the option: "argument --beta: expected ..."
 
 
-def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
-    if name == "scaling":
-        p.add_argument("--beta", required=True, type=_number("beta", lambda v: v > 1, "a number > 1"), metavar="B",
-                       help="power-law exponent of the spectrum, lambda_j = j^-B (B > 1)")
-        p.add_argument("--r", required=True, type=_number("r", lambda v: v > 0, "a number > 0"), metavar="R",
-                       help="source exponent of the teacher (R > 0; saturates at R = 1)")
-        p.add_argument("--a", default=1.0, type=_number("a", lambda v: v >= 0, "a number >= 0 (T0 ~ T^a; 0 = fixed T0)"),
-                       metavar="A", help="generator size T0 ~ T^A (default 1; 0 means a fixed T0)")
-        p.add_argument("--noiseless", action="store_true", help="clean labels without noise (sigma = 0)")
-        p.add_argument("--latex", action="store_true", help="print the symbolic results in LaTeX with their values")
-    else:
-        p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md); its ridge is ignored")
-        p.add_argument("--precision", type=precision_digits, metavar="DIGITS", help="refine with mpmath at DIGITS digits")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--beta", required=True, type=_number(lambda v: v > 1, "a number > 1"), metavar="B",
+                   help="power-law exponent of the spectrum, lambda_j = j^-B (B > 1)")
+    p.add_argument("--r", required=True, type=_number(lambda v: v > 0, "a number > 0"), metavar="R",
+                   help="source exponent of the teacher (R > 0; saturates at R = 1)")
+    p.add_argument("--a", default=1.0, type=_number(lambda v: v >= 0, "a number >= 0 (T0 ~ T^a; 0 = fixed T0)"),
+                   metavar="A", help="generator size T0 ~ T^A (default 1; 0 means a fixed T0)")
+    p.add_argument("--noiseless", action="store_true", help="clean labels without noise (sigma = 0)")
+    p.add_argument("--latex", action="store_true", help="print the symbolic results in LaTeX with their values")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args) -> int:
-    return _scaling(args) if args.command == "scaling" else _optimal_ridge(args)
-
-
-def _scaling(args) -> int:
     from modelcollapse.theory import scaling
 
     try:
         out = scaling.scaling_exponents(args.beta, args.r, args.a, noiseless=args.noiseless)
     except ValueError as exc:  # the parser already checks; this keeps the message one line
-        raise cli.UsageError(f"--{exc}") from None
+        raise common.UsageError(f"--{exc}") from None
     if args.json:
-        cli.emit_json(out)
+        common.emit_json(out)
         return 0
     if args.latex:
         _print_latex(out, args.noiseless)
         return 0
     noise = "noiseless" if args.noiseless else "noisy"
     a_text = "fixed T0" if args.a == 0 else f"T0 ~ T^{args.a:g}"
-    cli.print_table(
+    common.print_table(
         [
             ["ell_crit", out["ell_crit"], "beta/(1 + 2 beta min(r,1)): bias = variance"],
             ["ell_opt", out["ell_opt"], f"optimal ell of lambda = T^-ell with synthetic data ({a_text})"],
-            ["rate_clean", out["rate_clean"], f"E ~ T^-rate on clean {noise} data (best ell = {out['ell_opt_clean']:.6g})"],
+            ["rate_clean", out["rate_clean"],
+             f"E ~ T^-rate on clean {noise} data (best ell = {out['ell_opt_clean']:.6g})"],
             ["rate_collapse", out["rate_collapse"], f"E ~ T^-rate with n >= 1 synthetic generations ({a_text})"],
             ["regime", out["regime"], "terms dominating at ell_opt"],
             ["plateau_exponent", out["plateau_exponent"], "fixed T0: E ~ (n sigma0^2/T0)^this"],
@@ -89,24 +83,3 @@ def _print_latex(out: dict, noiseless: bool) -> None:
             line += f" = {latex(sp.Float(out[key], 6))}"
         print(line)
     print(f"% regime at ell_opt: {out['regime']}; beta = {out['beta']:g}, r = {out['r']:g}, a = {out['a']:g}")
-
-
-def _optimal_ridge(args) -> int:
-    from modelcollapse.numerics.optimize import optimal_ridge
-    from modelcollapse.numerics.scenario import Scenario
-
-    scenario = Scenario.from_toml(args.scenario)
-    best = optimal_ridge(scenario, args.precision)
-    if args.json:
-        cli.emit_json(best.to_dict())
-        return 0
-    rows = [
-        ["ridge", best.digits.get("ridge", best.ridge), f"relative tolerance {best.tolerance:.2g}"],
-        ["test_error", best.digits.get("test_error", best.test_error), best.prediction.provenance.get("clean_error", "")],
-        ["kappa", best.prediction.kappa, ""],
-        ["collapse", best.prediction.collapse, "(part of test_error)"],
-    ]
-    if best.asymptotic_ridge is not None:
-        rows.append(["asymptotic_ridge", best.asymptotic_ridge, "asymptotic law (theory/scaling.py)"])
-    cli.print_table(rows, title=f"Optimal ridge ({best.precision}; {best.provenance})")
-    return 0

@@ -1,0 +1,105 @@
+"""What every command shares: the usage error, option types, scenario loading, JSON and tables.
+
+Command modules import this module and nothing of each other; :mod:`..cli` imports the command
+modules. Every option type names its accepted range in its message, and argparse prefixes the
+option (``argument --trials: expected an integer in [2, 1000000], got '1'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+
+from modelcollapse.numerics.errors import ModelCollapseError
+
+__all__ = ["UsageError", "Parser", "integer_in", "trials_option", "seed_option", "jobs_option",
+           "precision_digits", "default_jobs", "MAX_JOBS", "MAX_TRIALS", "MAX_SEED", "emit_json", "print_table"]
+
+MAX_TRIALS = 1_000_000  # more would not fit the seeds and errors of one run in memory on a laptop
+MAX_SEED = 2**63 - 1
+MAX_JOBS = max(1, min(64, 4 * (os.cpu_count() or 1)))  # more workers than this only add start-up cost
+
+
+class UsageError(ModelCollapseError):
+    """Bad command-line input (exit 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2 (argparse would print the usage too)."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+def integer_in(low: int, high: int | None = None, *, why: str = ""):
+    """argparse type: an integer in ``[low, high]`` (``high=None``: no upper bound)."""
+    accepted = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+    accepted += f" ({why})" if why else ""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {accepted}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {accepted}, got {text!r}")
+        return value
+
+    return parse
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def trials_option(p: argparse.ArgumentParser, *, default, help_default: str) -> None:
+    p.add_argument("--trials", type=integer_in(2, MAX_TRIALS, why="a standard error needs two trials"),
+                   default=default, metavar="N", help=f"Monte Carlo trials ({help_default}; 2 to {MAX_TRIALS})")
+
+
+def seed_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=integer_in(0, MAX_SEED), default=0, metavar="S", help="root seed (default 0)")
+
+
+def jobs_option(p: argparse.ArgumentParser, *, extra: str = "") -> None:
+    p.add_argument("--jobs", type=integer_in(1, MAX_JOBS), default=default_jobs(), metavar="J",
+                   help=f"worker processes (default: all cores, at most {MAX_JOBS}){extra}")
+
+
+def precision_digits(text: str) -> int:
+    """``--precision DIGITS``: an integer number of digits in [15, 10000]."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer number of digits in [15, 10000], got {text!r}") from None
+    if not 15 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"expected an integer number of digits in [15, 10000], got {value}")
+    return value
+
+
+def _clean(value):
+    """JSON-safe: no NaN or inf ever leaves (they become an error upstream; here, a guard)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ModelCollapseError(f"refusing to print a non-finite number ({value})")
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def emit_json(obj: dict) -> None:
+    """One JSON object on stdout (plain numbers, float64)."""
+    print(json.dumps(_clean(obj), indent=2, allow_nan=False))
+
+
+def print_table(rows, title: str | None = None) -> None:
+    """A readable two-or-more column table on stdout."""
+    rows = [[("%.6g" % c) if isinstance(c, float) else str(c) for c in row] for row in rows]
+    if title:
+        print(title)
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
+    for row in rows:
+        print("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip())

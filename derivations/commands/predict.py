@@ -1,0 +1,39 @@
+"""``modelcollapse predict SCENARIO [--precision DIGITS] [--json]`` (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from modelcollapse.derivations.commands import common
+from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.scenario import Scenario
+
+HELP = "theoretical test error of a scenario"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--precision", type=common.precision_digits, metavar="DIGITS",
+                   help="evaluate with mpmath at DIGITS digits")
+
+
+def run(args) -> int:
+    p = predict(Scenario.from_toml(args.scenario), args.precision)
+    if args.json:
+        common.emit_json(p.to_dict())
+        return 0
+    rows = [
+        ["test_error", p.test_error, ""],
+        ["clean_error", p.clean_error, p.provenance["clean_error"]],
+        ["collapse", p.collapse, p.provenance["collapse"]],
+        ["bias", p.bias, "(clean)"],
+        ["variance", p.variance, "(clean)"],
+        ["kappa", p.kappa, f"{p.iterations} iterations, residual {p.residual:.2g}"],
+    ]
+    if p.digits:
+        rows = [[name, p.digits[name], note] if name in p.digits else [name, value, note] for name, value, note in rows]
+    common.print_table(rows, title=f"Predicted test error ({p.precision})")
+    for note in p.notes:
+        print(f"  note: {note}")
+    return 0

@@ -1,0 +1,29 @@
+"""``modelcollapse simulate SCENARIO [--trials N] [--seed S] [--jobs J] [--json]`` (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from modelcollapse.derivations.commands import common
+from modelcollapse.derivations.simulation import run_simulation
+from modelcollapse.numerics.scenario import Scenario
+
+HELP = "Monte Carlo of the definition"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    common.trials_option(p, default=400, help_default="default 400")
+    common.seed_option(p)
+    common.jobs_option(p)
+
+
+def run(args) -> int:
+    sim = run_simulation(Scenario.from_toml(args.scenario), trials=args.trials, seed=args.seed, jobs=args.jobs)
+    if args.json:
+        common.emit_json(sim.to_dict())
+    else:
+        common.print_table([["mean", sim.mean], ["stderr", sim.stderr], ["trials", sim.trials], ["seed", sim.seed]],
+                           title="Monte Carlo test error E||w_pred - w0||^2_Sigma")
+    return 0

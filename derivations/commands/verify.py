@@ -1,0 +1,64 @@
+"""``modelcollapse verify SCENARIO [--trials N] [--seed S] [--jobs J] [--precision D] [--allowance REL]``.
+
+Theory beside simulation with the z-score; exit 1 when they disagree beyond the tolerance
+(:mod:`modelcollapse.derivations.verify`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from modelcollapse.derivations.commands import common
+from modelcollapse.derivations.simulation import check_simulable, run_simulation
+from modelcollapse.derivations.verify import DE_ALLOWANCE, compare, rounding_floor
+from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.scenario import Scenario
+
+HELP = "theory beside simulation, with the z-score (exit 1 if they disagree)"
+
+
+def _allowance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a relative allowance in [0, 1), got {text!r}")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--precision", type=common.precision_digits, metavar="DIGITS",
+                   help="evaluate with mpmath at DIGITS digits")
+    common.trials_option(p, default=400, help_default="default 400")
+    common.seed_option(p)
+    common.jobs_option(p)
+    p.add_argument("--allowance", type=_allowance, default=None, metavar="REL",
+                   help=f"relative finite-size allowance (default 0 for exact results, {DE_ALLOWANCE} for "
+                        "deterministic equivalents)")
+
+
+def run(args) -> int:
+    scenario = Scenario.from_toml(args.scenario)
+    check_simulable(scenario)
+    prediction = predict(scenario, args.precision)
+    sim = run_simulation(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs)
+    check = compare(prediction, sim, allowance=args.allowance, floor=rounding_floor(scenario))
+    if args.json:
+        out = check.to_dict()
+        out["prediction"] = prediction.to_dict()
+        common.emit_json(out)
+    else:
+        common.print_table(
+            [
+                ["", "value", ""],
+                ["theory", check.theory, check.provenance],
+                ["simulation", check.mean, f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed})"],
+                ["z-score", check.z, ""],
+                ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
+                ["verdict", "PASS" if check.passed else "FAIL", ""],
+            ]
+        )
+    return 0 if check.passed else 1

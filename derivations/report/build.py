@@ -1,0 +1,192 @@
+"""``modelcollapse report``: every headline result derived, evaluated and checked by simulation.
+
+Data flow (ARCHITECTURE.md): the registered sections (:mod:`.sections`) and the user's scenario
+files -> plans with theory curves and the points to simulate, each carrying its prediction ->
+every simulation under one progress bar -> check rows (theory, simulation, SE, z, pass/fail) ->
+figures, report.tex (+ PDF when pdflatex is installed), then the :class:`Report`, assembled once,
+-> results.json and report.md. Everything is written into a hidden sibling of ``out`` that
+replaces it only when complete (:func:`modelcollapse.derivations.atomic.staged_folder`).
+
+Reproducible: each check's seed is a function of the root seed and the check's id only, and the
+simulator's result depends on ``(seed, trials)`` only, so nothing depends on ``jobs`` or order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from modelcollapse.derivations.atomic import staged_folder
+from modelcollapse.derivations.report.figures import draw_section
+from modelcollapse.derivations.report.model import (
+    Budget,
+    CheckRow,
+    Report,
+    ReportSection,
+    SectionPlan,
+    SimPoint,
+    check_seed,
+)
+from modelcollapse.derivations.report.sections import SECTIONS
+from modelcollapse.derivations.report.sections.scenarios import plan_user
+from modelcollapse.derivations.report.writers import report_latex, report_markdown, results_json, summary
+from modelcollapse.derivations.scenario_files import builtin, builtin_names, load_folder
+from modelcollapse.derivations.simulation import run_simulation
+from modelcollapse.derivations.verify import compare, rounding_floor
+from modelcollapse.numerics.errors import ModelCollapseError
+
+__all__ = ["build_report", "budget_for", "plan_sections", "simulate_plans", "exit_status", "QUICK_TRIALS",
+           "FULL_TRIALS"]
+
+QUICK_TRIALS = 100
+FULL_TRIALS = 400
+
+
+def budget_for(quick: bool, trials: int | None = None) -> Budget:
+    return Budget(quick=quick, trials=trials or (QUICK_TRIALS if quick else FULL_TRIALS),
+                  line_points=41 if quick else 81)
+
+
+def plan_sections(budget: Budget, sections=None) -> list[SectionPlan]:
+    """Plan ``sections`` (default: every registered one); one whose theory cannot be computed is
+    *unavailable*, saying why."""
+    plans = []
+    for section in SECTIONS if sections is None else sections:
+        try:
+            plan = dataclasses.replace(section.plan(budget), title=section.title)
+        except ModelCollapseError as exc:
+            plan = SectionPlan(key=section.key, title=section.title, unavailable=str(exc))
+        plans.append(plan)
+    return plans
+
+
+def _point_id(plan: SectionPlan, point: SimPoint) -> str:
+    """``section/series/x`` in plain text (it names the check and seeds its simulation)."""
+    series = "".join(ch for ch in point.series if ch not in "$\\{}")
+    return f"{plan.key}/{series}" + ("" if point.x != point.x else f"/{point.x:.6g}")
+
+
+def _row(plan: SectionPlan, point: SimPoint, sim) -> CheckRow:
+    x = None if point.x != point.x else point.x  # NaN -> None (scenario rows have no abscissa)
+    return CheckRow(id=_point_id(plan, point), section=plan.key, series=point.series, x=x, label=point.label,
+                    scenario=point.scenario.to_dict(),
+                    check=compare(point.prediction, sim, floor=rounding_floor(point.scenario)), point=point)
+
+
+def simulate_plans(plans, budget: Budget, seed: int, jobs: int, progress: bool) -> list[tuple[CheckRow, ...]]:
+    """Simulate every point of every plan; one tuple of check rows per plan, in the order of its points."""
+    from tqdm import tqdm
+
+    total = sum(len(p.points) for p in plans) * budget.trials
+    rows_per_plan = []
+    with tqdm(total=total, unit="trial", desc="simulating", file=sys.stderr, disable=not progress,
+              dynamic_ncols=True, mininterval=0.5) as bar:
+        for plan in plans:
+            rows = []
+            for point in plan.points:
+                bar.set_postfix_str(plan.key, refresh=False)
+                sim = run_simulation(point.scenario, trials=budget.trials,
+                                     seed=check_seed(seed, _point_id(plan, point)), jobs=jobs, progress=bar.update)
+                rows.append(_row(plan, point, sim))
+            rows_per_plan.append(tuple(rows))
+    return rows_per_plan
+
+
+def _compile_pdf(out: Path) -> str | None:
+    """Compile report.tex to report.pdf if pdflatex is installed; return a warning on failure."""
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        return "pdflatex not found: report.tex was written but not compiled"
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in out.iterdir():
+            if f.suffix in (".tex", ".pdf") and f.is_file():
+                shutil.copy(f, tmp)
+        cmd = [exe, "-interaction=nonstopmode", "-halt-on-error", "report.tex"]
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            tail = " | ".join(proc.stdout.strip().splitlines()[-6:])
+            return f"pdflatex failed on report.tex: {tail}"
+        shutil.copy(Path(tmp) / "report.pdf", out / "report.pdf")
+    return None
+
+
+def _write(stage: Path, plans, rows, settings: dict, clock: list, compile_pdf: bool, out: Path) -> Report:
+    sections = []
+    for plan, plan_rows in zip(plans, rows):
+        section = ReportSection(plan=plan, rows=plan_rows)
+        if not plan.unavailable and any(p.kind != "table" for p in plan.panels):
+            section = dataclasses.replace(section, figures=tuple(draw_section(section, stage)))
+        sections.append(section)
+    clock.append(("figures", time.perf_counter()))
+    scen_dir = stage / "scenarios"
+    scen_dir.mkdir()
+    for f in [builtin(n) for n in builtin_names()]:  # to copy and edit (the user's own files stay where they are)
+        (scen_dir / f"{f.name}.toml").write_text(f.text, encoding="utf-8")
+    (stage / "report.tex").write_text(report_latex(settings, sections), encoding="utf-8")
+    warnings = [f"section '{s.plan.key}' not available: {s.plan.unavailable}" for s in sections if s.plan.unavailable]
+    warnings += [f"scenario {item['origin'] if item['origin'] != 'built-in' else item['name']} not checked: "
+                 f"{item['reason']}" for s in sections for item in s.plan.data.get("skipped", [])]
+    warning = _compile_pdf(stage) if compile_pdf else None
+    if warning:
+        warnings.append(warning)
+    clock.append(("files and pdf", time.perf_counter()))
+    timings = {name: round(t - clock[i][1], 2) for i, (name, t) in enumerate(clock[1:])}
+    report = Report(out=out, settings=settings, sections=tuple(sections), pdf=(stage / "report.pdf").exists(),
+                    warnings=tuple(warnings), timings=timings)
+    (stage / "results.json").write_text(results_json(report), encoding="utf-8")
+    (stage / "report.md").write_text(report_markdown(report), encoding="utf-8")
+    return report
+
+
+def build_report(out: str | Path, *, quick: bool = False, trials: int | None = None, seed: int = 0, jobs: int = 1,
+                 scenarios: str | Path | None = None, progress: bool = False, compile_pdf: bool = True,
+                 command: str = "modelcollapse report") -> Report:
+    """Run every section, simulate every check and write the report into ``out``.
+
+    ``out`` is replaced only once the new report is complete: until then it holds the previous
+    report (or does not exist), whatever interrupts the run.
+
+    Raises
+    ------
+    ScenarioFileError
+        A file in ``scenarios`` is invalid (before anything is computed).
+    ModelCollapseError
+        ``out`` cannot be written, or exists and is not a previous report.
+    """
+    user_files = load_folder(scenarios) if scenarios is not None else []
+    budget = budget_for(quick, trials)
+    out = Path(out)
+    clock = [("start", time.perf_counter())]
+    plans = plan_sections(budget)
+    if user_files:
+        plans.append(plan_user(user_files))
+    clock.append(("theory", time.perf_counter()))
+    rows = simulate_plans(plans, budget, seed, jobs, progress)
+    clock.append(("simulation", time.perf_counter()))
+    settings = {"command": command, "version": _version(),
+                "quick": quick, "trials": budget.trials, "seed": seed, "line_points": budget.line_points,
+                "scenarios": [f.origin for f in user_files]}
+    try:
+        with staged_folder(out) as stage:
+            return _write(stage, plans, rows, settings, clock, compile_pdf, out)
+    except OSError as exc:
+        raise ModelCollapseError(f"--out: cannot write the report to {str(out)!r}: {exc.strerror or exc}") from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("modelcollapse")
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def exit_status(report: Report) -> int:
+    """0 if every check passed, 1 otherwise (like ``verify``)."""
+    return 0 if summary(report.rows)["all_passed"] else 1

@@ -1,0 +1,44 @@
+"""The report's sections, in the order the report shows them: one module each, named after its result.
+
+A section is a module with ``plan(budget) -> SectionPlan`` (see :mod:`.common`); adding one is a
+new module in this package and one line in :data:`SECTIONS`. The user's scenario files
+(``--scenarios DIR``) are appended by the report when given (:func:`.scenarios.plan_user`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from modelcollapse.derivations.report.model import Budget, SectionPlan
+from modelcollapse.derivations.report.sections import (
+    generations,
+    optimal_ridge,
+    overparam,
+    phase,
+    ridge,
+    scaling,
+    scenarios,
+)
+
+__all__ = ["Section", "SECTIONS"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """A registered report section: its key (file names, check ids), its title and its planner."""
+
+    key: str
+    title: str
+    plan: Callable[[Budget], SectionPlan]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(key="ridge", title="Test error against the ridge", plan=ridge.plan),
+    Section(key="generations", title="Test error against the number of generations", plan=generations.plan),
+    Section(key="scaling", title="Scaling law under a power-law spectrum", plan=scaling.plan),
+    Section(key="overparam", title="Exponential collapse with over-parameterised generators", plan=overparam.plan),
+    Section(key="phase", title="Scaling-law phase diagram", plan=phase.plan),
+    Section(key="optimal_ridge", title="Optimal ridge against the number of generations", plan=optimal_ridge.plan),
+    Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
+)
