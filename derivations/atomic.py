@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_text", "write_bytes", "staged_folder", "REPORT_MARKERS"]
+__all__ = ["write_text", "write_bytes", "staged_folder", "check_replaceable", "REPORT_MARKERS"]
 
 # A folder holding one of these was written by `modelcollapse report` and may be replaced.
 REPORT_MARKERS = ("results.json", "report.md")
@@ -102,6 +102,20 @@ def _recover(target: Path) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
+def check_replaceable(target: str | Path, *, replaceable=REPORT_MARKERS) -> None:
+    """Raise ``FileExistsError`` unless ``target`` is absent, an empty folder, or holds one of ``replaceable``.
+
+    Called before a long run, so that a folder that is not a previous output is refused at once.
+    """
+    target = Path(target)
+    if target.exists():
+        if not target.is_dir():
+            raise FileExistsError(f"{str(target)!r} exists and is not a folder")
+        if any(target.iterdir()) and not any((target / m).exists() for m in replaceable):
+            raise FileExistsError(f"{str(target)!r} exists and is not a previous report; "
+                                  "choose a new or empty folder")
+
+
 @contextlib.contextmanager
 def staged_folder(target: str | Path, *, replaceable=REPORT_MARKERS):
     """Yield an empty hidden sibling of ``target`` to write into; on success it becomes ``target``.
@@ -118,12 +132,7 @@ def staged_folder(target: str | Path, *, replaceable=REPORT_MARKERS):
     target = Path(target).absolute()
     target.parent.mkdir(parents=True, exist_ok=True)
     _recover(target)
-    if target.exists():
-        if not target.is_dir():
-            raise FileExistsError(f"{str(target)!r} exists and is not a folder")
-        if any(target.iterdir()) and not any((target / m).exists() for m in replaceable):
-            raise FileExistsError(f"{str(target)!r} exists and is not a previous report; "
-                                  "choose a new or empty folder")
+    check_replaceable(target, replaceable=replaceable)
     stage = target.parent / f".{target.name}.partial-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()

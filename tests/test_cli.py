@@ -266,10 +266,49 @@ def test_bad_options_exit_2(argv, needle, tmp_path, capsys):
 
 
 def test_trials_message_states_true_minimum(tmp_path, capsys):
+    """Every command taking --trials states the same accepted range, whatever the bad value."""
     path = write_toml(tmp_path / "ok.toml", RIDGE)
-    for value in ("0", "1"):
-        rc, out, err = run(["simulate", path, "--trials", value], capsys)
-        assert rc == 2 and ">= 2" in err
+    messages = set()
+    for argv in (["simulate", path], ["verify", path], ["report", "--out", tmp_path / "r"]):
+        for value in ("0", "1", "-3", "99999999999999999999"):
+            rc, out, err = run([*argv, "--trials", value], capsys)
+            assert rc == 2 and "argument --trials: expected an integer in [2, 1000000]" in err
+            messages.add(err.replace(repr(value), "VALUE"))
+    assert len(messages) == 1
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("option,bad", [("--jobs", "0"), ("--jobs", "100000"), ("--seed", "-1"),
+                                        ("--seed", str(2**63))])
+def test_jobs_and_seed_ranges(option, bad, tmp_path, capsys):
+    path = write_toml(tmp_path / "ok.toml", RIDGE)
+    rc, out, err = run(["simulate", path, option, bad], capsys)
+    assert rc == 2 and f"argument {option}: expected an integer in [" in err and len(err.splitlines()) == 1
+
+
+def test_a_bug_exits_3_in_one_line_and_debug_shows_the_traceback(tmp_path, capsys, monkeypatch):
+    path = write_toml(tmp_path / "ok.toml", RIDGE)
+
+    def broken(*args, **kwargs):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(verify_command, "predict", broken)
+    rc, out, err = run(["verify", path, "--trials", "3"], capsys)
+    assert rc == 3 and len(err.splitlines()) == 1
+    assert "internal error" in err and "IndexError" in err and "--debug" in err and "Traceback" not in err
+    rc, out, err = run(["--debug", "verify", path, "--trials", "3"], capsys)
+    assert rc == 3 and "Traceback" in err and "internal error" in err.splitlines()[-1]
+
+
+def test_not_enough_memory_is_exit_2(tmp_path, capsys, monkeypatch):
+    path = write_toml(tmp_path / "ok.toml", RIDGE)
+
+    def hungry(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(verify_command, "predict", hungry)
+    rc, out, err = run(["verify", path, "--trials", "3"], capsys)
+    assert rc == 2 and len(err.splitlines()) == 1 and "not enough memory" in err
 
 
 def _clean_ridge_powerlaw_by_hand(T, sigma, lam, N=1_000_000):

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from modelcollapse.derivations.atomic import staged_folder
+from modelcollapse.derivations.atomic import check_replaceable, staged_folder
 from modelcollapse.derivations.report.figures import draw_section
 from modelcollapse.derivations.report.model import (
     Budget,
@@ -161,6 +161,10 @@ def build_report(out: str | Path, *, quick: bool = False, trials: int | None = N
     user_files = load_folder(scenarios) if scenarios is not None else []
     budget = budget_for(quick, trials)
     out = Path(out)
+    try:
+        check_replaceable(out)  # before the long run, not after it
+    except OSError as exc:
+        raise ModelCollapseError(f"--out: {exc}") from None
     clock = [("start", time.perf_counter())]
     plans = plan_sections(budget)
     if user_files:
