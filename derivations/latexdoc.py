@@ -12,8 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from modelcollapse.numerics.errors import ModelCollapseError
-from modelcollapse.theory import RESULTS
-from modelcollapse.theory import spectral
+from modelcollapse.theory import RESULTS, spectral
 from modelcollapse.theory.collapse import kappa_equation
 from modelcollapse.theory.derivation import DERIVATIONS
 from modelcollapse.theory.latex import escape_text, latex, result_latex
@@ -105,7 +104,9 @@ def _summary(names) -> str:
     head = r"name & result & provenance & source \\"
     return (
         "\\section*{Summary}\n"
-        "\\begin{longtable}{@{}" + "".join(f">{{\\raggedright\\arraybackslash}}p{{{w}\\linewidth}}" for w in _WIDTHS) + "@{}}\n"
+        "\\begin{longtable}{@{}"
+        + "".join(f">{{\\raggedright\\arraybackslash}}p{{{w}\\linewidth}}" for w in _WIDTHS)
+        + "@{}}\n"
         f"\\toprule\n{head}\n\\midrule\n\\endhead\n\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}\n"
     )
 

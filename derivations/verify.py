@@ -91,7 +91,8 @@ def rounding_floor(scenario: Scenario) -> float:
     return 1e-12 * (norm + scenario.sigma**2 + sum(s0**2 for s0 in scenario.generators.sigma0[:scenario.n]))
 
 
-def compare(prediction: Prediction, sim: SimulationResult, *, allowance: float | None = None, floor: float = 0.0) -> Check:
+def compare(prediction: Prediction, sim: SimulationResult, *, allowance: float | None = None,
+            floor: float = 0.0) -> Check:
     """Pair a prediction with a simulation of the same scenario (``floor``: see :func:`rounding_floor`)."""
     return Check(
         theory=prediction.test_error,

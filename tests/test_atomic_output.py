@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import CHILD_ENV
+
 from modelcollapse.derivations import atomic
 
 # A report with one tiny section and one built-in scenario: a few seconds per run.

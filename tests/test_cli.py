@@ -13,9 +13,9 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import CHILD_ENV, run_cli, scenario_dict, write_toml
 
 import modelcollapse.derivations.commands.verify as verify_command
-from conftest import CHILD_ENV, run_cli, scenario_dict, write_toml
 from modelcollapse.derivations import cli
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -142,7 +142,8 @@ def test_verify_passes_on_exact_ols(tmp_path, capsys):
         assert key in data
     assert data["passed"] is True and data["allowance"] == 0.0
     assert data["theory"] == pytest.approx(OLS_VALUE, rel=1e-14)
-    assert abs(data["z"]) <= 4 and data["tolerance"] == pytest.approx(4 * data["stderr"], rel=1e-9)  # + rounding floor 1e-12
+    # tolerance: 4 SE + the rounding floor 1e-12
+    assert abs(data["z"]) <= 4 and data["tolerance"] == pytest.approx(4 * data["stderr"], rel=1e-9)
     rc, out, _ = run(["verify", path, "--trials", "300", "--seed", "1", "--jobs", "1"], capsys)
     assert rc == 0 and "PASS" in out and "z-score" in out
 
@@ -204,7 +205,8 @@ def test_verify_allowance_option(tmp_path, capsys):
 def _bad_scenarios():
     d = 40
     return {
-        "unknown key": (scenario_dict() | {"downstream": {"T": 60, "sigma": 0.5, "ridge": 0.01, "rigde": 1}}, "downstream.rigde"),
+        "unknown key": (scenario_dict() | {"downstream": {"T": 60, "sigma": 0.5, "ridge": 0.01, "rigde": 1}},
+                        "downstream.rigde"),
         "bad value": (scenario_dict(downstream={"T": 60, "sigma": 0.5, "ridge": -1.0}), "downstream.ridge"),
         "bad beta": (scenario_dict(spectrum={"kind": "power_law", "d": d, "beta": 0.9}), "spectrum.beta"),
         "bool T0": (scenario_dict(generators={"n": 1, "T0": True, "sigma0": 1.0}), "generators.T0"),
@@ -349,7 +351,8 @@ def test_console_script_and_module(tmp_path):
     exe = shutil.which("modelcollapse")
     if exe is None:
         pytest.skip("console script not installed (pip install -e .)")
-    proc = subprocess.run([exe, "predict", str(path), "--json"], capture_output=True, text=True, timeout=300, env=CHILD_ENV)
+    proc = subprocess.run([exe, "predict", str(path), "--json"], capture_output=True, text=True, timeout=300,
+                          env=CHILD_ENV)
     assert proc.returncode == 0 and proc.stderr == ""
     assert json.loads(proc.stdout)["test_error"] == pytest.approx(OLS_VALUE, rel=1e-14)
     proc = run_cli("simulate", path, "--json", "--trials", "6", "--seed", "3", "--jobs", "2")

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CHILD_ENV
+
 from modelcollapse.derivations.cli import main
 from modelcollapse.theory import RESULTS
 from modelcollapse.theory.derivation import DERIVATIONS
@@ -73,7 +73,8 @@ def test_cli_latex_out_compiles_with_pdflatex(tmp_path):
         if os.environ.get("MODELCOLLAPSE_REQUIRE_TEX"):
             pytest.fail("pdflatex not found but MODELCOLLAPSE_REQUIRE_TEX is set")
         pytest.skip("pdflatex not installed (set MODELCOLLAPSE_REQUIRE_TEX=1 to make this a failure)")
-    run = subprocess.run([sys.executable, "-m", "modelcollapse.derivations.cli", "derive", "--latex", "--out", "results.tex"],
+    run = subprocess.run([sys.executable, "-m", "modelcollapse.derivations.cli", "derive", "--latex", "--out",
+                          "results.tex"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=CHILD_ENV)
     assert run.returncode == 0, run.stderr
     tex = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "results.tex"],

@@ -59,7 +59,8 @@ def test_every_registered_result_exports_in_one_call():
 
 def test_result_latex_uses_lhs_and_relation():
     assert result_latex("rho_derived").startswith(r"\rho \simeq \frac{")
-    assert result_latex("isotropic_optimal_ridge_clean") == r"\lambda^* = \frac{\phi \sigma^{2}}{\lVert w_0\rVert_{\Sigma}^{2}}"
+    expected = r"\lambda^* = \frac{\phi \sigma^{2}}{\lVert w_0\rVert_{\Sigma}^{2}}"
+    assert result_latex("isotropic_optimal_ridge_clean") == expected
     assert result_latex("kappa_equation") == r"\kappa - \lambda = \frac{\operatorname{df}_1 \kappa}{T}"
 
 

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import run_cli, scenario_dict, write_toml
+
 from modelcollapse.derivations.verify import Check
 from modelcollapse.numerics.simulate import MAX_EIGENVALUE_SPREAD, simulate_chain
 

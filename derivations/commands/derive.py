@@ -21,7 +21,6 @@ from modelcollapse.theory import RESULTS
 from modelcollapse.theory.derivation import DERIVATIONS
 from modelcollapse.theory.latex import result_latex
 
-
 HELP = "the derived results as text or LaTeX; --out writes a complete LaTeX document"
 
 

@@ -27,7 +27,8 @@ _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#1
 def _series_colors(panel: Panel) -> dict:
     names = []
     for item in (*panel.curves, *panel.points):
-        if item.series not in names and getattr(item, "color", None) is None and getattr(item, "color_of", None) is None:
+        fixed = getattr(item, "color", None) is not None or getattr(item, "color_of", None) is not None
+        if item.series not in names and not fixed:
             names.append(item.series)
     colors = {name: _COLORS[i % len(_COLORS)] for i, name in enumerate(names)}
     colors.update({c.series: c.color for c in panel.curves if c.color})

@@ -66,7 +66,8 @@ def _num(x: float, digits: int = 5) -> str:
 def _cells(row: CheckRow, plain=lambda text: text) -> list[str]:
     """Table cells; ``plain`` formats a plain-text label (scenario rows: a file name)."""
     c = row.check
-    return [plain(row.label) if row.x is None else row.label, _num(c.theory), _num(c.mean), _num(c.stderr, 2), f"{c.z:+.2f}" if math.isfinite(c.z) else "inf",
+    z = f"{c.z:+.2f}" if math.isfinite(c.z) else "inf"
+    return [plain(row.label) if row.x is None else row.label, _num(c.theory), _num(c.mean), _num(c.stderr, 2), z,
             _num(c.tolerance, 2), "pass" if c.passed else "**FAIL**", short_provenance(c.provenance)]
 
 
@@ -81,9 +82,11 @@ def _md_table(rows) -> str:
 
 def _rule_text() -> str:
     return (f"A check passes when $|\\text{{theory}} - \\text{{simulation}}| \\le {Z_LIMIT:g}\\,\\mathrm{{SE}} + "
-            f"a\\,|\\text{{theory}}|$, with the finite-size allowance $a = 0$ for exact results and $a = {DE_ALLOWANCE:g}$ "
+            f"a\\,|\\text{{theory}}|$, with the finite-size allowance $a = 0$ for exact results and "
+            f"$a = {DE_ALLOWANCE:g}$ "
             f"for deterministic equivalents (det. equiv.; their error is $O(1/d)$). "
-            f"$z = (\\text{{theory}} - \\text{{simulation}})/\\mathrm{{SE}}$; the full provenance of every number is in results.json.")
+            f"$z = (\\text{{theory}} - \\text{{simulation}})/\\mathrm{{SE}}$; the full provenance of every number "
+            "is in results.json.")
 
 
 def _kinds(rows) -> str:

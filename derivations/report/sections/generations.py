@@ -12,7 +12,6 @@ from modelcollapse.numerics.scenario import Scenario
 __all__ = ["plan"]
 
 
-
 def plan(budget: Budget) -> SectionPlan:
     """Test error against ``n``: exact linear growth for OLS, slower growth with a ridge."""
     base: Scenario = builtin("isotropic_ols").scenario

@@ -13,7 +13,6 @@ from modelcollapse.numerics.scenario import Scenario
 __all__ = ["plan"]
 
 
-
 def _optimal_ridge(scenario: Scenario) -> tuple[float, float, str]:
     """``(λ*, E_test(λ*), source)`` from :func:`modelcollapse.numerics.optimize.optimal_ridge`."""
     opt = optimal_ridge(scenario)

@@ -13,7 +13,6 @@ from modelcollapse.numerics.scenario import Scenario
 __all__ = ["plan"]
 
 
-
 def plan(budget: Budget) -> SectionPlan:
     """``T0 < d``: the error climbs exponentially fast in ``n`` to the null predictor's, even at ``σ0 = 0``."""
     base: Scenario = builtin("overparam_generators").scenario
@@ -38,7 +37,8 @@ def plan(budget: Budget) -> SectionPlan:
     caption = (
         rf"Over-parameterised generators: every generation interpolates $T_0={g.T0[0]}$ samples in $d={base.d}$ "
         rf"dimensions with the minimum-norm solution, which projects the previous model on a random "
-        rf"$T_0$-dimensional subspace. The chain forgets the teacher exponentially fast, like $(T_0/d)^n = {fmt(g.T0[0] / base.d)}^n$: "
+        rf"$T_0$-dimensional subspace. The chain forgets the teacher exponentially fast, like "
+        rf"$(T_0/d)^n = {fmt(g.T0[0] / base.d)}^n$: "
         rf"without generator noise ($\sigma_0=0$) the error climbs to that of the null predictor, "
         rf"$\lVert w_0\rVert_\Sigma^2$ plus the downstream variance; with noise it climbs higher: the chain's error is "
         rf"${formula('overparam_isotropic_chain')}$, plus the downstream variance (dotted lines: the theory at "

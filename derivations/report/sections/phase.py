@@ -12,7 +12,6 @@ from modelcollapse.theory.scaling import phase_diagram, scaling_exponents
 __all__ = ["plan"]
 
 
-
 def plan(budget: Budget) -> SectionPlan:
     """Phase diagrams over ``(ℓ, r)``: the error's exponent and its dominant term, clean against synthetic.
 
@@ -27,7 +26,8 @@ def plan(budget: Budget) -> SectionPlan:
     panels, data = [], []
     for title, a, synthetic in cases:
         pd = phase_diagram(beta, a, noisy=False, synthetic=synthetic, ells=ells, rs=rs)
-        rate_at_opt = {f"{r:g}": scaling_exponents(beta, r, a, noiseless=True)["rate_collapse" if synthetic else "rate_clean"]
+        best = "rate_collapse" if synthetic else "rate_clean"
+        rate_at_opt = {f"{r:g}": scaling_exponents(beta, r, a, noiseless=True)[best]
                        for r in (0.25, 0.5, 1.0)}
         image = {"x": pd.ell.tolist(), "y": pd.r.tolist(), "values": pd.rate.tolist(), "regime": pd.dominant.tolist(),
                  "labels": list(pd.labels), "boundary": pd.boundary.tolist(), "beta": beta}

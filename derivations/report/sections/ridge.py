@@ -12,7 +12,6 @@ from modelcollapse.numerics.scenario import Scenario
 __all__ = ["plan"]
 
 
-
 def plan(budget: Budget) -> SectionPlan:
     """Test error against the ridge for several ``n`` (isotropic): U-shaped, optimum moving right."""
     base: Scenario = builtin("isotropic_ridge").scenario

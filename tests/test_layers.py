@@ -1,0 +1,84 @@
+"""The arrows of docs/ARCHITECTURE.md, read from the source: theory <- numerics <- derivations.
+
+Every module of ``theory/``, ``numerics/`` and ``derivations/`` is parsed (not imported) and its
+imports resolved to project modules, relative imports included; a test fails naming the module
+and the import that points the wrong way. The simulator, the arbiter, imports nothing of the
+project at all.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("theory", "numerics", "derivations")  # each may import only those before it
+PACKAGE = "modelcollapse"
+SIMULATOR = ROOT / "numerics" / "simulate.py"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join([PACKAGE, *parts])
+
+
+def _imports(path: Path, module_name: str | None = None) -> list[str]:
+    """Absolute names of every module ``path`` imports (``from x import y`` gives ``x`` and ``x.y``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module_name or _module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            names.append(module)
+            names += [f"{module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == PACKAGE and parts[1] in LAYERS else None
+
+
+def _modules():
+    return sorted(p for layer in LAYERS for p in (ROOT / layer).rglob("*.py"))
+
+
+def test_every_layer_has_modules():
+    found = {p.relative_to(ROOT).parts[0] for p in _modules()}
+    assert found == set(LAYERS)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_point_down_the_layers(path):
+    own = LAYERS.index(path.relative_to(ROOT).parts[0])
+    wrong = [name for name in _imports(path) if (layer := _layer(name)) and LAYERS.index(layer) > own]
+    assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}: {LAYERS[own]} may import only {LAYERS[:own]}"
+
+
+def test_the_simulator_imports_nothing_of_the_project():
+    project = [name for name in _imports(SIMULATOR) if name == PACKAGE or name.startswith(PACKAGE + ".")]
+    relative = [n for n in ast.walk(ast.parse(SIMULATOR.read_text())) if isinstance(n, ast.ImportFrom) and n.level]
+    assert not project and not relative, project
+
+
+def test_the_walker_sees_a_wrong_arrow(tmp_path):
+    """The check itself can fail: a theory module importing numerics is caught."""
+    fake = tmp_path / "probe.py"
+    fake.write_text("from modelcollapse.numerics import predict\nfrom ..derivations import cli\nimport os\n")
+    names = _imports(fake, "modelcollapse.theory.probe")
+    assert "modelcollapse.numerics" in names and "modelcollapse.derivations" in names
+    assert {_layer(n) for n in names} == {"numerics", "derivations", None}
