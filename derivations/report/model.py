@@ -161,7 +161,3 @@ class Report:
     @property
     def rows(self) -> list[CheckRow]:
         return [r for s in self.sections for r in s.rows]
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.rows)
