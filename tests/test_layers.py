@@ -82,3 +82,15 @@ def test_the_walker_sees_a_wrong_arrow(tmp_path):
     names = _imports(fake, "modelcollapse.theory.probe")
     assert "modelcollapse.numerics" in names and "modelcollapse.derivations" in names
     assert {_layer(n) for n in names} == {"numerics", "derivations", None}
+
+
+def test_commands_import_neither_the_cli_nor_each_other():
+    """``cli`` imports the command modules; they share only ``commands.common`` (no import cycle)."""
+    commands = ROOT / "derivations" / "commands"
+    for path in sorted(commands.glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        names = _imports(path)
+        assert "modelcollapse.derivations.cli" not in names, path.name
+        siblings = {n for n in names if n.startswith("modelcollapse.derivations.commands.")}
+        assert siblings <= {"modelcollapse.derivations.commands.common"}, (path.name, siblings)

@@ -21,6 +21,8 @@ from modelcollapse.theory import RESULTS
 from modelcollapse.theory.derivation import DERIVATIONS
 from modelcollapse.theory.latex import result_latex
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "the derived results as text or LaTeX; --out writes a complete LaTeX document"
 
 

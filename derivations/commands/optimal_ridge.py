@@ -6,6 +6,8 @@ import argparse
 
 from modelcollapse.derivations.commands import common
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "the ridge minimising a scenario's predicted test error"
 
 

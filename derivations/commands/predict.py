@@ -8,6 +8,8 @@ from modelcollapse.derivations.commands import common
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "theoretical test error of a scenario"
 
 

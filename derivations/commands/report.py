@@ -9,6 +9,8 @@ import time
 
 from modelcollapse.derivations.commands import common
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "the main job: figures, report.md, report.tex, results.json (exit 1 if a check fails)"
 DEFAULT_OUT = "modelcollapse-report"
 

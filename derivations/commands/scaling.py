@@ -7,6 +7,8 @@ import math
 
 from modelcollapse.derivations.commands import common
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "scaling-law exponents for power-law spectra: ell_crit, ell_opt, rates with and without collapse"
 
 

@@ -8,6 +8,8 @@ from modelcollapse.derivations.commands import common
 from modelcollapse.derivations.simulation import run_simulation
 from modelcollapse.numerics.scenario import Scenario
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "Monte Carlo of the definition"
 
 

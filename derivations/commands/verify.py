@@ -14,6 +14,8 @@ from modelcollapse.derivations.verify import DE_ALLOWANCE, compare, rounding_flo
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "theory beside simulation, with the z-score (exit 1 if they disagree)"
 
 
