@@ -94,3 +94,15 @@ def test_commands_import_neither_the_cli_nor_each_other():
         assert "modelcollapse.derivations.cli" not in names, path.name
         siblings = {n for n in names if n.startswith("modelcollapse.derivations.commands.")}
         assert siblings <= {"modelcollapse.derivations.commands.common"}, (path.name, siblings)
+
+
+def test_every_package_is_listed_for_installation():
+    """pyproject.toml lists packages explicitly: a new subpackage missing there would not be installed."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {_module_name(p) for layer in LAYERS for p in (ROOT / layer).rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
