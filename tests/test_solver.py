@@ -208,8 +208,10 @@ def test_non_convergence_raises_with_residual():
     err = info.value
     assert err.iterations == 1 and math.isfinite(err.residual) and err.residual > 1e-6
     assert "residual" in str(err)
-    with pytest.raises(FixedPointError):
-        solve_kappa(spectral_sums(SPECTRA["power_law_2"], None, MP50), MP50.scalar("1e-3"), 60, max_iter=2)
+    # mpmath starts from the float64 root (|h| ~ 1e-16): one iteration cannot reach 1e-49
+    with pytest.raises(FixedPointError) as info:
+        solve_kappa(spectral_sums(SPECTRA["power_law_2"], None, MP50), MP50.scalar("1e-3"), 60, max_iter=1)
+    assert info.value.iterations == 1 and 1e-49 < info.value.residual < 1e-10
 
 
 def test_invalid_arguments():
