@@ -8,7 +8,7 @@ from modelcollapse.derivations import cli
 from modelcollapse.derivations.verify import DE_ALLOWANCE, compare, rounding_floor
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.numerics.simulate import simulate
+from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, ESTIMATORS, simulate
 
 
 def precision_digits(text: str) -> int:
@@ -41,6 +41,8 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--trials", type=cli.positive_int("--trials", minimum=2), default=400, metavar="N", help="Monte Carlo trials (default 400)")
         p.add_argument("--seed", type=cli.nonneg_int("--seed"), default=0, metavar="S", help="root seed (default 0)")
         p.add_argument("--jobs", type=cli.positive_int("--jobs"), default=cli.default_jobs(), metavar="J", help="worker processes (default: all cores)")
+        p.add_argument("--estimator", choices=ESTIMATORS, default=DEFAULT_ESTIMATOR,
+                       help=f"Monte Carlo estimator: 'conditional' averages the label noises out exactly given the designs, 'plain' draws them (default {DEFAULT_ESTIMATOR})")
     if name == "verify":
         p.add_argument("--allowance", type=_allowance, default=None, metavar="REL",
                        help=f"relative finite-size allowance (default 0 for exact results, {DE_ALLOWANCE} for deterministic equivalents)")
@@ -53,18 +55,20 @@ def run(args) -> int:
     if not scenario.spectrum.is_finite:
         raise cli.UsageError("spectrum.d: cannot simulate d = 'inf'; use a finite d")
     if args.command == "simulate":
-        sim = simulate(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs)
+        sim = simulate(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs, estimator=args.estimator)
         if args.json:
             cli.emit_json(sim.to_dict())
         else:
-            cli.print_table([["mean", sim.mean], ["stderr", sim.stderr], ["trials", sim.trials], ["seed", sim.seed]],
+            cli.print_table([["mean", sim.mean], ["stderr", sim.stderr], ["trials", sim.trials], ["seed", sim.seed],
+                             ["estimator", sim.estimator]],
                             title="Monte Carlo test error E||w_pred - w0||^2_Sigma")
         return 0
     prediction = predict(scenario, args.precision)
-    sim = simulate(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs)
+    sim = simulate(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs, estimator=args.estimator)
     check = compare(prediction, sim, allowance=args.allowance, floor=rounding_floor(scenario))
     if args.json:
         out = check.to_dict()
+        out["estimator"] = sim.estimator
         out["prediction"] = prediction.to_dict()
         cli.emit_json(out)
     else:
@@ -72,7 +76,7 @@ def run(args) -> int:
             [
                 ["", "value", ""],
                 ["theory", check.theory, check.provenance],
-                ["simulation", check.mean, f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed})"],
+                ["simulation", check.mean, f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator})"],
                 ["z-score", check.z, ""],
                 ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
                 ["verdict", "PASS" if check.passed else "FAIL", ""],
