@@ -15,9 +15,10 @@ The solver is a safeguarded Halley iteration in ``u = log κ`` (relative toleran
 ``h``, falling back to a Newton step when the Halley correction is large and to bisection in
 ``u`` whenever the step leaves the bracket. Once the predicted error is tiny the next pass only
 needs a Newton step (``df_1, df_2``). An element stops when ``|h| <= 4 eps (1 + df_1/T + λ/κ)``
-(rounding level of the terms that cancel in ``h``) or when its step is below the ulp of ``u``;
-the last step is taken too and the residual of the returned ``κ`` is evaluated (one ``df_1``
-pass; if it is worse than at the previous point, that point is returned instead).
+(rounding level of the terms that cancel in ``h``) or when its step is below the ulp of ``u``.
+If it stops on the residual with a step still above the ulp of ``u`` (ill-conditioned ``h``),
+that step is taken too and the residual of the returned ``κ`` is evaluated (one ``df_1`` pass;
+if it is worse than at the previous point, that point is returned instead).
 
 Speed (finite spectra): the sums come from one pass over the eigenvalues per iteration, in
 cache-sized blocks for all grid points at once, and the iteration starts from the root of a
@@ -178,6 +179,7 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
     h_at[:] = np.inf if not b.is_mp else b.ctx.inf
     order = np.full(n, 3)
     u_prev = u.copy()
+    polish = np.zeros(n, dtype=bool)
     converged = np.zeros(n, dtype=bool)
     idx = np.arange(n)
     eps = b.eps
@@ -206,17 +208,20 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
         order[idx] = np.where(outside, 3, _next_order(b, predicted))
         if tol_u is None:
             tol = 4 * eps * np.maximum(1, abs(ui)) if not b.is_mp else np.array([4 * eps * max(1, abs(v)) for v in ui], dtype=object)
-            stop = small | (~outside & np.asarray(abs(un - ui) <= tol, dtype=bool)) | np.asarray(hi - lo <= tol, dtype=bool)
-            # converged: take the last (sub-rounding-band) step too, unless it was a bisection
-            u[idx] = _where(b, stop & outside, ui, un)
+            tiny = ~outside & np.asarray(abs(un - ui) <= tol, dtype=bool)
+            stop = small | tiny | np.asarray(hi - lo <= tol, dtype=bool)
+            # converged with a step above the ulp of u (ill-conditioned h): take that step too
+            step_on = stop & ~outside & ~tiny
+            polish[idx] = step_on
+            u[idx] = _where(b, stop & ~step_on, ui, un)
             u_prev[idx] = ui
         else:
             stop = ~outside & np.asarray(abs(un - ui) <= tol_u, dtype=bool)
             u[idx] = un  # loose stage: take the last step, no residual needed
         converged[idx[stop]] = True
         idx = idx[~stop]
-    if tol_u is None and converged.any():  # residual of the returned point; the previous one if better
-        c = np.flatnonzero(converged)  # (the unconverged report the residual of their last evaluation)
+    if tol_u is None and (converged & polish).any():  # residual of a stepped point; the previous one if better
+        c = np.flatnonzero(converged & polish)  # (the unconverged report the residual of their last evaluation)
         k = b.exp(u[c])
         h_new = kappa_equation(moments(k, 1)[0], None, None, ridge[c], T[c], k)[0]
         worse = np.asarray(abs(h_new) > abs(h_at[c]), dtype=bool)
@@ -420,8 +425,9 @@ def _halley_scalar(moments, ridge: float, T: float, u: float, lo: float, hi: flo
         order = 3 if outside else _next_order(FLOAT64, predicted)
         if tol_u is None:
             tol = 4 * eps * max(1.0, abs(u))
-            if small or (not outside and abs(un - u) <= tol) or hi - lo <= tol:
-                if outside:
+            tiny = not outside and abs(un - u) <= tol
+            if small or tiny or hi - lo <= tol:
+                if outside or tiny:
                     return u, float(h), it, True
                 k = float(np.exp(un))  # the last step too, with the residual of the returned point
                 h_new = kappa_equation(moments(k, 1)[0], None, None, ridge, T, k)[0]
