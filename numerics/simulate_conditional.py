@@ -32,6 +32,11 @@ Nothing here comes from the theory layer: it is exact conditional expectation ov
 noise, plus exact sampling of Gaussian designs. Trial ``i`` draws from its own generator seeded by
 the ``i``-th child of ``SeedSequence(seed)`` (the same children as the plain estimator, different
 draws), so results depend on ``(seed, trials)`` only.
+
+Measured (benchmarks/bench_montecarlo.py): at ``d = 200, T0 = 400, T = 300, n = 5`` a trial costs
+about half a plain one and its spread is ~20x smaller (MC cost at equal SE ~1000x lower than a
+numpy loop); tests/test_conditional.py checks it against the plain estimator on every regime
+and against exact OLS and isotropic-interpolation means.
 """
 
 from __future__ import annotations
