@@ -11,7 +11,7 @@ module reduces to a call.)
 from __future__ import annotations
 
 from modelcollapse.numerics.errors import ModelCollapseError
-from modelcollapse.numerics.simulate import SimulationResult, simulate
+from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, SimulationResult, simulate
 
 __all__ = ["SimulationError", "check_simulable", "run_simulation"]
 
@@ -26,15 +26,17 @@ def check_simulable(scenario) -> None:
         raise SimulationError("spectrum.d: cannot simulate d = 'inf'; use a finite d")
 
 
-def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None) -> SimulationResult:
+def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None,
+                   estimator: str = DEFAULT_ESTIMATOR) -> SimulationResult:
     """:func:`modelcollapse.numerics.simulate.simulate`, with its ``ValueError``/``ArithmeticError`` typed.
 
+    ``estimator`` is ``"plain"`` or ``"conditional"`` (the variance-reduced one, the default).
     ``trials``, ``seed`` and ``jobs`` are validated by the caller (the command line's option types);
     what remains are properties of the scenario: the spectrum's spread and finiteness.
     """
     check_simulable(scenario)
     try:
-        return simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress)
+        return simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress, estimator=estimator)
     except ValueError as exc:
         if not str(exc).startswith(("eigenvalues", "spectrum")):
             raise  # trials, seed and jobs were validated by the caller: anything else is a bug

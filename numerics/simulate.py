@@ -26,7 +26,15 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
-__all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD"]
+from modelcollapse.numerics.simulate_conditional import conditional_trial
+
+__all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
+
+# "plain": one draw of every noise per trial (the definition, literally). "conditional": the
+# label noises averaged out exactly given the designs (numerics/simulate_conditional.py); same
+# expectation, much smaller variance.
+ESTIMATORS = ("plain", "conditional")
+DEFAULT_ESTIMATOR = "conditional"
 
 # cond(XᵀX) ~ spread: beyond 1e14 the least-squares solves lose every digit in float64.
 MAX_EIGENVALUE_SPREAD = 1e14
@@ -44,7 +52,10 @@ class SimulationResult:
         Standard error of the mean, ``std(ddof=1)/sqrt(trials)``.
     trials, seed : int
     errors : ndarray
-        The per-trial test errors.
+        The per-trial test errors (``plain``) or conditional test errors given the designs
+        (``conditional``).
+    estimator : str
+        ``"plain"`` or ``"conditional"`` (see :data:`ESTIMATORS`).
     """
 
     mean: float
@@ -52,9 +63,11 @@ class SimulationResult:
     trials: int
     seed: int
     errors: np.ndarray
+    estimator: str = "plain"
 
     def to_dict(self) -> dict:
-        return {"mean": self.mean, "stderr": self.stderr, "trials": self.trials, "seed": self.seed}
+        return {"mean": self.mean, "stderr": self.stderr, "trials": self.trials, "seed": self.seed,
+                "estimator": self.estimator}
 
 
 def _min_norm_solve(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -90,9 +103,10 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 
 def _run_trials(args) -> np.ndarray:
-    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge = args
+    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator = args
+    trial = _one_trial if estimator == "plain" else conditional_trial
     with threadpool_limits(limits=1):
-        return np.array([_one_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
+        return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
 
 
 def simulate_chain(
@@ -108,6 +122,7 @@ def simulate_chain(
     seed: int = 0,
     jobs: int = 1,
     progress=None,
+    estimator: str = DEFAULT_ESTIMATOR,
 ) -> SimulationResult:
     """Simulate the collapse chain from plain arrays (see the module docstring).
 
@@ -127,6 +142,9 @@ def simulate_chain(
         Worker processes (``1``: in this process).
     progress : callable, optional
         Called with the number of trials finished after each batch.
+    estimator : {"conditional", "plain"}
+        ``"plain"`` draws every noise; ``"conditional"`` (default) averages the label noises out
+        exactly given the designs. Both are unbiased for the same expectation.
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     w0 = np.asarray(coefficients, dtype=np.float64)
@@ -143,13 +161,15 @@ def simulate_chain(
         raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs: expected an integer >= 1, got {jobs!r}")
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator: expected one of {', '.join(ESTIMATORS)}, got {estimator!r}")
     if len(T0) != len(sigma0):
         raise ValueError("T0 and sigma0 need one entry per generation")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
     tasks = [
-        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge))
+        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator)
         for i in range(0, trials, batch)
     ]
     parts = []
@@ -178,11 +198,16 @@ def simulate_chain(
         trials=trials,
         seed=seed,
         errors=errors,
+        estimator=estimator,
     )
 
 
-def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progress=None) -> SimulationResult:
-    """Monte Carlo of a :class:`~modelcollapse.numerics.scenario.Scenario` (finite ``d`` only)."""
+def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progress=None,
+             estimator: str = DEFAULT_ESTIMATOR) -> SimulationResult:
+    """Monte Carlo of a :class:`~modelcollapse.numerics.scenario.Scenario` (finite ``d`` only).
+
+    ``estimator`` is ``"conditional"`` (default) or ``"plain"``, see :func:`simulate_chain`.
+    """
     spectrum, teacher = scenario.spectrum, scenario.teacher
     if not spectrum.is_finite:
         raise ValueError("spectrum.d: cannot simulate an infinite spectrum; use a finite d")
@@ -200,4 +225,5 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         seed=seed,
         jobs=jobs,
         progress=progress,
+        estimator=estimator,
     )

@@ -55,7 +55,8 @@ def test_mean_and_stderr_from_errors():
     assert r.mean == pytest.approx(float(np.mean(r.errors)), rel=1e-15)
     assert r.stderr == pytest.approx(float(np.std(r.errors, ddof=1)) / math.sqrt(30), rel=1e-15)
     assert np.all(r.errors > 0) and np.all(np.isfinite(r.errors))
-    assert r.to_dict() == {"mean": r.mean, "stderr": r.stderr, "trials": 30, "seed": 0}
+    assert r.to_dict() == {"mean": r.mean, "stderr": r.stderr, "trials": 30, "seed": 0, "estimator": r.estimator}
+    assert r.estimator == simmod.DEFAULT_ESTIMATOR
 
 
 def test_progress_counts_every_trial():
@@ -76,7 +77,7 @@ def test_blas_limited_to_one_thread_inside_trials(monkeypatch):
 
     monkeypatch.setattr(simmod, "_one_trial", spy)
     before = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
-    simulate(small(), trials=4, seed=0, jobs=1)
+    simulate(small(), trials=4, seed=0, jobs=1, estimator="plain")
     after = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
     if not before:
         pytest.skip("no BLAS library visible to threadpoolctl")
@@ -146,7 +147,8 @@ def test_simulator_matches_reference_implementation(T0s, sigma0s, T, ridge):
     d = 15
     lam = np.linspace(2.0, 0.05, d)
     w0 = np.cos(np.arange(d))
-    got = simulate_chain(lam, w0, T0=T0s, sigma0=sigma0s, T=T, sigma=0.4, ridge=ridge, trials=6, seed=11).errors
+    got = simulate_chain(lam, w0, T0=T0s, sigma0=sigma0s, T=T, sigma=0.4, ridge=ridge, trials=6, seed=11,
+                         estimator="plain").errors
     ref = _reference_chain(11, 6, lam, w0, T0s, sigma0s, T, 0.4, ridge)
     np.testing.assert_allclose(got, ref, rtol=1e-8)
 
@@ -160,9 +162,9 @@ def test_noiseless_ols_recovers_teacher():
 def test_generator_chain_is_used():
     """σ0 = 0 and T0 >= d: every OLS generator reproduces w0, so n does not matter."""
     base = small(downstream={"T": 30, "sigma": 0.3, "ridge": 0.1})
-    a = simulate(base.replace(n=0), trials=5, seed=4).errors
-    b = simulate(base.replace(n=3, T0=80, sigma0=0.0), trials=5, seed=4).errors
-    c = simulate(base.replace(n=1, T0=80, sigma0=1.0), trials=5, seed=4).errors
+    a = simulate(base.replace(n=0), trials=5, seed=4, estimator="plain").errors
+    b = simulate(base.replace(n=3, T0=80, sigma0=0.0), trials=5, seed=4, estimator="plain").errors
+    c = simulate(base.replace(n=1, T0=80, sigma0=1.0), trials=5, seed=4, estimator="plain").errors
     assert not np.allclose(a, c)
     # the streams differ (generators draw first), so compare the reference instead of a
     lam, w0 = base.spectrum.eigenvalues(), base.teacher.coefficients(base.spectrum)
@@ -172,7 +174,8 @@ def test_generator_chain_is_used():
 # -- input checks --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kw", [{"trials": 1}, {"trials": 0}, {"trials": 2.0}, {"trials": True},
-                                {"seed": -1}, {"seed": 1.5}, {"jobs": 0}, {"jobs": True}])
+                                {"seed": -1}, {"seed": 1.5}, {"jobs": 0}, {"jobs": True},
+                                {"estimator": "rao"}, {"estimator": None}])
 def test_bad_arguments(kw):
     with pytest.raises(ValueError) as info:
         simulate(small(), **({"trials": 4} | kw))

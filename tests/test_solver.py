@@ -208,8 +208,10 @@ def test_non_convergence_raises_with_residual():
     err = info.value
     assert err.iterations == 1 and math.isfinite(err.residual) and err.residual > 1e-6
     assert "residual" in str(err)
-    with pytest.raises(FixedPointError):
-        solve_kappa(spectral_sums(SPECTRA["power_law_2"], None, MP50), MP50.scalar("1e-3"), 60, max_iter=2)
+    # mpmath starts from the float64 root (|h| ~ 1e-16): one iteration cannot reach 1e-49
+    with pytest.raises(FixedPointError) as info:
+        solve_kappa(spectral_sums(SPECTRA["power_law_2"], None, MP50), MP50.scalar("1e-3"), 60, max_iter=1)
+    assert info.value.iterations == 1 and 1e-49 < info.value.residual < 1e-10
 
 
 def test_invalid_arguments():
@@ -308,3 +310,41 @@ def test_random_spectra_satisfy_fixed_point(log_eigs, log_ridge, T):
         return
     assert lam <= kappa <= lam + eigs.sum() / T * (1 + 1e-12)
     assert fixed_point_residual(eigs, kappa, lam, T) < 1e-12
+
+
+# -- the fast solver: derivatives, large grids ---------------------------------------------------------
+
+def test_kappa_equation_derivatives_match_mpmath_diff():
+    """dh/du and d²h/du² of kappa_equation equal mpmath's numerical derivatives of h(e^u)."""
+    import mpmath
+
+    from modelcollapse.numerics.fixed_point import kappa_equation
+
+    ctx = mpmath.MPContext()
+    ctx.dps = 40
+    eigs = [ctx.mpf(1) / (j + 1) ** 2 for j in range(30)]
+
+    def df(k, m):
+        return ctx.fsum((e / (e + k)) ** m for e in eigs)
+
+    for lam, T, u in ((ctx.mpf("1e-3"), 12, ctx.mpf(-4)), (ctx.mpf(0), 7, ctx.mpf(-2.5)), (ctx.mpf(2), 50, ctx.mpf(0.7))):
+        k = ctx.exp(u)
+        h, dh, d2h, scale = kappa_equation(df(k, 1), df(k, 2), df(k, 3), lam, T, k)
+        f = lambda v: 1 - df(ctx.exp(v), 1) / T - lam / ctx.exp(v)  # noqa: E731
+        assert abs(h - f(u)) < 1e-35
+        assert abs(dh - ctx.diff(f, u)) < 1e-25 * abs(dh)
+        assert abs(d2h - ctx.diff(f, u, 2)) < 1e-20 * max(1, abs(d2h))
+        assert scale > 1
+
+
+@pytest.mark.slow
+def test_d1e4_grid_matches_mpmath():
+    """The benchmark's grid (d = 1e4, β = 2, T = 3000): float64 within 1e-13 of 50 digits."""
+    spec = Spectrum(kind="power_law", d=10_000, beta=2.0)
+    ridges = np.array([1e-8, 1e-5, 1e-2, 10.0])
+    kf = solve_kappa(spectral_sums(spec), ridges, 3000)
+    km = solve_kappa(spectral_sums(spec, None, MP50), MP50.array(ridges), 3000)
+    assert km.residual < 1e-45 and kf.residual < 1e-14
+    np.testing.assert_allclose(kf.kappa, [float(k) for k in km.kappa], rtol=1e-13, atol=0)
+    one = [float(solve_kappa(spectral_sums(spec), float(r), 3000).kappa) for r in ridges]
+    np.testing.assert_array_equal(kf.kappa, one)  # scalar and grid: the same arithmetic per element

@@ -13,6 +13,7 @@ import math
 import os
 
 from modelcollapse.numerics.errors import ModelCollapseError
+from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, ESTIMATORS
 
 __all__ = ["UsageError", "Parser", "integer_in", "trials_option", "seed_option", "jobs_option",
            "precision_digits", "default_jobs", "MAX_JOBS", "MAX_TRIALS", "MAX_SEED", "emit_json", "print_table"]
@@ -66,6 +67,13 @@ def seed_option(p: argparse.ArgumentParser) -> None:
 def jobs_option(p: argparse.ArgumentParser, *, extra: str = "") -> None:
     p.add_argument("--jobs", type=integer_in(1, MAX_JOBS), default=default_jobs(), metavar="J",
                    help=f"worker processes (default: all cores, at most {MAX_JOBS}){extra}")
+
+
+def estimator_option(p: argparse.ArgumentParser) -> None:
+    """``--estimator plain|conditional`` (CONTRACT.md): which Monte Carlo estimator of the same expectation."""
+    p.add_argument("--estimator", choices=ESTIMATORS, default=DEFAULT_ESTIMATOR,
+                   help="Monte Carlo estimator: 'conditional' averages the label noises out exactly given the "
+                        f"designs, 'plain' draws them (default {DEFAULT_ESTIMATOR})")
 
 
 def precision_digits(text: str) -> int:

@@ -1,4 +1,4 @@
-"""``modelcollapse simulate SCENARIO [--trials N] [--seed S] [--jobs J] [--json]`` (CONTRACT.md)."""
+"""``modelcollapse simulate SCENARIO [--trials N] [--seed S] [--jobs J] [--estimator E] [--json]`` (CONTRACT.md)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.trials_option(p, default=400, help_default="default 400")
     common.seed_option(p)
     common.jobs_option(p)
+    common.estimator_option(p)
 
 
 def run(args) -> int:
-    sim = run_simulation(Scenario.from_toml(args.scenario), trials=args.trials, seed=args.seed, jobs=args.jobs)
+    sim = run_simulation(Scenario.from_toml(args.scenario), trials=args.trials, seed=args.seed, jobs=args.jobs,
+                         estimator=args.estimator)
     if args.json:
         common.emit_json(sim.to_dict())
     else:
-        common.print_table([["mean", sim.mean], ["stderr", sim.stderr], ["trials", sim.trials], ["seed", sim.seed]],
+        common.print_table([["mean", sim.mean], ["stderr", sim.stderr], ["trials", sim.trials], ["seed", sim.seed],
+                            ["estimator", sim.estimator]],
                            title="Monte Carlo test error E||w_pred - w0||^2_Sigma")
     return 0

@@ -1,4 +1,5 @@
-"""``modelcollapse verify SCENARIO [--trials N] [--seed S] [--jobs J] [--precision D] [--allowance REL]``.
+"""``modelcollapse verify SCENARIO [--trials N] [--seed S] [--jobs J] [--estimator E] [--precision D]
+[--allowance REL]``.
 
 Theory beside simulation with the z-score; exit 1 when they disagree beyond the tolerance
 (:mod:`modelcollapse.derivations.verify`).
@@ -37,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.trials_option(p, default=400, help_default="default 400")
     common.seed_option(p)
     common.jobs_option(p)
+    common.estimator_option(p)
     p.add_argument("--allowance", type=_allowance, default=None, metavar="REL",
                    help=f"relative finite-size allowance (default 0 for exact results, {DE_ALLOWANCE} for "
                         "deterministic equivalents)")
@@ -46,10 +48,12 @@ def run(args) -> int:
     scenario = Scenario.from_toml(args.scenario)
     check_simulable(scenario)
     prediction = predict(scenario, args.precision)
-    sim = run_simulation(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs)
+    sim = run_simulation(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs,
+                         estimator=args.estimator)
     check = compare(prediction, sim, allowance=args.allowance, floor=rounding_floor(scenario))
     if args.json:
         out = check.to_dict()
+        out["estimator"] = sim.estimator
         out["prediction"] = prediction.to_dict()
         common.emit_json(out)
     else:
@@ -57,7 +61,7 @@ def run(args) -> int:
             [
                 ["", "value", ""],
                 ["theory", check.theory, check.provenance],
-                ["simulation", check.mean, f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed})"],
+                ["simulation", check.mean, f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator})"],
                 ["z-score", check.z, ""],
                 ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
                 ["verdict", "PASS" if check.passed else "FAIL", ""],
