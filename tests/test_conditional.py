@@ -161,6 +161,7 @@ def test_noiseless_is_exact():
 
 def test_scenario_entry_point():
     from conftest import scenario_dict
+
     from modelcollapse.numerics.scenario import Scenario
 
     s = Scenario.from_dict(scenario_dict())

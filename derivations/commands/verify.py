@@ -61,7 +61,8 @@ def run(args) -> int:
             [
                 ["", "value", ""],
                 ["theory", check.theory, check.provenance],
-                ["simulation", check.mean, f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator})"],
+                ["simulation", check.mean,
+                 f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator})"],
                 ["z-score", check.z, ""],
                 ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
                 ["verdict", "PASS" if check.passed else "FAIL", ""],
