@@ -150,7 +150,7 @@ def solve_kappa_hat(sums: SpectralSums, T0: int, kappa0, *, max_iter: int | None
         The bracket cannot be found or the iteration does not converge (with the residual).
     """
     b = sums.backend
-    residual_of = formula("overparam_kappa_hat")
+    residual_of = formula("overparam_kappa_hat_residual")
     T = b.scalar(T0)
 
     def F(u):
@@ -236,7 +236,7 @@ def _general_chain(scenario: Scenario, kinds, lam, w, b: Backend) -> ChainMoment
     """Per-direction recursion of ``t_j`` and ``π_j`` for general ``Σ`` (finite-size corrected equivalents)."""
     gen, d = scenario.generators, scenario.d
     sums = SpectralSums(lam, None, b)
-    step, step_de, ols_of = formula("overparam_energy_step"), formula("overparam_energy_step_de"), formula("generator_factor")
+    step, step_de, ols_of = formula("overparam_energy_step_expanded"), formula("overparam_energy_step_de"), formula("generator_factor")
     dd, one, zero = b.scalar(d), b.scalar(1), b.scalar(0)
     cache, notes = {}, []
     t, pi = w.copy(), np.full(len(lam), one, dtype=lam.dtype)

@@ -114,16 +114,16 @@ def test_downstream_gain_exact_special_cases():
 
 
 @pytest.mark.parametrize("name", ["overparam_iso_shrink", "overparam_iso_noise", "overparam_isotropic_chain",
-                                  "overparam_isotropic_test_error", "overparam_shrink", "overparam_energy_step",
-                                  "overparam_energy_step_de", "overparam_kappa_hat", "overparam_mean_shrink",
+                                  "overparam_isotropic_test_error", "overparam_shrink", "overparam_energy_step_expanded",
+                                  "overparam_energy_step_de", "overparam_kappa_hat_residual", "overparam_mean_shrink",
                                   "overparam_offdiagonal_scale",
                                   "overparam_noise", "downstream_gain", "overparam_test_error_summand",
                                   "overparam_bias_increase", "overparam_variance_increase"])
 def test_lambdified_equals_sympy(name):
-    from modelcollapse.numerics.formulas import _FORMULAS
+    from modelcollapse.theory.registry import get_result
 
-    factory, args = _FORMULAS[name]
-    expr = factory()
+    result = get_result(name)
+    args, expr = result.args, result.expr()
     rng = random.Random(7)
     for _ in range(5):
         d = rng.randint(50, 200)

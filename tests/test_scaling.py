@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from modelcollapse.theory.registry import get_result
 from modelcollapse.numerics.optimize import optimal_ridge, scaling_curves
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -101,9 +102,9 @@ def test_named_results_register_and_print():
     assert {"scaling_ell_crit", "scaling_ell_opt", "scaling_rate_clean", "scaling_rate_collapse", "scaling_df1",
             "scaling_df2", "scaling_bias_exponent", "scaling_collapse_exponent", "scaling_plateau"} <= set(names)
     for name in names:
-        text = result_latex(name)
+        text = result_latex(get_result(name))
         assert text and "\n" not in text
-    assert r"\min" in result_latex("scaling_ell_crit")
+    assert r"\min" in result_latex(get_result("scaling_ell_crit"))
 
 
 # -- exponents: hand-computed values -------------------------------------------------------------------------

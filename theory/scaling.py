@@ -43,6 +43,7 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse.theory import collapse
+from modelcollapse.theory.provenance import asymptotic
 from modelcollapse.theory.registry import named_result
 from modelcollapse.theory.symbols import T, T0, beta, d, df2, kappa, n, phi0, r, sigma, sigma0, w0_norm
 
@@ -95,13 +96,13 @@ def df_small_kappa(m: int) -> sp.Expr:
 
 
 @named_result("scaling_df1", title="df_1 of a power-law spectrum as kappa -> 0 (d = inf)", lhs=r"\operatorname{df}_1(\kappa)",
-              provenance="asymptotic, kappa -> 0, error O(kappa^2)", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic, kappa -> 0, error O(kappa^2)"), source=SOURCE, relation=r"\sim")
 def _df1_small_kappa() -> sp.Expr:
     return df_small_kappa(1)
 
 
 @named_result("scaling_df2", title="df_2 of a power-law spectrum as kappa -> 0 (d = inf)", lhs=r"\operatorname{df}_2(\kappa)",
-              provenance="asymptotic, kappa -> 0, error O(kappa^2)", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic, kappa -> 0, error O(kappa^2)"), source=SOURCE, relation=r"\sim")
 def _df2_small_kappa() -> sp.Expr:
     return df_small_kappa(2)
 
@@ -121,7 +122,7 @@ def bias_constant() -> sp.Expr:
 
 
 @named_result("scaling_bias_sum", title="Clean bias numerator kappa^2 S_B as kappa -> 0 (source teacher, r < 1)",
-              lhs=r"\kappa^2 S_{w_0}(\kappa)", provenance="asymptotic, kappa -> 0, 0 < r < 1, error O(kappa^3)", source=SOURCE,
+              lhs=r"\kappa^2 S_{w_0}(\kappa)", provenance=asymptotic("asymptotic, kappa -> 0, 0 < r < 1, error O(kappa^3)"), source=SOURCE,
               relation=r"\sim")
 def bias_small_kappa() -> sp.Expr:
     """``κ² S_B = C_B κ^(2r) + κ² ζ(1+2βr−2β)/ζ(1+2βr) + O(κ³)`` (``0 < r < 1``; Mellin, as for ``df_m``).
@@ -143,7 +144,7 @@ def collapse_rho_powerlaw() -> sp.Expr:
 
 
 @named_result("scaling_collapse_rho", title="Collapse per generation, d = phi0 T0, leading order", lhs=r"\rho",
-              provenance="asymptotic: df_m << T, T0 -> infinity at fixed phi0 = d/T0 < 1", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic: df_m << T, T0 -> infinity at fixed phi0 = d/T0 < 1"), source=SOURCE, relation=r"\sim")
 def collapse_rho_leading() -> sp.Expr:
     """``ρ ≈ (df_2/T)(T/T0 + φ0)/(1 − φ0)``: the leading order of :func:`collapse_rho_powerlaw`.
 
@@ -159,8 +160,8 @@ def collapse_rho_leading() -> sp.Expr:
     return sp.factor(sp.simplify(leading))
 
 
-@named_result("scaling_effective_noise", title="Synthetic data as extra label noise", lhs=r"\sigma_{\mathrm{eff}}^2",
-              provenance="asymptotic, as scaling_collapse_rho", source=SOURCE)
+@named_result("scaling_effective_noise", args=(sigma, n, sigma0, T, T0, phi0), title="Synthetic data as extra label noise", lhs=r"\sigma_{\mathrm{eff}}^2",
+              provenance=asymptotic("asymptotic, as scaling_collapse_rho"), source=SOURCE)
 def effective_noise() -> sp.Expr:
     """``σ_eff² = σ² + n σ0² (T/T0 + φ0)/(1 − φ0)``: variance plus collapse ``= σ_eff² df_2/T``."""
     return sp.simplify(sigma**2 + n * sigma0**2 * collapse_rho_leading() * T / df2)
@@ -169,7 +170,7 @@ def effective_noise() -> sp.Expr:
 # -- exponents -----------------------------------------------------------------------------------------
 
 @named_result("scaling_bias_exponent", title="Exponent of the clean bias, lambda = T^-ell", lhs=r"c_B",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def bias_exponent() -> sp.Expr:
     """``B ≍ T^(−c_B)``, ``c_B = 2 min(ℓ, β) min(r, 1)`` (``κ ≍ T^(−min(ℓ,β))``, ``B ≍ κ^(2 min(r,1))``).
 
@@ -179,14 +180,14 @@ def bias_exponent() -> sp.Expr:
 
 
 @named_result("scaling_variance_exponent", title="Exponent of the variance (over sigma^2)", lhs=r"c_V",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def variance_exponent() -> sp.Expr:
     """``V/σ² = df_2/(T − df_2) ≍ T^(−c_V)``, ``c_V = 1 − min(ℓ, β)/β``."""
     return 1 - ELL_EFF / beta
 
 
 @named_result("scaling_collapse_exponent", title="Exponent of the collapse term, T0 proportional to T^a, d = phi0 T0",
-              lhs=r"c_C", provenance=PROVENANCE, source=SOURCE)
+              lhs=r"c_C", provenance=asymptotic(PROVENANCE), source=SOURCE)
 def collapse_exponent() -> sp.Expr:
     """``n σ0² ρ ≍ T^(−c_C)``, ``c_C = min(a, 1) − min(ℓ, β)/β``: ``(df_2/T)·max(T/T0, φ0)``."""
     return A_EFF - ELL_EFF / beta
@@ -219,14 +220,14 @@ def _balance(rising: sp.Expr, falling: sp.Expr) -> sp.Expr:
 
 
 @named_result("scaling_ell_crit", title="Critical ridge exponent: bias = variance", lhs=r"\ell_{\mathrm{crit}}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def ell_crit() -> sp.Expr:
     """``ℓ_crit = β/(1 + 2β min(r,1))``: the ``ℓ`` with ``c_B = c_V`` (the noisy clean optimum)."""
     return _balance(bias_exponent(), variance_exponent())
 
 
 @named_result("scaling_ell_opt", title="Optimal ridge exponent with synthetic data (T0 ~ T^a)", lhs=r"\ell^{*}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def ell_opt() -> sp.Expr:
     """``ℓ* = min(a,1) β/(1 + 2β min(r,1))``: ``c_B = c_C`` (the collapse term dominates ``c_V``)."""
     return _balance(bias_exponent(), collapse_exponent())
@@ -238,27 +239,27 @@ def ell_opt_clean(*, noisy: bool = True) -> sp.Expr:
 
 
 @named_result("scaling_rate_clean", title="Best error exponent on clean noisy data", lhs=r"c_{\mathrm{clean}}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def rate_clean(*, noisy: bool = True) -> sp.Expr:
     """``2βr'/(1+2βr')`` with label noise, ``2βr'`` without (``r' = min(r,1)``)."""
     return sp.simplify(bias_exponent().subs(ELL_EFF, ell).subs(ell, ell_opt_clean(noisy=noisy)))  # ℓ_crit <= β
 
 
 @named_result("scaling_rate_clean_noiseless", title="Best error exponent on clean noiseless data", lhs=r"c_{\mathrm{clean}}^{\sigma=0}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def _rate_clean_noiseless() -> sp.Expr:
     return rate_clean(noisy=False)
 
 
 @named_result("scaling_rate_collapse", title="Best error exponent with synthetic data (T0 ~ T^a)", lhs=r"c_{\mathrm{collapse}}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def rate_collapse() -> sp.Expr:
     """``min(a,1)·2βr'/(1+2βr')``, noisy or not: the fast-to-slow crossover."""
     return sp.simplify(bias_exponent().subs(ELL_EFF, ell).subs(ell, ell_opt()))  # ℓ* <= β
 
 
 @named_result("scaling_plateau", title="Error plateau with a fixed generator size T0", lhs=r"E_{\mathrm{test}}",
-              provenance="asymptotic, T >> T0, order of magnitude (constants dropped)", source=SOURCE, relation=r"\asymp")
+              provenance=asymptotic("asymptotic, T >> T0, order of magnitude (constants dropped)"), source=SOURCE, relation=r"\asymp")
 def plateau() -> sp.Expr:
     """``(n σ0²/T0)^(2βr'/(1+2βr'))``: the minimum over ``κ`` of ``κ^(2r') + X κ^(−1/β)``, ``X = nσ0²/T0``.
 
@@ -275,6 +276,9 @@ def plateau() -> sp.Expr:
 SIGMA_EFF2 = sp.Symbol("sigma_eff2", positive=True)  # σ_eff², see effective_noise()
 
 
+@named_result("scaling_optimal_kappa_law", title="Asymptotically optimal effective ridge in terms of the effective noise",
+              lhs=r"\kappa^{*}", args=(beta, r, T, SIGMA_EFF2, w0_norm), relation=r"\sim",
+              provenance=asymptotic("asymptotic, T -> infinity, 0 < r < 1"), source=SOURCE)
 def optimal_kappa_law() -> sp.Expr:
     """``κ* = (σ_eff² C_2/(2rβ ‖w0‖² C_B T))^(β/(1+2βr))`` in terms of the symbol ``σ_eff²`` (``0 < r < 1``).
 
@@ -285,7 +289,7 @@ def optimal_kappa_law() -> sp.Expr:
 
 
 @named_result("scaling_optimal_kappa", title="Asymptotically optimal effective ridge (0 < r < 1)", lhs=r"\kappa^{*}",
-              provenance="asymptotic, T -> infinity, 0 < r < 1; lambda* = kappa* (1 + o(1))", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic, T -> infinity, 0 < r < 1; lambda* = kappa* (1 + o(1))"), source=SOURCE, relation=r"\sim")
 def optimal_kappa() -> sp.Expr:
     """:func:`optimal_kappa_law` with ``σ_eff² = σ² + nσ0²(T/T0 + φ0)/(1−φ0)`` (:func:`effective_noise`).
 
