@@ -21,7 +21,8 @@ import sympy as sp
 from modelcollapse.derivations.verify import DE_ALLOWANCE
 from modelcollapse.numerics.backend import FLOAT64
 from modelcollapse.numerics.formulas import formula
-from modelcollapse.numerics.overparam import _general_chain, chain_moments, generation_kinds, predict_overparameterised
+from modelcollapse.numerics.overparam import _general_chain, chain_moments, generation_kinds
+from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
