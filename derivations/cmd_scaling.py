@@ -43,7 +43,7 @@ def run(args) -> int:
 
 
 def _scaling(args) -> int:
-    from modelcollapse.theory import scaling
+    from modelcollapse.numerics import scaling
 
     try:
         out = scaling.scaling_exponents(args.beta, args.r, args.a, noiseless=args.noiseless)

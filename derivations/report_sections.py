@@ -15,7 +15,7 @@ from modelcollapse.derivations.report_model import Budget, Curve, Panel, Section
 from modelcollapse.derivations.scenario_files import builtin
 from modelcollapse.numerics.predict import Prediction, predict
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.theory.scaling import scaling_exponents
+from modelcollapse.numerics.scaling import scaling_exponents
 
 __all__ = ["fmt", "theory_curve", "sim_points", "plan_ridge", "plan_generations", "plan_scaling", "exponents"]
 

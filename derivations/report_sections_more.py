@@ -15,7 +15,7 @@ from modelcollapse.derivations.scenario_files import builtin
 from modelcollapse.numerics.optimize import optimal_ridge as _optimal
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.theory.scaling import phase_diagram, scaling_exponents
+from modelcollapse.numerics.scaling import phase_diagram, scaling_exponents
 
 __all__ = ["plan_overparam", "plan_phase", "plan_optimal_ridge", "optimal_ridge"]
 
