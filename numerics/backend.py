@@ -15,6 +15,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from modelcollapse.theory.errors import ScenarioError
+
 __all__ = ["Backend", "FLOAT64", "backend_for"]
 
 
@@ -34,7 +36,7 @@ class Backend:
     def __post_init__(self):
         if self.dps is not None:
             if not isinstance(self.dps, int) or isinstance(self.dps, bool) or not 15 <= self.dps <= 10_000:
-                raise ValueError(f"precision: expected an integer number of digits in [15, 10000], got {self.dps!r}")
+                raise ScenarioError("precision", f"expected an integer number of digits in [15, 10000], got {self.dps!r}")
             ctx = mpmath.MPContext()
             ctx.dps = self.dps
             object.__setattr__(self, "_ctx", ctx)

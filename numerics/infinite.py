@@ -46,7 +46,7 @@ import numpy as np
 import scipy.special
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.errors import NotCoveredError
+from modelcollapse.theory.errors import FixedPointError, NotCoveredError, ScenarioError
 
 __all__ = ["PowerLawSums", "infinite_power_law_sums", "power_sum"]
 
@@ -173,7 +173,7 @@ def _plan(beta: float, gamma: float, m: int, dps: int | None) -> _Plan:
     a = (1 - g) / b
     c = m - a
     if not c > 0:
-        raise ValueError(f"power_sum: need m − (1−γ)/β > 0 for convergence, got γ={gamma}, m={m}, β={beta}")
+        raise NotCoveredError(f"power_sum: the sum diverges unless m − (1−γ)/β > 0, got γ={gamma}, m={m}, β={beta}")
     N, p = _em_parameters(beta, ops.digits)
     n_int = math.ceil(ops.digits * math.log2(10)) + 8
     j = ops.array(np.arange(1, N, dtype=np.float64))
@@ -328,7 +328,7 @@ def _hurwitz_zeta(ctx, s, a: int):
         if abs(term) <= ctx.eps * abs(total):
             return total
         poch *= (s + 2 * k - 1) * (s + 2 * k)
-    raise ArithmeticError("Hurwitz zeta series did not converge")
+    raise FixedPointError("Hurwitz zeta series did not converge", residual=float(abs(term / total)), iterations=10_000)
 
 
 # -- the SpectralSums interface --------------------------------------------------------------------
@@ -365,11 +365,11 @@ class PowerLawSums:
 
     def __post_init__(self):
         if not self.beta > 1:
-            raise ValueError(f"spectrum.beta: expected a number > 1, got {self.beta!r}")
+            raise ScenarioError("spectrum.beta", f"expected a number > 1, got {self.beta!r}")
         if self.teacher_kind == "isotropic" and self.d == math.inf:
-            raise ValueError("teacher.kind: 'isotropic' needs a finite spectrum.d")
+            raise ScenarioError("teacher.kind", "'isotropic' needs a finite spectrum.d")
         if self.teacher_kind not in (None, "source", "isotropic"):
-            raise ValueError(f"teacher.kind: {self.teacher_kind!r} is not a power-law family")
+            raise ScenarioError("teacher.kind", f"{self.teacher_kind!r} is not a power-law family")
         b = self.backend
         object.__setattr__(self, "trace", self._zeta_partial(self.beta))
         object.__setattr__(self, "min_eigenvalue", b.scalar(0) if self.d == math.inf else b.power(b.scalar(self.d), -b.scalar(self.beta)))
@@ -398,14 +398,14 @@ class PowerLawSums:
         scalar = kap.ndim == 0
         work = ops.array(kap.reshape(-1))
         if any(v < 0 for v in work):
-            raise ValueError("power-law sums need κ >= 0")
+            raise NotCoveredError("kappa: power-law sums need κ >= 0")
         zero = np.array([v == 0 for v in work], dtype=bool)
         out = np.empty(work.shape, dtype=object if ops.is_mp else np.float64)
         if (~zero).any():
             out[~zero] = power_sum(work[~zero], beta=self.beta, gamma=gamma, m=m, d=self.d, ops=ops)
         if zero.any():  # κ = 0: Σ_{j<=d} j^(−γ), finite only for finite d
             if self.d == math.inf:
-                raise ValueError("power-law sums at κ = 0 diverge for d = inf")
+                raise NotCoveredError("spectrum.d: power-law sums at κ = 0 diverge for d = inf")
             ctx = ops.ctx if ops.is_mp else _REF
             with ctx.workdps(ops.digits + 5):
                 h = ctx.zeta(gamma) - _hurwitz_zeta(ctx, ctx.mpf(gamma), self.d + 1) if gamma != 1 else ctx.harmonic(self.d)
@@ -429,7 +429,7 @@ class PowerLawSums:
             return s - 2 * ops.num(beta), ops.num(self.norm) / self._zeta_partial(s, ops)
         if self.teacher_kind == "isotropic":
             return -beta, ops.num(self.norm) / self._zeta_partial(ops.num(beta), ops)
-        raise ValueError("bias_sum needs a teacher")
+        raise ScenarioError("teacher", "bias_sum needs a teacher")
 
     def bias_sum(self, kappa):
         """``Σ_j λ_j c_j²/(λ_j+κ)²`` for the source or isotropic teacher."""
@@ -439,7 +439,7 @@ class PowerLawSums:
     def teacher_norm(self):
         """``‖w0‖²_Σ`` (the teacher is normalised to ``norm`` exactly)."""
         if self.teacher_kind is None:
-            raise ValueError("teacher_norm needs a teacher")
+            raise ScenarioError("teacher", "teacher_norm needs a teacher")
         return self.backend.scalar(self.norm)
 
 
@@ -460,11 +460,11 @@ def infinite_power_law_sums(spectrum, teacher=None, backend: Backend = FLOAT64) 
     backend : Backend
     """
     if spectrum.kind != "power_law":
-        raise ValueError(f"spectrum.kind: the Euler–Maclaurin sums need 'power_law', got {spectrum.kind!r}")
+        raise ScenarioError("spectrum.kind", f"the Euler–Maclaurin sums need 'power_law', got {spectrum.kind!r}")
     if teacher is not None:
         teacher.check_against(spectrum)
         if teacher.kind == "coefficients":
-            raise ValueError("teacher.kind: explicit coefficients need the term-by-term sums (finite d)")
+            raise ScenarioError("teacher.kind", "explicit coefficients need the term-by-term sums (finite d)")
     return PowerLawSums(
         beta=spectrum.beta,
         d=spectrum.d,

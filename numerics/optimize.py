@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.numerics.backend import Backend, backend_for
-from modelcollapse.numerics.errors import NotCoveredError
+from modelcollapse.numerics.errors import FixedPointError, NotCoveredError, ScenarioError
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.infinite import PowerLawSums
 from modelcollapse.numerics.predict import Prediction, predict
+from modelcollapse.numerics.scaling import exponent_value
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.theory import scaling as law
 
 __all__ = [
     "OptimalRidge", "optimal_ridge", "asymptotic_optimal_ridge", "effective_noise", "ScalingCurves",
@@ -137,7 +139,7 @@ def brent_minimize(f, a, b, c, fb, *, tol, max_iter: int = 500):
                 fv, fw = fw, fu
             elif fu <= fv or v == x or v == w:
                 v, fv = u, fu
-    raise ArithmeticError(f"Brent minimisation did not converge in {max_iter} iterations")
+    raise FixedPointError("Brent minimisation did not converge", residual=float(abs(hi - lo)), iterations=max_iter)
 
 
 def _error(scenario: Scenario, ridge, precision, b: Backend):
@@ -179,7 +181,7 @@ def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: 
     trace = float(scenario.spectrum.trace())
     lam_max = 10.0 * trace if lam_max is None else lam_max
     if not 0 < lam_min < lam_max:
-        raise ValueError("optimal_ridge: need 0 < lam_min < lam_max")
+        raise ScenarioError("downstream.ridge", f"optimal_ridge: need 0 < lam_min < lam_max, got {lam_min!r}, {lam_max!r}")
     u_grid = np.linspace(math.log(lam_min), math.log(lam_max),
                          int(math.ceil(math.log10(lam_max / lam_min) * _SCAN_PER_DECADE)) + 1)
     errors = np.array([predict(scenario.replace(ridge=math.exp(u))).test_error for u in u_grid])
@@ -312,7 +314,7 @@ def scaling_curves(beta: float, r: float, T, *, ell: float | None = None, ridge=
     """
     T = np.asarray(T, dtype=float)
     if (ell is None) == (ridge is None):
-        raise ValueError("scaling_curves: give exactly one of ell and ridge")
+        raise TypeError("scaling_curves: give exactly one of ell and ridge")
     lam = T ** (-float(ell)) if ridge is None else np.broadcast_to(np.asarray(ridge, dtype=float), T.shape)
     sums = PowerLawSums(beta=beta, d=math.inf, teacher_kind="source", r=r)
     k = solve_kappa(sums, lam, T).kappa
@@ -369,16 +371,14 @@ def ridge_strategies(scenario: Scenario, ns=range(0, 11), *, tiny_ridge: float =
     sp_, te = scenario.spectrum, scenario.teacher
     if sp_.kind != "power_law" or te.kind != "source":
         raise NotCoveredError("spectrum.kind: the adaptive rule needs a power-law spectrum and a source teacher")
-    from modelcollapse.theory import scaling
-
     ns = np.asarray(list(ns), dtype=int)
     if len(ns) == 0 or ns.min() < 0:
-        raise ValueError("ridge_strategies: need generation counts n >= 0")
+        raise ScenarioError("generators.n", "ridge_strategies: need generation counts n >= 0")
     gen = scenario.generators
     if not gen.T0 or not gen.is_constant:
-        raise ValueError("ridge_strategies: the scenario must define constant generators (T0, sigma0)")
+        raise ScenarioError("generators.T0", "ridge_strategies: the scenario must define constant generators (T0, sigma0)")
     t0, s0 = gen.T0[0], gen.sigma0[0]
-    ell_c = scaling._num(scaling.ell_crit(), sp_.beta, te.r)
+    ell_c = exponent_value(law.ell_crit(), sp_.beta, te.r)
     clean = optimal_ridge(scenario.replace(n=0))
     sigma2 = scenario.sigma**2
     out_r = {k: np.empty(len(ns)) for k in ("clean_tuned", "ridgeless", "adaptive", "optimal")}

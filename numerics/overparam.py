@@ -1,7 +1,7 @@
 """Over-parameterised generators (``T0 < d``) and per-generation schedules (THEORY.md §3.5).
 
-:func:`predict_overparameterised` is what :func:`modelcollapse.numerics.predict.predict` calls
-when some generation has ``T0_k < d + 2``. It runs one recursion over the generations on the
+The chain's moments for the regime :mod:`modelcollapse.numerics.regimes.overparam_generators`
+(some generation has ``T0_k < d + 2``). It runs one recursion over the generations on the
 per-eigendirection mean shrinkage ``π_j`` and energy ``t_j = λ_j E(ŵ_k)_j²`` (formulas of
 :mod:`modelcollapse.theory.overparam`, evaluated through :func:`~modelcollapse.numerics.formulas.formula`),
 then puts the downstream ridge on top:
@@ -40,11 +40,11 @@ from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
-from modelcollapse.numerics.predict import DETERMINISTIC_EQUIVALENT, EXACT, Prediction, clean_prediction
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.sums import SpectralSums
+from modelcollapse.theory.provenance import EXACT, Provenance, finite_size
 
-__all__ = ["ChainMoments", "generation_kinds", "chain_moments", "solve_kappa_hat", "predict_overparameterised"]
+__all__ = ["ChainMoments", "generation_kinds", "chain_moments", "solve_kappa_hat", "total"]
 
 PROJECTION, OLS, IDENTITY = "projection", "ols", "identity"
 CHAIN_FINITE = ("deterministic equivalent with finite-size corrections (ridgeless kappa_hat, leave-one-out O(1/D) "
@@ -75,7 +75,7 @@ class ChainMoments:
     energy: object
     shrink: object
     weights: object
-    provenance: str
+    provenance: Provenance
     iterations: int = 0
     residual: float = 0.0
     notes: tuple = ()
@@ -83,10 +83,10 @@ class ChainMoments:
     def error(self, backend: Backend):
         """``E‖ŵ_n − w0‖²_Σ = Σ_j (t_j − 2π_j w_j + w_j)`` (the test-error summand with ``a = γ = 1``)."""
         one = backend.scalar(1)
-        return _total(formula("overparam_test_error_summand")(one, self.energy, one, self.shrink, self.weights), backend)
+        return total(formula("overparam_test_error_summand")(one, self.energy, one, self.shrink, self.weights), backend)
 
 
-def _total(x, b: Backend):
+def total(x, b: Backend):
     """Sum over eigendirections (arrays), or the number itself (``Σ ∝ I`` totals)."""
     return b.fsum(x) if isinstance(x, np.ndarray) else x
 
@@ -109,10 +109,6 @@ def generation_kinds(scenario: Scenario) -> tuple[str, ...]:
             )
         kinds.append(PROJECTION if t0 < d else (OLS if t0 >= d + 2 else IDENTITY))
     return tuple(kinds)
-
-
-def _is_scalar_identity(lam: np.ndarray) -> bool:
-    return bool(np.all(lam == lam[0]))
 
 
 def _isotropic_chain(scenario: Scenario, kinds, W0, b: Backend) -> ChainMoments:
@@ -150,7 +146,7 @@ def solve_kappa_hat(sums: SpectralSums, T0: int, kappa0, *, max_iter: int | None
         The bracket cannot be found or the iteration does not converge (with the residual).
     """
     b = sums.backend
-    residual_of = formula("overparam_kappa_hat")
+    residual_of = formula("overparam_kappa_hat_residual")
     T = b.scalar(T0)
 
     def F(u):
@@ -236,7 +232,7 @@ def _general_chain(scenario: Scenario, kinds, lam, w, b: Backend) -> ChainMoment
     """Per-direction recursion of ``t_j`` and ``π_j`` for general ``Σ`` (finite-size corrected equivalents)."""
     gen, d = scenario.generators, scenario.d
     sums = SpectralSums(lam, None, b)
-    step, step_de, ols_of = formula("overparam_energy_step"), formula("overparam_energy_step_de"), formula("generator_factor")
+    step, step_de, ols_of = formula("overparam_energy_step_expanded"), formula("overparam_energy_step_de"), formula("generator_factor")
     dd, one, zero = b.scalar(d), b.scalar(1), b.scalar(0)
     cache, notes = {}, []
     t, pi = w.copy(), np.full(len(lam), one, dtype=lam.dtype)
@@ -269,7 +265,8 @@ def _general_chain(scenario: Scenario, kinds, lam, w, b: Backend) -> ChainMoment
             p0, df2, df3 = (proj.p0, proj.df2, proj.df3) if s0 > 0 else (zero * proj.p0, zero, zero)  # σ0 = 0: no noise term
             t = step(t, proj.p_hat, R, proj.D, s0, p0, T0, df2, df3)
         pi = pi * proj.mean
-    provenance = CHAIN_FINITE + ("; plain equivalent where noted" if plain_used else "") + ("; " + NOISE_HEURISTIC if noisy_projection else "")
+    provenance = finite_size(CHAIN_FINITE + ("; plain equivalent where noted" if plain_used else "")
+                             + ("; " + NOISE_HEURISTIC if noisy_projection else ""))
     if PROJECTION not in kinds:  # only OLS (inverse-Wishart noise) and identity steps: π = 1, t_j exact
         provenance = EXACT
     for t0, proj in sorted(cache.items()):
@@ -288,93 +285,6 @@ def chain_moments(scenario: Scenario, backend: Backend) -> ChainMoments:
         raise NotCoveredError("spectrum.d: over-parameterised generators need a finite d")
     lam = spectrum.eigenvalues(backend)
     w = scenario.teacher.weights(spectrum, backend)
-    if spectrum.kind == "isotropic" or _is_scalar_identity(lam):
+    if spectrum.is_isotropic:
         return _isotropic_chain(scenario, kinds, backend.fsum(w), backend)
     return _general_chain(scenario, kinds, lam, w, backend)
-
-
-def _smoother(scenario: Scenario, clean, lam, b: Backend, isotropic: bool):
-    """``a_j ≃ E A_jj`` and ``γ_j ≃ E(AᵀΣA)_jj/λ_j`` at the clean ``κ`` (scalars for ``Σ ∝ I``).
-
-    At ``κ = 0`` (OLS) they are 1, and for ridgeless ``Σ = I`` (``κ = d/T − 1``) ``T/d``: exact,
-    as the clean part says. Otherwise deterministic equivalents.
-    """
-    shrink_of, gain = formula("overparam_shrink"), formula("downstream_gain")
-    T = b.scalar(scenario.T)
-    kappa = b.scalar(clean.kappa)
-    if isotropic:
-        a = shrink_of(lam[0], kappa)
-        return a, gain(a, a * a * len(lam), T)
-    a = shrink_of(lam, kappa)
-    return a, gain(a, b.fsum(a * a), T)
-
-
-def predict_overparameterised(scenario: Scenario, backend: Backend) -> Prediction:
-    """Predicted test error with over-parameterised generators and/or schedules (THEORY.md §3.5).
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Finite ``d``; generations of any covered kind (module docstring).
-    backend : Backend
-        float64 or mpmath; the same code runs on both.
-
-    Returns
-    -------
-    Prediction
-        ``collapse`` = bias increase + variance increase (in ``parts``, with ``chain_error`` =
-        ``E‖ŵ_n − w0‖²_Σ``); provenance of the chain, the clean part and the collapse.
-
-    Raises
-    ------
-    NotCoveredError
-        ``d − 1 <= T0_k <= d + 1`` with ``σ0_k > 0`` (infinite), ``λ = 0`` with ``|T − d| <= 1``, or
-        an infinite ``d``.
-    FixedPointError
-        A ``κ`` fixed point did not converge.
-    """
-    b = backend
-    chain = chain_moments(scenario, b)
-    clean = clean_prediction(scenario, b)
-    isotropic = not isinstance(chain.energy, np.ndarray)
-    lam = scenario.spectrum.eigenvalues(b)
-    a, gamma = _smoother(scenario, clean, lam, b, isotropic)
-    t, pi, w = chain.energy, chain.shrink, chain.weights
-    bias_increase = _total(formula("overparam_bias_increase")(w, gamma, pi, a), b)
-    variance_increase = _total(formula("overparam_variance_increase")(gamma, t, pi, w), b)
-    collapse = bias_increase + variance_increase
-    clean_error = clean.bias + clean.variance
-    chain_error = chain.error(b)
-    values = {
-        "test_error": clean_error + collapse,
-        "clean_error": clean_error,
-        "collapse": collapse,
-        "bias": clean.bias,
-        "variance": clean.variance,
-        "kappa": clean.kappa,
-    }
-    parts = {"chain_error": chain_error, "bias_increase": bias_increase, "variance_increase": variance_increase}
-    floats = {}
-    for name, v in {**values, **parts}.items():
-        f = float(v)
-        if not np.isfinite(f):
-            raise NotCoveredError(f"{name} is not finite here ({f}); this regime is not covered")
-        floats[name] = f
-    if chain.provenance == EXACT and clean.provenance == EXACT:
-        collapse_prov = EXACT
-    elif chain.provenance == EXACT:
-        collapse_prov = f"{DETERMINISTIC_EQUIVALENT} (downstream smoother; chain exact)"
-    else:
-        collapse_prov = chain.provenance
-    notes = list(chain.notes)
-    notes.append(f"collapse = bias increase {floats['bias_increase']:.6g} + variance increase {floats['variance_increase']:.6g}")
-    return Prediction(
-        **{k: floats[k] for k in values},
-        provenance={"clean_error": clean.provenance, "collapse": collapse_prov},
-        precision=b.name,
-        iterations=max(clean.iterations, chain.iterations),
-        residual=max(clean.residual, chain.residual),
-        digits={k: b.digits(v) for k, v in {**values, **parts}.items()} if b.is_mp else {},
-        notes=tuple(notes),
-        parts={k: floats[k] for k in parts},
-    )

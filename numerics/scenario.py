@@ -4,6 +4,11 @@ Format (CONTRACT.md): four TOML tables, ``[spectrum]``, ``[teacher]``, ``[genera
 ``[downstream]``. Every key is checked; a missing, unknown, ill-typed or out-of-range key raises
 :class:`~modelcollapse.numerics.errors.ScenarioError` naming the key and the accepted values.
 
+Each table is one class (:data:`SECTIONS`): ``[spectrum]`` and ``[teacher]`` are families chosen
+by ``kind`` (:mod:`modelcollapse.numerics.spectra`, :mod:`modelcollapse.numerics.teachers`);
+``[generators]`` and ``[downstream]`` are dataclasses whose fields are their keys, each with one
+validator in the class's ``VALIDATORS`` table. A new key is one field plus one validator.
+
 Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lists of length
 ``n`` (one value per generation, generation 1 first).
 """
@@ -11,46 +16,60 @@ Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lis
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import tomli_w
 
-from modelcollapse.numerics.errors import ScenarioError
-from modelcollapse.numerics.spectra import Spectrum, Teacher
+from modelcollapse.numerics.spectra import Spectrum
+from modelcollapse.numerics.teachers import Teacher
+from modelcollapse.numerics.validate import integer, nonnegative
+from modelcollapse.theory.errors import ScenarioError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Generators", "Downstream", "Scenario", "load_scenario"]
-
-_KEYS = {
-    "spectrum": ("kind", "d", "beta", "values"),
-    "teacher": ("kind", "r", "norm", "values"),
-    "generators": ("n", "T0", "sigma0"),
-    "downstream": ("T", "sigma", "ridge"),
-}
+__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "SECTIONS", "section_keys"]
 
 
-def _int(key: str, x, *, minimum: int) -> int:
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < minimum:  # Integral: numpy ints too
-        raise ScenarioError(key, f"expected an integer >= {minimum}, got {x!r}")
-    return int(x)
+def _per_generation(key, value, n, check):
+    """A scalar (the same for every generation) or a list of ``n`` values, as a tuple."""
+    if value is None or (isinstance(value, (tuple, list)) and len(value) == 0):
+        if n >= 1:
+            raise ScenarioError(key, f"required when generators.n >= 1 (a value, or a list of {n})")
+        return ()
+    if isinstance(value, (tuple, list)):
+        if len(value) != n:
+            raise ScenarioError(key, f"a list must have one entry per generation ({n}), got {len(value)}")
+        return tuple(check(f"{key}[{i}]", v) for i, v in enumerate(value))
+    v = check(key, value)
+    return (v,) * max(n, 1) if n >= 1 else (v,)
 
 
-def _nonneg(key: str, x) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) or x < 0:
-        raise ScenarioError(key, f"expected a finite number >= 0, got {x!r}")
-    return float(x)
+class _Section:
+    """A table whose keys are the dataclass fields, each checked by ``VALIDATORS[key](dotted_key, value, table)``."""
 
+    TABLE: ClassVar[str] = ""
+    VALIDATORS: ClassVar[dict] = {}
+    REQUIRED: ClassVar[tuple] = ()
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, self.VALIDATORS[f.name](f"{self.TABLE}.{f.name}", getattr(self, f.name), self))
+
+    @classmethod
+    def from_table(cls, table: dict):
+        for key in cls.REQUIRED:
+            if key not in table:
+                raise ScenarioError(f"{cls.TABLE}.{key}", cls.MISSING.get(key, "missing"))
+        return cls(**table)
 
 @dataclass(frozen=True, kw_only=True)
-class Generators:
+class Generators(_Section):
     """The synthetic-data chain: ``n`` generations of ``T0`` samples with label noise ``sigma0``.
 
     ``T0`` and ``sigma0`` are stored per generation (tuples of length ``n``); a scalar in the
@@ -58,30 +77,18 @@ class Generators:
     and may be absent.
     """
 
+    TABLE = "generators"
+    VALIDATORS = {
+        "n": lambda key, v, _: integer(key, v, minimum=0),
+        "T0": lambda key, v, gen: _per_generation(key, v, gen.n, lambda k, x: integer(k, x, minimum=1)),
+        "sigma0": lambda key, v, gen: _per_generation(key, v, gen.n, nonnegative),
+    }
+    REQUIRED = ("n",)
+    MISSING = {"n": "missing; expected an integer >= 0"}
+
     n: int
     T0: tuple[int, ...] = ()
     sigma0: tuple[float, ...] = ()
-
-    def __post_init__(self):
-        n = _int("generators.n", self.n, minimum=0)
-        t0 = self._per_generation("generators.T0", self.T0, n, lambda k, v: _int(k, v, minimum=1))
-        s0 = self._per_generation("generators.sigma0", self.sigma0, n, _nonneg)
-        object.__setattr__(self, "n", n)
-        object.__setattr__(self, "T0", t0)
-        object.__setattr__(self, "sigma0", s0)
-
-    @staticmethod
-    def _per_generation(key, value, n, check):
-        if value is None or (isinstance(value, (tuple, list)) and len(value) == 0):
-            if n >= 1:
-                raise ScenarioError(key, f"required when generators.n >= 1 (a value, or a list of {n})")
-            return ()
-        if isinstance(value, (tuple, list)):
-            if len(value) != n:
-                raise ScenarioError(key, f"a list must have one entry per generation ({n}), got {len(value)}")
-            return tuple(check(f"{key}[{i}]", v) for i, v in enumerate(value))
-        v = check(key, value)
-        return (v,) * max(n, 1) if n >= 1 else (v,)
 
     @property
     def is_constant(self) -> bool:
@@ -96,17 +103,21 @@ class Generators:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Downstream:
+class Downstream(_Section):
     """The final model: ridge ``λ`` on ``T`` samples with label noise ``sigma``."""
+
+    TABLE = "downstream"
+    VALIDATORS = {
+        "T": lambda key, v, _: integer(key, v, minimum=1),
+        "sigma": lambda key, v, _: nonnegative(key, v),
+        "ridge": lambda key, v, _: nonnegative(key, v),
+    }
+    REQUIRED = ("T", "sigma", "ridge")
+    MISSING = {}
 
     T: int
     sigma: float
     ridge: float
-
-    def __post_init__(self):
-        object.__setattr__(self, "T", _int("downstream.T", self.T, minimum=1))
-        object.__setattr__(self, "sigma", _nonneg("downstream.sigma", self.sigma))
-        object.__setattr__(self, "ridge", _nonneg("downstream.ridge", self.ridge))
 
     def to_dict(self) -> dict:
         return {"T": self.T, "sigma": self.sigma, "ridge": self.ridge}
@@ -156,57 +167,21 @@ class Scenario:
         if not isinstance(data, dict):
             raise ScenarioError("scenario", "expected a table with [spectrum], [teacher], [generators], [downstream]")
         for table in data:
-            if table not in _KEYS:
-                raise ScenarioError(str(table), f"unknown table; expected {', '.join('[' + t + ']' for t in _KEYS)}")
-        tables = {}
-        for table, keys in _KEYS.items():
+            if table not in SECTIONS:
+                raise ScenarioError(str(table), f"unknown table; expected {', '.join('[' + t + ']' for t in SECTIONS)}")
+        parts = {}
+        for table, section in SECTIONS.items():
             if table not in data:
                 raise ScenarioError(table, f"missing table [{table}]")
             body = data[table]
             if not isinstance(body, dict):
                 raise ScenarioError(table, f"expected a table [{table}], got {body!r}")
+            keys = section_keys(table)
             for key in body:
                 if key not in keys:
                     raise ScenarioError(f"{table}.{key}", f"unknown key; expected one of {', '.join(keys)}")
-            tables[table] = body
-        spec = dict(tables["spectrum"])
-        if "kind" not in spec:
-            raise ScenarioError("spectrum.kind", "missing; expected 'isotropic', 'power_law' or 'eigenvalues'")
-        if spec["kind"] == "eigenvalues":
-            if not isinstance(spec.get("values"), list):
-                raise ScenarioError("spectrum.values", "required for kind = 'eigenvalues' (a list of positive numbers)")
-            spec.setdefault("d", len(spec["values"]))
-        elif "d" not in spec:
-            raise ScenarioError("spectrum.d", "missing; expected a positive integer")
-        if spec.get("d") == "inf":
-            spec["d"] = math.inf
-        elif isinstance(spec.get("d"), str):
-            raise ScenarioError("spectrum.d", f"expected a positive integer or 'inf', got {spec['d']!r}")
-        for key in ("values",):
-            if key in spec and not isinstance(spec[key], list):
-                raise ScenarioError(f"spectrum.{key}", f"expected a list of numbers, got {spec[key]!r}")
-            if key in spec:
-                spec[key] = tuple(spec[key])
-        teach = dict(tables["teacher"])
-        if "kind" not in teach:
-            raise ScenarioError("teacher.kind", "missing; expected 'source', 'isotropic' or 'coefficients'")
-        if "values" in teach:
-            if not isinstance(teach["values"], list):
-                raise ScenarioError("teacher.values", f"expected a list of numbers, got {teach['values']!r}")
-            teach["values"] = tuple(teach["values"])
-        gen = dict(tables["generators"])
-        if "n" not in gen:
-            raise ScenarioError("generators.n", "missing; expected an integer >= 0")
-        down = tables["downstream"]
-        for key in _KEYS["downstream"]:
-            if key not in down:
-                raise ScenarioError(f"downstream.{key}", "missing")
-        return cls(
-            spectrum=Spectrum(**spec),
-            teacher=Teacher(**teach),
-            generators=Generators(n=gen["n"], T0=gen.get("T0"), sigma0=gen.get("sigma0")),
-            downstream=Downstream(**down),
-        )
+            parts[table] = section.from_table(dict(body))
+        return cls(**parts)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> "Scenario":
@@ -240,24 +215,36 @@ class Scenario:
         Path(path).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **changes) -> "Scenario":
-        """A copy with some scalar keys changed: ``n, T0, sigma0, T, sigma, ridge``.
+        """A copy with some keys of ``[generators]`` or ``[downstream]`` changed (e.g. ``n, T0, sigma0, T, sigma, ridge``).
 
         Changing ``n`` with scalar generator settings keeps them scalar; a schedule must be
         replaced as a whole (``T0=[...]`` of the new length).
         """
         gen, down = self.generators, self.downstream
-        gen_keys = {k: changes.pop(k) for k in ("n", "T0", "sigma0") if k in changes}
-        down_keys = {k: changes.pop(k) for k in ("T", "sigma", "ridge") if k in changes}
+        gen_keys = {k: changes.pop(k) for k in section_keys("generators") if k in changes}
+        down_keys = {k: changes.pop(k) for k in section_keys("downstream") if k in changes}
         if changes:
             raise TypeError(f"replace() got unknown keys {sorted(changes)}")
         if gen_keys:
-            n = gen_keys.get("n", gen.n)
-            t0 = gen_keys.get("T0", gen.T0[0] if gen.T0 and len(set(gen.T0)) == 1 else (gen.T0 or None))
-            s0 = gen_keys.get("sigma0", gen.sigma0[0] if gen.sigma0 and len(set(gen.sigma0)) == 1 else (gen.sigma0 or None))
-            gen = Generators(n=n, T0=t0, sigma0=s0)
+            table = {**gen.to_dict(), **gen_keys}
+            gen = Generators(**{k: table.get(k) for k in section_keys("generators") if k in table})
         if down_keys:
             down = dataclasses.replace(down, **down_keys)
         return Scenario(spectrum=self.spectrum, teacher=self.teacher, generators=gen, downstream=down)
+
+
+# the scenario's tables, in file order: table name -> the class that validates it
+SECTIONS = {"spectrum": Spectrum, "teacher": Teacher, "generators": Generators, "downstream": Downstream}
+
+
+def section_keys(table: str) -> tuple[str, ...]:
+    """The keys a ``[table]`` accepts (for a family: the union over its kinds, in registration order)."""
+    section = SECTIONS[table]
+    classes = section.family().values() if hasattr(section, "family") else (section,)
+    keys: list[str] = []
+    for c in classes:
+        keys += [f.name for f in dataclasses.fields(c) if f.name not in keys]
+    return tuple(keys)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.spectra import Spectrum, Teacher
+from modelcollapse.theory.errors import ScenarioError
 
 __all__ = ["SpectralSums", "spectral_sums"]
 
@@ -73,28 +73,22 @@ class SpectralSums:
     def bias_sum(self, kappa):
         """``Σ_j λ_j c_j² / (λ_j + κ)²`` (needs a teacher)."""
         if self.weights is None:
-            raise ValueError("bias_sum needs a teacher")
+            raise ScenarioError("teacher", "bias_sum needs a teacher")
         return self._reduce(kappa, lambda lam, w, k: w / (lam + k) ** 2)
 
     def teacher_norm(self):
         """``‖w0‖²_Σ = Σ_j λ_j c_j²`` (needs a teacher)."""
         if self.weights is None:
-            raise ValueError("teacher_norm needs a teacher")
+            raise ScenarioError("teacher", "teacher_norm needs a teacher")
         return self.backend.fsum(self.weights)
 
 
-def spectral_sums(spectrum: Spectrum, teacher: Teacher | None = None, backend: Backend = FLOAT64):
+def spectral_sums(spectrum, teacher=None, backend: Backend = FLOAT64):
     """The spectral sums of a spectrum (and teacher) at the backend's precision.
 
-    Finite spectra give a :class:`SpectralSums`; power laws with ``d = inf`` or
-    ``d > LARGE_POWER_LAW_D`` (source or isotropic teacher) the Euler–Maclaurin sums of
+    The spectrum's kind decides how (:meth:`modelcollapse.numerics.spectra.Spectrum.spectral_sums`):
+    finite spectra give a :class:`SpectralSums`; power laws with ``d = inf`` or
+    ``d > LARGE_POWER_LAW_D`` (family teachers) the Euler–Maclaurin sums of
     :mod:`modelcollapse.numerics.infinite`.
     """
-    if not spectrum.is_finite or (spectrum.kind == "power_law" and spectrum.d > LARGE_POWER_LAW_D
-                                  and (teacher is None or teacher.kind != "coefficients")):
-        from modelcollapse.numerics.infinite import infinite_power_law_sums  # Euler–Maclaurin, O(1) in d
-
-        return infinite_power_law_sums(spectrum, teacher, backend)
-    lam = spectrum.eigenvalues(backend)
-    weights = teacher.weights(spectrum, backend) if teacher is not None else None
-    return SpectralSums(lam, weights, backend)
+    return spectrum.spectral_sums(teacher, backend)

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.errors import NotCoveredError
+from modelcollapse.numerics.errors import NotCoveredError, ScenarioError
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.infinite import PowerLawSums, infinite_power_law_sums, power_sum
 from modelcollapse.numerics.infinite import _Mp, _hurwitz_zeta
@@ -295,14 +295,14 @@ def test_predict_infinite_clean():
 
 def test_bad_inputs():
     sums = PowerLawSums(beta=1.5, d=math.inf, teacher_kind="source", r=0.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(NotCoveredError, match="kappa"):
         sums.df(-1.0, 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(NotCoveredError, match="spectrum.d"):
         sums.df(0.0, 1)  # diverges for d = inf
     with pytest.raises(ValueError, match="spectrum.beta"):
         PowerLawSums(beta=1.0, d=math.inf)
     with pytest.raises(ValueError, match="teacher.kind"):
         PowerLawSums(beta=2.0, d=math.inf, teacher_kind="isotropic")
-    with pytest.raises(ValueError):
+    with pytest.raises(ScenarioError, match="teacher"):
         PowerLawSums(beta=2.0, d=math.inf).bias_sum(1.0)
     assert np.all(np.isfinite(sums.df(np.logspace(-300, 300, 7), 1)))

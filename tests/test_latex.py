@@ -10,6 +10,7 @@ import pytest
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from modelcollapse.theory.registry import get_result
 from modelcollapse.derivations.latexdoc import UnknownResultError, known_names, latex_document
 from modelcollapse.theory import RESULTS
 from modelcollapse.theory.derivation import DERIVATIONS
@@ -51,17 +52,17 @@ def test_settings_are_per_instance():
 def test_every_registered_result_exports_in_one_call():
     assert len(RESULTS) >= 20
     for name, res in RESULTS.items():
-        text = result_latex(name)
+        text = result_latex(get_result(name))
         assert text and text == res.latex(), name
         assert res._repr_latex_() == f"$\\displaystyle {text}$"
         assert r"\operatorname{df_{" not in text and "sigma_{0}" not in text, (name, text)  # default SymPy names
 
 
 def test_result_latex_uses_lhs_and_relation():
-    assert result_latex("rho_derived").startswith(r"\rho \simeq \frac{")
+    assert result_latex(get_result("rho_derived")).startswith(r"\rho \simeq \frac{")
     expected = r"\lambda^* = \frac{\phi \sigma^{2}}{\lVert w_0\rVert_{\Sigma}^{2}}"
-    assert result_latex("isotropic_optimal_ridge_clean") == expected
-    assert result_latex("kappa_equation") == r"\kappa - \lambda = \frac{\operatorname{df}_1 \kappa}{T}"
+    assert result_latex(get_result("isotropic_optimal_ridge_clean")) == expected
+    assert result_latex(get_result("kappa_equation")) == r"\kappa - \lambda = \frac{\operatorname{df}_1 \kappa}{T}"
 
 
 def test_escape_text():

@@ -21,7 +21,8 @@ import sympy as sp
 from modelcollapse.derivations.verify import DE_ALLOWANCE
 from modelcollapse.numerics.backend import FLOAT64
 from modelcollapse.numerics.formulas import formula
-from modelcollapse.numerics.overparam import _general_chain, chain_moments, generation_kinds, predict_overparameterised
+from modelcollapse.numerics.overparam import _general_chain, chain_moments, generation_kinds
+from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
@@ -114,16 +115,16 @@ def test_downstream_gain_exact_special_cases():
 
 
 @pytest.mark.parametrize("name", ["overparam_iso_shrink", "overparam_iso_noise", "overparam_isotropic_chain",
-                                  "overparam_isotropic_test_error", "overparam_shrink", "overparam_energy_step",
-                                  "overparam_energy_step_de", "overparam_kappa_hat", "overparam_mean_shrink",
+                                  "overparam_isotropic_test_error", "overparam_shrink", "overparam_energy_step_expanded",
+                                  "overparam_energy_step_de", "overparam_kappa_hat_residual", "overparam_mean_shrink",
                                   "overparam_offdiagonal_scale",
                                   "overparam_noise", "downstream_gain", "overparam_test_error_summand",
                                   "overparam_bias_increase", "overparam_variance_increase"])
 def test_lambdified_equals_sympy(name):
-    from modelcollapse.numerics.formulas import _FORMULAS
+    from modelcollapse.theory.registry import get_result
 
-    factory, args = _FORMULAS[name]
-    expr = factory()
+    result = get_result(name)
+    args, expr = result.args, result.expr()
     rng = random.Random(7)
     for _ in range(5):
         d = rng.randint(50, 200)

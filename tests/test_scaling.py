@@ -25,9 +25,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from modelcollapse.theory.registry import get_result
 from modelcollapse.numerics.optimize import optimal_ridge, scaling_curves
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics import scaling as nscaling
 from modelcollapse.theory import scaling
 from modelcollapse.theory.registry import RESULTS
 from modelcollapse.theory.symbols import T as T_sym, T0 as T0_sym, beta as B, df1, df2, phi0 as PHI0, r as R
@@ -101,9 +103,9 @@ def test_named_results_register_and_print():
     assert {"scaling_ell_crit", "scaling_ell_opt", "scaling_rate_clean", "scaling_rate_collapse", "scaling_df1",
             "scaling_df2", "scaling_bias_exponent", "scaling_collapse_exponent", "scaling_plateau"} <= set(names)
     for name in names:
-        text = result_latex(name)
+        text = result_latex(get_result(name))
         assert text and "\n" not in text
-    assert r"\min" in result_latex("scaling_ell_crit")
+    assert r"\min" in result_latex(get_result("scaling_ell_crit"))
 
 
 # -- exponents: hand-computed values -------------------------------------------------------------------------
@@ -121,7 +123,7 @@ def test_named_results_register_and_print():
     (4.0, 0.125, 0.8, False, dict(ell_crit=2.0, ell_opt=1.6, rate_clean=0.5, rate_collapse=0.4)),
 ])
 def test_scaling_exponents_values(beta, r, a, noiseless, expected):
-    out = scaling.scaling_exponents(beta, r, a, noiseless=noiseless)
+    out = nscaling.scaling_exponents(beta, r, a, noiseless=noiseless)
     for key, value in expected.items():
         if isinstance(value, str):
             assert out[key] == value
@@ -137,7 +139,7 @@ def test_ell_opt_maximises_the_rate(beta, r, a):
     ells = np.linspace(0, 1.5 * beta, 300_001)
     le = np.minimum(ells, beta)
     c_b, c_v, c_c = 2 * le * r_eff(r), 1 - le / beta, min(a, 1) - le / beta
-    out = scaling.scaling_exponents(beta, r, a)
+    out = nscaling.scaling_exponents(beta, r, a)
     for rate, key_rate, key_ell in ((np.minimum(c_b, c_v), "rate_clean", "ell_crit"),
                                     (np.minimum.reduce([c_b, c_v, c_c]), "rate_collapse", "ell_opt")):
         i = int(np.argmax(rate))
@@ -148,7 +150,7 @@ def test_ell_opt_maximises_the_rate(beta, r, a):
 def test_bad_parameters():
     for args, key in (((1.0, 0.5), "beta"), ((2.0, 0.0), "r"), ((2.0, 0.5, -0.1), "a"), ((math.inf, 0.5), "beta")):
         with pytest.raises(ValueError, match=f"^{key}:"):
-            scaling.scaling_exponents(*args)
+            nscaling.scaling_exponents(*args)
 
 
 # -- exponents against exact curves over T ∈ [1e2, 1e8] ---------------------------------------------------
@@ -159,8 +161,8 @@ def test_bias_and_variance_slopes(beta, r):
     c = scaling_curves(beta, r, T_GRID, ell=ell)
     assert fitted_slope(T_GRID, c.bias) == pytest.approx(-2 * ell * r_eff(r), abs=0.02)
     assert fitted_slope(T_GRID, c.variance) == pytest.approx(-(1 - ell / beta), abs=0.02)
-    sym = scaling.scaling_exponents(beta, r)  # the symbolic functions agree with the hand formulas
-    assert scaling._num(scaling.bias_exponent(), beta, r, 1.0, ell) == pytest.approx(2 * ell * r_eff(r))
+    sym = nscaling.scaling_exponents(beta, r)  # the symbolic functions agree with the hand formulas
+    assert nscaling.exponent_value(scaling.bias_exponent(), beta, r, 1.0, ell) == pytest.approx(2 * ell * r_eff(r))
     assert sym["ell_crit"] == pytest.approx(beta / (1 + 2 * beta * r_eff(r)))
 
 
@@ -170,7 +172,7 @@ def test_collapse_slopes(beta, r, a):
     """Collapse term with T0 = τ T^a, d = φ0 T0: exponent c_C = min(a,1) − ℓ/β (a = 0: fixed T0 = 100, growth)."""
     ell = beta / 3
     c = scaling_curves(beta, r, T_GRID, ell=ell, n=1, a=a, **GENERATORS[a])
-    expected = scaling._num(scaling.collapse_exponent(), beta, r, a, ell)
+    expected = nscaling.exponent_value(scaling.collapse_exponent(), beta, r, a, ell)
     assert expected == pytest.approx(min(a, 1) - 1 / 3)
     assert fitted_slope(T_GRID, c.collapse) == pytest.approx(-expected, abs=0.02)
 
@@ -189,7 +191,7 @@ def test_plateau_with_fixed_T0(beta, r):
     lam = np.logspace(-14, 1, 600)
     T0s = np.logspace(2, 8, 13)
     best = [scaling_curves(beta, r, np.full(lam.shape, 1e13), ridge=lam, n=1, T0=t0, phi0=0.5).total.min() for t0 in T0s]
-    assert fitted_slope(T0s, best) == pytest.approx(-scaling.scaling_exponents(beta, r, 0.0)["plateau_exponent"], abs=0.02)
+    assert fitted_slope(T0s, best) == pytest.approx(-nscaling.scaling_exponents(beta, r, 0.0)["plateau_exponent"], abs=0.02)
 
 
 def test_collapse_model_matches_finite_d_prediction():
@@ -233,12 +235,12 @@ def test_optimal_ridge_slope_is_ell_opt(beta, r):
     Euler–Maclaurin sums): ℓ* = min(a,1) ℓ_crit for a = 1 and a = 1/2.
     """
     Ts = np.logspace(2, 8, 7)
-    ex = scaling.scaling_exponents(beta, r)
+    ex = nscaling.scaling_exponents(beta, r)
     lam, err = _optimal_curve(beta, r, Ts, ell_guess=ex["ell_crit"])
     assert fitted_slope(Ts, lam) == pytest.approx(-ex["ell_crit"], abs=0.02)
     assert fitted_slope(Ts, err) == pytest.approx(-ex["rate_clean"], abs=0.02)
     for a in (1.0, 0.5):
-        ex_a = scaling.scaling_exponents(beta, r, a)
+        ex_a = nscaling.scaling_exponents(beta, r, a)
         lam, err = _optimal_curve(beta, r, Ts, a=a, ell_guess=ex_a["ell_opt"])
         assert fitted_slope(Ts, lam) == pytest.approx(-ex_a["ell_opt"], abs=0.02)
         assert fitted_slope(Ts, err) == pytest.approx(-ex_a["rate_collapse"], abs=0.02)
@@ -247,13 +249,13 @@ def test_optimal_ridge_slope_is_ell_opt(beta, r):
 # -- phase diagram ---------------------------------------------------------------------------------------
 
 def test_phase_diagram():
-    pd = scaling.phase_diagram(2.0, 1.0, ells=np.array([0.3, 1.0, 2.5]), rs=np.array([0.5, 2.0]))
+    pd = nscaling.phase_diagram(2.0, 1.0, ells=np.array([0.3, 1.0, 2.5]), rs=np.array([0.5, 2.0]))
     lab = [[pd.labels[i] for i in row] for row in pd.dominant]
     # r = 0.5: border ℓ = 2/3; r = 2: border 2/5; above β = 2 ridgeless (same phase)
     assert lab[0] == ["bias", "variance=collapse", "variance=collapse"]
     assert lab[1] == ["bias", "variance=collapse", "variance=collapse"]
     np.testing.assert_allclose(pd.boundary, [2 / 3, 0.4])
-    half = scaling.phase_diagram(2.0, 0.5, ells=np.array([0.2, 0.5]), rs=np.array([0.5]))
+    half = nscaling.phase_diagram(2.0, 0.5, ells=np.array([0.2, 0.5]), rs=np.array([0.5]))
     assert [half.labels[i] for i in half.dominant[0]] == ["bias", "collapse"]  # border at ℓ* = 1/3
     assert half.rate[0, 0] == pytest.approx(0.2) and half.rate[0, 1] == pytest.approx(0.25)
     table = scaling.phase_table()
@@ -273,7 +275,7 @@ def test_simulation_follows_the_scaling_curves():
     from modelcollapse.numerics.simulate import simulate
 
     beta, r, sigma = 2.0, 0.5, 0.5
-    ell = scaling.scaling_exponents(beta, r)["ell_crit"]
+    ell = nscaling.scaling_exponents(beta, r)["ell_crit"]
     Ts = np.array([64, 256, 1024])
     inf_curve = scaling_curves(beta, r, Ts, ell=ell, sigma=sigma).total
     for T, e_inf in zip(Ts, inf_curve):

@@ -97,14 +97,15 @@ def test_edges_of_the_corrected_equivalents_are_stated():
 
 def test_ols_only_schedules_keep_the_exact_reduction(monkeypatch):
     """All T0_k >= d + 2: never routed through the over-parameterised code; exact §3.1 value."""
-    import modelcollapse.numerics.overparam as overparam
+    from modelcollapse.numerics.regimes import overparam_generators
 
     def refuse(*args, **kwargs):  # pragma: no cover - must not be called
-        raise AssertionError("OLS-only schedule routed to predict_overparameterised")
+        raise AssertionError("OLS-only schedule routed to the over-parameterised regime")
 
-    monkeypatch.setattr(overparam, "predict_overparameterised", refuse)
+    monkeypatch.setattr(overparam_generators.OverparameterisedGenerators, "predict", refuse)
     sc = make({"kind": "power_law", "d": 50, "beta": 2.0}, {"n": 3, "T0": [60, 200, 90], "sigma0": [1.0, 0.5, 0.2]}, OLS_DOWN)
     p = predict(sc)
+    assert p.regime == "ols_generators"
     by_hand = 0.09 * 50 / 249 + 50 * (1.0 / 9 + 0.25 / 149 + 0.04 / 39)
     assert p.exact and p.test_error == pytest.approx(by_hand, rel=1e-14)
 

@@ -61,7 +61,7 @@ def test_stable_kappa_is_accurate_to_its_conditioning(phi_, lam_):
         s = mpmath.sqrt(b * b + 4 * lam_mp)  # = 2κ + b = ∂q/∂κ at the root
         exact = (-b + s) / 2
         cond = float((phi_mp + (1 + exact) * lam_mp / exact) / s)  # dκ/dφ = κ/s, dκ/dλ = (1+κ)/s
-    got = formula("isotropic_kappa")(phi_, lam_)
+    got = formula("isotropic_kappa_stable")(phi_, lam_)
     assert abs(got - float(exact)) <= 8 * np.finfo(float).eps * (1 + cond) * float(exact)
 
 
@@ -77,7 +77,7 @@ def test_ols_and_ridgeless_limits():
     assert is_zero(iso.ols_isotropic() - (sigma**2 * phi / (1 - phi) + n * sigma0**2 * phi0 / (1 - phi0)))
     assert is_zero(iso.ridgeless_overparameterised() - (w0_norm**2 * (1 - 1 / phi) + sigma**2 / (phi - 1)))
     # numerically: the explicit test error at tiny λ approaches the OLS limit (φ < 1)
-    E = formula("isotropic_test_error")
+    E = formula("isotropic_test_error_explicit")
     assert E(0.4, 0.3, 1e-10, 0.5, 0.7, 3, 1.0) == pytest.approx(formula("isotropic_ols")(0.4, 0.3, 0.5, 0.7, 3), rel=1e-8)
 
 
@@ -95,7 +95,7 @@ def test_optimal_ridge_without_synthetic_data_is_classic():
 
 
 def _argmin_ridge(phi_, phi0_, sigma_, sigma0_, n_, norm):
-    E = formula("isotropic_test_error")
+    E = formula("isotropic_test_error_explicit")
     res = minimize_scalar(lambda u: E(phi_, phi0_, math.exp(u), sigma_, sigma0_, n_, norm),
                           bounds=(math.log(1e-6), math.log(1e3)), method="bounded", options={"xatol": 1e-10})
     return math.exp(res.x)
@@ -107,9 +107,9 @@ def test_optimal_ridge_grows_with_n_and_solves_the_derived_equation(phi_):
     optima = [_argmin_ridge(phi_, phi0_, sigma_, sigma0_, k, norm) for k in (0, 1, 2, 4, 8)]
     assert optima[0] == pytest.approx(phi_ * sigma_**2 / norm**2, rel=1e-6)
     assert all(a < b for a, b in zip(optima, optima[1:])), optima
-    rhs = formula("isotropic_optimal_ridge")
+    rhs = formula("isotropic_optimal_ridge_lambda")
     for k, lam_star in zip((0, 1, 2, 4, 8), optima):
-        kap = formula("isotropic_kappa")(phi_, lam_star)
+        kap = formula("isotropic_kappa_stable")(phi_, lam_star)
         assert lam_star == pytest.approx(rhs(kap, phi_, phi0_, sigma_, sigma0_, k, norm), rel=1e-6)
 
 
@@ -149,7 +149,7 @@ def test_isotropic_closed_form_equals_general_numeric_path(d, T, log_ridge, n_, 
     ridge = 10.0**log_ridge
     T0_ = d + extra
     phi_ = d / T
-    kap = formula("isotropic_kappa")(phi_, ridge)
+    kap = formula("isotropic_kappa_stable")(phi_, ridge)
     sums = spectral_sums(Spectrum(kind="isotropic", d=d), Teacher(kind="isotropic", norm=norm))
     assert _rel(kap, solve_kappa(sums, ridge, T).kappa) <= 1e-12
 
@@ -173,10 +173,10 @@ def test_isotropic_closed_form_equals_general_numeric_path(d, T, log_ridge, n_, 
 def test_explicit_test_error_equals_its_parts():
     args = (0.7, 0.4, 0.05, 0.5, 0.8, 3, 1.3)
     phi_, phi0_, ridge, s, s0, k, w = args
-    kap = formula("isotropic_kappa")(phi_, ridge)
+    kap = formula("isotropic_kappa_stable")(phi_, ridge)
     parts = (formula("isotropic_bias")(kap, phi_, w) + formula("isotropic_variance")(kap, phi_, s)
              + k * s0**2 * phi0_ / (1 - phi0_) * formula("isotropic_collapse_trace")(kap, phi_))
-    assert formula("isotropic_test_error")(*args) == pytest.approx(parts, rel=1e-13)
+    assert formula("isotropic_test_error_explicit")(*args) == pytest.approx(parts, rel=1e-13)
 
 
 # -- closed form against simulation ----------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_isotropic_closed_form_against_simulation(T, T0, n_, ridge):
         "generators": {"n": n_, "T0": T0, "sigma0": sigma0_}, "downstream": {"T": T, "sigma": sigma_, "ridge": ridge},
     })
     phi_ = d / T
-    kap = formula("isotropic_kappa")(phi_, ridge)
+    kap = formula("isotropic_kappa_stable")(phi_, ridge)
     theory = (formula("isotropic_bias")(kap, phi_, 1.0) + formula("isotropic_variance")(kap, phi_, sigma_)
               + formula("generator_factor")(n_, sigma0_, T0, d) * d * formula("isotropic_collapse_trace")(kap, phi_))
     sim = simulate(scenario, trials=400, seed=11, jobs=1)

@@ -1,13 +1,18 @@
 """The SymPy layer: symbols, bias–variance decompositions, fixed-point equations, exponents, LaTeX.
 
-Imports neither :mod:`modelcollapse.numerics` nor :mod:`modelcollapse.derivations`. Importing
-this package registers every named result (see :mod:`modelcollapse.theory.registry`).
+Imports neither :mod:`modelcollapse.numerics` nor :mod:`modelcollapse.derivations`. The modules
+that register results are listed in :data:`RESULT_MODULES` and imported here, in that order, so
+``import modelcollapse.theory`` sees every result (:mod:`modelcollapse.theory.registry`); a new
+result module is one more line of that list.
 """
 
-from modelcollapse.theory import collapse  # noqa: F401  (registers results)
-from modelcollapse.theory import spectral, derivation, isotropic  # noqa: F401  (register results)
-from modelcollapse.theory import scaling  # noqa: F401  (registers the power-law scaling results)
-from modelcollapse.theory import overparam  # noqa: F401  (over-parameterised generators, schedules)
-from modelcollapse.theory.registry import RESULTS, get_result
+import importlib
 
-__all__ = ["RESULTS", "get_result"]
+from modelcollapse.theory.registry import DERIVATIONS, RESULTS, get_result
+
+RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam")
+for _name in RESULT_MODULES:
+    importlib.import_module(f"modelcollapse.theory.{_name}")
+del _name
+
+__all__ = ["RESULTS", "DERIVATIONS", "get_result", "RESULT_MODULES"]

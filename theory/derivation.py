@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
-
 import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
@@ -27,9 +25,11 @@ from sympy.simplify.simplify import factor_sum
 
 from modelcollapse.theory import collapse
 from modelcollapse.theory.latex import escape_text, latex
-from modelcollapse.theory.registry import named_result
+from modelcollapse.theory.spectral import bias_sum_explicit
+from modelcollapse.theory.provenance import asymptotic, equivalent, exact
+from modelcollapse.theory.registry import DERIVATIONS, named_result, register_derivation
 from modelcollapse.theory.symbols import (
-    A_mat, B_mat, Sigma, Sigma_hat, T, T0, coef, d, df1, df1_of, df2, df2_of, eigenvalue, j, kappa, lam,
+    A_mat, B_mat, Sigma, Sigma_hat, T, T0, d, df1, df1_of, df2, df2_of, eigenvalue, j, kappa, lam,
     sigma, trace1, trace2,
 )
 
@@ -41,20 +41,6 @@ __all__ = [
 
 EQUAL, EQUIVALENT, ASYMPTOTIC = "=", r"\simeq", r"\sim"
 
-# name -> factory of a Derivation; the ``derive`` command and the LaTeX document list these
-DERIVATIONS: dict[str, Callable[[], "Derivation"]] = {}
-
-
-def register_derivation(name: str):
-    """Decorator registering a zero-argument :class:`Derivation` factory under ``name``."""
-
-    def wrap(fn):
-        if name in DERIVATIONS:
-            raise ValueError(f"derivation {name!r} registered twice")
-        DERIVATIONS[name] = fn
-        return fn
-
-    return wrap
 _PLAIN_RELATION = {EQUAL: "=", EQUIVALENT: "≃", ASYMPTOTIC: "~"}
 _ASCII_RELATION = {EQUAL: "=", EQUIVALENT: "~=", ASYMPTOTIC: "~"}
 
@@ -242,7 +228,7 @@ def collapse_trace_derivation() -> Derivation:
                       source="THEORY.md 3.3; Bach 2023 (arXiv:2303.01372)")
 
 
-@register_derivation("derivation_rho")
+@register_derivation("derivation_rho", derives="rho")
 @lru_cache(maxsize=None)
 def rho_derivation() -> Derivation:
     """``ρ = E tr(AᵀΣAΣ⁻¹)/(T0 − d − 1)`` (exact, §3.2) with the derived trace inserted."""
@@ -255,7 +241,7 @@ def rho_derivation() -> Derivation:
                       source="THEORY.md 3.2-3.3")
 
 
-@register_derivation("derivation_rho_limits")
+@register_derivation("derivation_rho_limits", derives="rho")
 @lru_cache(maxsize=None)
 def rho_limits() -> Derivation:
     """Limits of ``ρ``: ``λ → 0`` with ``T > d`` gives ``d/(T0 − d − 1)``; ``λ → ∞`` gives 0.
@@ -299,7 +285,7 @@ def rho_limits() -> Derivation:
     return Derivation(title="Limits of the collapse term ρ", steps=steps, source="THEORY.md 3.3")
 
 
-@register_derivation("derivation_clean_error")
+@register_derivation("derivation_clean_error", derives="clean_bias")
 @lru_cache(maxsize=None)
 def clean_error_derivation() -> Derivation:
     """Clean bias ``κ² S_B/(1 − df_2/T)`` and variance ``σ² df_2/(T − df_2)`` of ridge (THEORY.md §3.3).
@@ -309,7 +295,7 @@ def clean_error_derivation() -> Derivation:
     equivalents ``BΣB ≃ κ²Σ(Σ+κ)⁻²/(1 − df_2/T)`` and ``tr(Σ(Σ̂+λ)⁻¹Σ̂(Σ̂+λ)⁻¹)/T ≃ (df_2/T)/(1 − df_2/T)``.
     """
     resolvent = (Sigma_hat + lam * _I).I
-    bias_sum = sp.Sum(eigenvalue[j] * coef[j] ** 2 / (eigenvalue[j] + kappa) ** 2, (j, 1, d))
+    bias_sum = bias_sum_explicit()
     bias_de = kappa**2 * bias_sum / (1 - df2 / T)
     variance_de = sp.factor(sp.together(sigma**2 * (df2 / T) / (1 - df2 / T)))
     steps = (
@@ -336,22 +322,22 @@ def _register(name, derivation, step, *, title, lhs, relation, provenance, sourc
 
 _register("rho_trace_identity", collapse_trace_derivation, "trace_identity",
           title="Derivation of ρ (1): trace identity, A = I − B", lhs=latex(_COLLAPSE_TRACE), relation=EQUAL,
-          provenance="exact (B symmetric)")
+          provenance=exact("exact (B symmetric)"))
 _register("rho_first_order", collapse_trace_derivation, "first_order_df",
           title="Derivation of ρ (2): first-order equivalent of tr B", lhs=latex(_TR_B), relation=EQUIVALENT,
-          provenance="deterministic equivalent", source="Bach 2023; THEORY.md 3.3")
+          provenance=equivalent(), source="Bach 2023; THEORY.md 3.3")
 _register("rho_second_order", collapse_trace_derivation, "second_order",
           title="Derivation of ρ (3): second-order equivalent of tr(BΣBΣ⁻¹)", lhs=latex(_TR_BSB),
-          relation=EQUIVALENT, provenance="deterministic equivalent", source="Bach 2023; THEORY.md 3.3")
+          relation=EQUIVALENT, provenance=equivalent(), source="Bach 2023; THEORY.md 3.3")
 _register("rho_second_order_df", collapse_trace_derivation, "second_order_df",
           title="Derivation of ρ (4): the second-order eigen-sum in df₁, df₂", lhs=latex(_kappa_sum(2)),
-          relation=EQUAL, provenance="exact (algebra)")
+          relation=EQUAL, provenance=exact("exact (algebra)"))
 _register("rho_derived", rho_derivation, "rho",
           title="Derivation of ρ (5): the result", lhs=r"\rho", relation=EQUIVALENT,
-          provenance="deterministic equivalent with exact T0-d-1 prefactor", source="THEORY.md 3.2-3.3")
+          provenance=equivalent("deterministic equivalent with exact T0-d-1 prefactor"), source="THEORY.md 3.2-3.3")
 _register("rho_limit_ridgeless", rho_limits, "ridgeless_rho",
           title="ρ in the ridgeless limit λ → 0 with T > d", lhs=r"\lim_{\lambda\to 0}\rho", relation=EQUAL,
-          provenance="exact (OLS, T >= d + 2)", source="THEORY.md 3.1, 3.3")
+          provenance=exact("exact (OLS, T >= d + 2)"), source="THEORY.md 3.1, 3.3")
 _register("rho_limit_strong_ridge", rho_limits, "strong_trace",
           title="Collapse trace for strong ridge (→ 0 as λ → ∞)", lhs=latex(_COLLAPSE_TRACE),
-          relation=ASYMPTOTIC, provenance="asymptotic (λ → ∞, κ ~ λ)")
+          relation=ASYMPTOTIC, provenance=asymptotic("asymptotic (λ → ∞, κ ~ λ)"))

@@ -18,13 +18,15 @@ from functools import lru_cache
 import sympy as sp
 
 from modelcollapse.theory import collapse
-from modelcollapse.theory.derivation import EQUIVALENT, Derivation, Step, register_derivation
+from modelcollapse.theory.derivation import EQUIVALENT, Derivation, Step
+from modelcollapse.theory.registry import register_derivation
+from modelcollapse.theory.provenance import equivalent
 from modelcollapse.theory.registry import named_result
 from modelcollapse.theory.spectral import bias_sum_isotropic, df_isotropic_order
 from modelcollapse.theory.symbols import T, bias_sum, d, df1, df2, kappa, lam, n, phi, phi0, sigma, sigma0, w0_norm
 
 __all__ = [
-    "isotropic", "kappa_quadratic", "kappa_isotropic", "kappa_isotropic_stable", "dkappa_dlambda",
+    "isotropic", "kappa_quadratic", "test_error_isotropic_explicit", "optimal_ridge_lambda", "kappa_isotropic", "kappa_isotropic_stable", "dkappa_dlambda",
     "bias_isotropic", "variance_isotropic", "collapse_trace_isotropic", "generator_factor_isotropic",
     "collapse_isotropic", "test_error_isotropic", "explicit", "ols_isotropic", "ridgeless_overparameterised",
     "optimal_ridge_derivation", "optimal_ridge_condition", "optimal_ridge_weighted", "optimal_ridge_clean",
@@ -44,7 +46,7 @@ def isotropic(expr: sp.Basic) -> sp.Basic:
 
 
 @named_result("isotropic_kappa_equation", title="Fixed point of κ for Σ = I: a quadratic",
-              lhs="", provenance="deterministic equivalent", source="THEORY.md 3.4")
+              lhs="", provenance=equivalent(), source="THEORY.md 3.4")
 @lru_cache(maxsize=None)  # pure and immutable; SymPy simplification is slow
 def kappa_quadratic() -> sp.Eq:
     """``κ² + κ(1 − λ − φ) − λ = 0``: the ``κ`` equation times ``(1+κ)`` for ``Σ = I``."""
@@ -56,8 +58,8 @@ def kappa_quadratic() -> sp.Eq:
     return sp.Eq(sp.collect(sp.expand(numerator), kappa), 0)
 
 
-@named_result("isotropic_kappa", title="Effective regularisation κ for Σ = I (the positive root)", lhs=r"\kappa",
-              provenance="deterministic equivalent", source="THEORY.md 3.4")
+@named_result("isotropic_kappa", args=(phi, lam), title="Effective regularisation κ for Σ = I (the positive root)", lhs=r"\kappa",
+              provenance=equivalent(), source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def kappa_isotropic() -> sp.Expr:
     """The positive root ``κ = (λ + φ − 1 + √((1 − λ − φ)² + 4λ))/2`` of :func:`kappa_quadratic`.
@@ -80,6 +82,8 @@ def kappa_isotropic() -> sp.Expr:
     return nice
 
 
+@named_result("isotropic_kappa_stable", title="Effective regularisation κ for Σ = I, cancellation-free form", lhs=r"\kappa",
+              args=(phi, lam), provenance=equivalent(), source="THEORY.md 3.4")
 def kappa_isotropic_stable() -> sp.Expr:
     """The same root without cancellation, for numerics: ``max(−b, 0) + 2λ/(|b| + √(b² + 4λ))``.
 
@@ -99,7 +103,7 @@ def dkappa_dlambda() -> sp.Expr:
     return sp.factor(-sp.diff(q, lam) / sp.diff(q, kappa))
 
 
-@named_result("isotropic_bias", title="Clean bias for Σ = I", lhs="B", provenance="deterministic equivalent",
+@named_result("isotropic_bias", args=(kappa, phi, w0_norm), title="Clean bias for Σ = I", lhs="B", provenance=equivalent(),
               source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def bias_isotropic() -> sp.Expr:
@@ -107,7 +111,7 @@ def bias_isotropic() -> sp.Expr:
     return sp.factor(sp.simplify(isotropic(collapse.clean_bias())))
 
 
-@named_result("isotropic_variance", title="Clean variance for Σ = I", lhs="V", provenance="deterministic equivalent",
+@named_result("isotropic_variance", args=(kappa, phi, sigma), title="Clean variance for Σ = I", lhs="V", provenance=equivalent(),
               source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def variance_isotropic() -> sp.Expr:
@@ -115,9 +119,9 @@ def variance_isotropic() -> sp.Expr:
     return sp.factor(sp.simplify(isotropic(collapse.clean_variance())))
 
 
-@named_result("isotropic_collapse_trace", title="Collapse trace per dimension for Σ = I",
+@named_result("isotropic_collapse_trace", args=(kappa, phi), title="Collapse trace per dimension for Σ = I",
               lhs=r"\tfrac{1}{d}\,\mathbb{E}\operatorname{tr}(A^\top \Sigma A \Sigma^{-1})",
-              provenance="deterministic equivalent", source="THEORY.md 3.4")
+              provenance=equivalent(), source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def collapse_trace_isotropic() -> sp.Expr:
     """``τ = ((1+φ)κ + 1 − φ)/((1+κ)((1+κ)² − φ))``: the collapse trace divided by ``d``."""
@@ -130,17 +134,25 @@ def generator_factor_isotropic() -> sp.Expr:
 
 
 @named_result("isotropic_collapse", title="Collapse term for Σ = I (proportional limit)", lhs=r"n\sigma_0^2\rho",
-              provenance="deterministic equivalent (proportional limit of the T0-d-1 prefactor)", source="THEORY.md 3.4")
+              provenance=equivalent("deterministic equivalent (proportional limit of the T0-d-1 prefactor)"), source="THEORY.md 3.4")
 def collapse_isotropic() -> sp.Expr:
     """``n σ0² φ0/(1 − φ0) · τ`` with ``τ`` from :func:`collapse_trace_isotropic`."""
     return generator_factor_isotropic() * collapse_trace_isotropic()
 
 
 @named_result("isotropic_test_error", title="Test error for Σ = I (proportional limit)", lhs=r"E_{\mathrm{test}}",
-              provenance="deterministic equivalent", source="THEORY.md 3.4")
+              provenance=equivalent(), source="THEORY.md 3.4")
 def test_error_isotropic() -> sp.Expr:
     """``E_test = B + V + n σ0² φ0/(1 − φ0) · τ`` in ``κ, φ, φ0`` (``κ`` from :func:`kappa_isotropic`)."""
     return bias_isotropic() + variance_isotropic() + collapse_isotropic()
+
+
+@named_result("isotropic_test_error_explicit", title="Test error for Σ = I, explicit in φ, φ0, λ (cancellation-free κ)",
+              lhs=r"E_{\mathrm{test}}", args=(phi, phi0, lam, sigma, sigma0, n, w0_norm), provenance=equivalent(),
+              source="THEORY.md 3.4")
+def test_error_isotropic_explicit() -> sp.Expr:
+    """:func:`test_error_isotropic` with :func:`kappa_isotropic_stable` inserted (float64 numerics)."""
+    return explicit(test_error_isotropic(), stable=True)
 
 
 def explicit(expr: sp.Expr, *, stable: bool = False) -> sp.Expr:
@@ -152,8 +164,8 @@ def explicit(expr: sp.Expr, *, stable: bool = False) -> sp.Expr:
     return expr.subs(kappa, kappa_isotropic_stable() if stable else kappa_isotropic())
 
 
-@named_result("isotropic_ols", title="Proportional-limit OLS on collapsed data (Σ = I, λ → 0, φ < 1)",
-              lhs=r"E_{\mathrm{test}}", provenance="deterministic equivalent (limit of the exact OLS result)",
+@named_result("isotropic_ols", args=(phi, phi0, sigma, sigma0, n), title="Proportional-limit OLS on collapsed data (Σ = I, λ → 0, φ < 1)",
+              lhs=r"E_{\mathrm{test}}", provenance=equivalent("deterministic equivalent (limit of the exact OLS result)"),
               source="THEORY.md 3.1, 3.4")
 @lru_cache(maxsize=None)
 def ols_isotropic() -> sp.Expr:
@@ -175,7 +187,7 @@ def ols_isotropic() -> sp.Expr:
 
 @named_result("isotropic_ridgeless_overparameterised",
               title="Clean ridgeless error for Σ = I, φ > 1 (min-norm interpolation)", lhs=r"E_{\mathrm{clean}}",
-              provenance="deterministic equivalent (limit of the exact min-norm result)", source="THEORY.md 3.4")
+              provenance=equivalent("deterministic equivalent (limit of the exact min-norm result)"), source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def ridgeless_overparameterised() -> sp.Expr:
     """``‖w0‖²(1 − 1/φ) + σ²/(φ − 1)`` at ``λ → 0``, ``φ > 1`` (``κ → φ − 1``).
@@ -194,7 +206,7 @@ def ridgeless_overparameterised() -> sp.Expr:
 
 
 # -- optimal ridge ------------------------------------------------------------------------------
-@register_derivation("derivation_isotropic_optimal_ridge")
+@register_derivation("derivation_isotropic_optimal_ridge", derives="isotropic_optimal_ridge")
 @lru_cache(maxsize=None)
 def optimal_ridge_derivation() -> Derivation:
     """Optimal ridge for ``Σ = I`` as a function of ``n`` (THEORY.md §3.4).
@@ -243,6 +255,14 @@ def optimal_ridge_derivation() -> Derivation:
                       source="THEORY.md 3.4")
 
 
+@named_result("isotropic_optimal_ridge_lambda", title="Optimal ridge for Σ = I: λ* as a function of κ*",
+              lhs=r"\lambda^{*}", args=(kappa, phi, phi0, sigma, sigma0, n, w0_norm),
+              provenance=equivalent("deterministic equivalent; implicit, κ = κ(φ, λ*)"), source="THEORY.md 3.4")
+def optimal_ridge_lambda() -> sp.Expr:
+    """Right side of :func:`optimal_ridge_condition`: ``λ*`` given ``κ* = κ(φ, λ*)``."""
+    return optimal_ridge_condition().rhs
+
+
 def optimal_ridge_condition() -> sp.Eq:
     """``λ* = (φσ² + n σ0² φ0/(1 − φ0) · g(κ*))/‖w0‖²`` with ``κ* = κ(φ, λ*)`` (see :func:`optimal_ridge_derivation`)."""
     step = optimal_ridge_derivation()["optimum"]
@@ -251,14 +271,14 @@ def optimal_ridge_condition() -> sp.Eq:
 
 @named_result("isotropic_optimal_ridge", title="Optimal ridge for Σ = I with n generations: equation for λ*",
               lhs=r"\lambda^{*}\lVert w_0\rVert_{\Sigma}^{2}",
-              provenance="deterministic equivalent; implicit, κ = κ(φ, λ*)", source="THEORY.md 3.4")
+              provenance=equivalent("deterministic equivalent; implicit, κ = κ(φ, λ*)"), source="THEORY.md 3.4")
 def optimal_ridge_weighted() -> sp.Expr:
     """``λ*‖w0‖² = φσ² + n σ0² φ0/(1 − φ0) · (1 + φ − 3φ/(1+κ*) + φ²/(1+κ*)³)``."""
     return optimal_ridge_derivation()["optimum"].rhs
 
 
 @named_result("isotropic_optimal_ridge_clean", title="Optimal ridge for Σ = I on clean data (n = 0)",
-              lhs=r"\lambda^*", provenance="deterministic equivalent", source="THEORY.md 3.4")
+              lhs=r"\lambda^*", provenance=equivalent(), source="THEORY.md 3.4")
 def optimal_ridge_clean() -> sp.Expr:
     """``λ* = φσ²/‖w0‖²`` (derived, :func:`optimal_ridge_derivation` step ``clean``)."""
     return optimal_ridge_derivation()["clean"].rhs

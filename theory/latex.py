@@ -19,8 +19,6 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
-from modelcollapse.theory.registry import get_result
-
 __all__ = ["DEFAULT_NAMES", "TheoryLatexPrinter", "latex", "result_latex", "escape_text"]
 
 # SymPy name of a symbol, function, matrix symbol or indexed base -> its LaTeX.
@@ -103,10 +101,11 @@ def result_latex(result, **settings) -> str:
 
     Parameters
     ----------
-    result : str or NamedResult
-        A name in :data:`modelcollapse.theory.registry.RESULTS` or the result itself.
+    result : NamedResult
+        A registered result (:func:`modelcollapse.theory.registry.get_result`); anything with
+        ``expr()``, ``lhs`` and ``relation`` prints the same way.
     """
-    res = get_result(result) if isinstance(result, str) else result
+    res = result
     expr = res.expr()
     body = latex(expr, **settings)
     if res.lhs and not isinstance(expr, sp.core.relational.Relational):

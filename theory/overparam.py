@@ -36,7 +36,9 @@ import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
 from modelcollapse.theory import collapse
-from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step, register_derivation
+from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step
+from modelcollapse.theory.registry import register_derivation
+from modelcollapse.theory.provenance import equivalent, exact, finite_size
 from modelcollapse.theory.registry import named_result
 from modelcollapse.theory.symbols import T, T0, d, df1, df1_of, df2, df3, j, kappa, kappa0, n, phi0, sigma, sigma0, w0_norm
 
@@ -46,7 +48,7 @@ __all__ = [
     "isotropic_shrink", "isotropic_noise", "isotropic_recursion", "isotropic_chain_noise",
     "isotropic_chain_error", "isotropic_test_error", "isotropic_ols_test_error",
     "kappa0_equation", "shrink", "energy_step", "energy_step_de", "noise_energy", "downstream_gain",
-    "kappa_hat_equation", "energy_step_compact", "mean_shrink", "diagonal_variance", "offdiagonal_scale", "finite_size_derivation",
+    "kappa_hat_equation", "kappa_hat_residual", "energy_step_compact", "mean_shrink", "diagonal_variance", "offdiagonal_scale", "finite_size_derivation",
     "test_error_summand", "bias_increase", "variance_increase",
     "energy_step_derivation", "isotropic_chain_derivation", "kappa_slope",
 ]
@@ -78,11 +80,16 @@ _FINITE = ("deterministic equivalent with finite-size corrections (leave-one-out
 
 
 # -- Σ ∝ I: exact -----------------------------------------------------------------------------------
+@named_result("overparam_iso_shrink", title="Mean shrinkage of one over-parameterised generation, Σ = I", lhs=r"\mathbb{E}P",
+              args=(T0, d), provenance=exact(_EXACT_ISO), source="THEORY.md 3.5")
 def isotropic_shrink() -> sp.Expr:
     """``E P = (T0/d) I`` for a uniformly random rank-``T0`` projection (exact, ``T0 <= d``)."""
     return T0 / d
 
 
+@named_result("overparam_iso_noise", title="Noise energy of one over-parameterised generation, Σ = I",
+              lhs=r"\sigma_0^2\,\mathbb{E}\operatorname{tr}(XX^\top)^{-1}", args=(sigma0, T0, d), provenance=exact(_EXACT_ISO),
+              source="THEORY.md 3.5")
 def isotropic_noise() -> sp.Expr:
     """``σ0² E tr(XXᵀ)⁻¹ = σ0² T0/(d − T0 − 1)``: noise energy of one generation (``Σ = cI``).
 
@@ -92,7 +99,7 @@ def isotropic_noise() -> sp.Expr:
 
 
 @named_result("overparam_isotropic_recursion", title="One over-parameterised generation, Σ = I: energy recursion",
-              lhs="", provenance=_EXACT_ISO, source="THEORY.md 3.5")
+              lhs="", provenance=exact(_EXACT_ISO), source="THEORY.md 3.5")
 def isotropic_recursion() -> sp.Eq:
     """``S_k = (T0/d) S_{k−1} + σ0² T0/(d − T0 − 1)``, ``S_k = E‖ŵ_k‖²_Σ`` (exact, ``Σ ∝ I``).
 
@@ -106,7 +113,7 @@ def isotropic_recursion() -> sp.Eq:
 
 
 @named_result("overparam_isotropic_chain_noise", title="Accumulated generator noise, n over-parameterised generations, Σ = I",
-              lhs=r"N_n", provenance=_EXACT_ISO + "; φ0 = d/T0", source="THEORY.md 3.5")
+              lhs=r"N_n", provenance=exact(_EXACT_ISO + "; φ0 = d/T0"), source="THEORY.md 3.5")
 def isotropic_chain_noise() -> sp.Expr:
     """``N_n = σ0² T0/(d − T0 − 1) · (1 − φ0^(−n))/(1 − φ0^(−1))``, ``φ0 = d/T0`` (exact).
 
@@ -116,8 +123,8 @@ def isotropic_chain_noise() -> sp.Expr:
     return isotropic_noise() * (1 - phi0 ** (-n)) / (1 - 1 / phi0)
 
 
-@named_result("overparam_isotropic_chain", title="Error of n over-parameterised generators, Σ = I",
-              lhs=r"\mathbb{E}\|\hat w_n - w_0\|_\Sigma^2", provenance=_EXACT_ISO + "; φ0 = d/T0",
+@named_result("overparam_isotropic_chain", args=(w0_norm, phi0, n, sigma0, T0, d), title="Error of n over-parameterised generators, Σ = I",
+              lhs=r"\mathbb{E}\|\hat w_n - w_0\|_\Sigma^2", provenance=exact(_EXACT_ISO + "; φ0 = d/T0"),
               source="THEORY.md 3.5; Dohmatob, Feng & Kempe 2024")
 def isotropic_chain_error() -> sp.Expr:
     """``E‖ŵ_n − w0‖² = ‖w0‖²(1 − φ0^(−n)) + N_n``, ``φ0 = d/T0 > 1`` (exact, ``Σ ∝ I``).
@@ -129,9 +136,9 @@ def isotropic_chain_error() -> sp.Expr:
     return W0 * (1 - phi0 ** (-n)) + isotropic_chain_noise()
 
 
-@named_result("overparam_isotropic_test_error", title="Downstream ridge on n over-parameterised generators, Σ = I",
+@named_result("overparam_isotropic_test_error", args=(w0_norm, phi0, n, sigma0, T0, d, a, gamma, V), title="Downstream ridge on n over-parameterised generators, Σ = I",
               lhs=r"E_{\mathrm{test}}",
-              provenance="exact in the chain; a, γ, V exact for OLS (a = γ = 1) and ridgeless (a = γ = T/d) downstream, deterministic equivalents for ridge",
+              provenance=equivalent("exact in the chain; a, γ, V exact for OLS (a = γ = 1) and ridgeless (a = γ = T/d) downstream, deterministic equivalents for ridge"),
               source="THEORY.md 3.5")
 def isotropic_test_error() -> sp.Expr:
     """``E_test = ‖w0‖²(1 − 2aφ0^(−n) + γφ0^(−n)) + γ N_n + V`` (:func:`test_error_summand` summed).
@@ -144,7 +151,7 @@ def isotropic_test_error() -> sp.Expr:
 
 
 @named_result("overparam_isotropic_ols", title="OLS on n over-parameterised generators, Σ = I",
-              lhs=r"E_{\mathrm{test}}", provenance="exact (Gaussian design, Σ = cI, T0 <= d − 2, λ = 0, T >= d + 2)",
+              lhs=r"E_{\mathrm{test}}", provenance=exact("exact (Gaussian design, Σ = cI, T0 <= d − 2, λ = 0, T >= d + 2)"),
               source="THEORY.md 3.5")
 def isotropic_ols_test_error() -> sp.Expr:
     """``E_test = ‖w0‖²(1 − φ0^(−n)) + N_n + σ² d/(T − d − 1)`` (downstream OLS: ``A = I``)."""
@@ -153,14 +160,14 @@ def isotropic_ols_test_error() -> sp.Expr:
 
 # -- general Σ: deterministic equivalents with finite-size corrections -----------------------------
 @named_result("overparam_kappa0", title="Ridgeless effective regularisation κ0 of a generator with T0 < d",
-              lhs="", provenance="deterministic equivalent", source="Bach 2023; THEORY.md 3.5")
+              lhs="", provenance=equivalent(), source="Bach 2023; THEORY.md 3.5")
 def kappa0_equation() -> sp.Eq:
     """``df_1(κ0) = T0``: the ``λ → 0`` limit of ``κ − λ = κ df_1(κ)/T0`` when ``T0 < d``."""
     return sp.Eq(df1_of(kappa0), T0)
 
 
-@named_result("overparam_shrink", title="Mean shrinkage of one over-parameterised generation (plain equivalent)",
-              lhs=r"p_j = \mathbb{E} P_{jj}", provenance=_DE, source="Bach 2023; THEORY.md 3.5", relation=EQUIVALENT)
+@named_result("overparam_shrink", args=(lam_j, kappa0), title="Mean shrinkage of one over-parameterised generation (plain equivalent)",
+              lhs=r"p_j = \mathbb{E} P_{jj}", provenance=equivalent(_DE), source="Bach 2023; THEORY.md 3.5", relation=EQUIVALENT)
 def shrink() -> sp.Expr:
     """``E P ≃ Σ(Σ + κ0)⁻¹``: ``p_j = λ_j/(λ_j + κ0)`` (first-order equivalent of ``I − P``).
 
@@ -169,6 +176,9 @@ def shrink() -> sp.Expr:
     return lam_j / (lam_j + kappa0)
 
 
+@named_result("overparam_energy_step_de", title="Energy recursion of one over-parameterised generation, plain equivalent",
+              lhs=r"t_j'", args=(t_j, p_j, R, sigma0, T0, df2), provenance=equivalent(_DE), source="Bach 2023; THEORY.md 3.5",
+              relation=EQUIVALENT)
 def energy_step_de() -> sp.Expr:
     """``t_j' ≃ p_j² (t_j + (R + σ0²)/(T0 − df_2))``: the plain deterministic equivalent.
 
@@ -181,7 +191,7 @@ def energy_step_de() -> sp.Expr:
 
 
 @named_result("overparam_kappa_hat", title="Finite-size corrected effective regularisation κ̂ of a generator (T0 < d)",
-              lhs="", provenance=_FINITE, source="THEORY.md 3.5 (this toolkit)")
+              lhs="", provenance=finite_size(_FINITE), source="THEORY.md 3.5 (this toolkit)")
 def kappa_hat_equation() -> sp.Eq:
     """``df_1 − (df_2 − df_3)/(df_1 − df_2) = T0`` at ``κ̂``: the exact ``tr P = T0`` with the means
     ``E P_jj ≃ p̃_j`` of :func:`mean_shrink` summed over ``j`` (``df_m`` at ``κ̂``).
@@ -191,8 +201,16 @@ def kappa_hat_equation() -> sp.Eq:
     return sp.Eq(df1 - (df2 - df3) / (df1 - df2), T0)
 
 
-@named_result("overparam_mean_shrink", title="Mean shrinkage of one over-parameterised generation, finite-size corrected",
-              lhs=r"\tilde p_j = \mathbb{E} P_{jj}", provenance=_FINITE, source="THEORY.md 3.5 (this toolkit)", relation=EQUIVALENT)
+@named_result("overparam_kappa_hat_residual", title="Residual of the corrected κ̂ equation (root: κ̂)", lhs="F",
+              args=(df1, df2, df3, T0), provenance=finite_size(_FINITE), source="THEORY.md 3.5 (this toolkit)")
+def kappa_hat_residual() -> sp.Expr:
+    """``df_1 − (df_2 − df_3)/(df_1 − df_2) − T0``: :func:`kappa_hat_equation` as ``lhs − rhs``."""
+    eq = kappa_hat_equation()
+    return eq.lhs - eq.rhs
+
+
+@named_result("overparam_mean_shrink", args=(p_hat, D), title="Mean shrinkage of one over-parameterised generation, finite-size corrected",
+              lhs=r"\tilde p_j = \mathbb{E} P_{jj}", provenance=finite_size(_FINITE), source="THEORY.md 3.5 (this toolkit)", relation=EQUIVALENT)
 def mean_shrink() -> sp.Expr:
     """``p̃_j = p̂_j − p̂_j²(1 − p̂_j)/D``, ``p̂_j = λ_j/(λ_j + κ̂)``, ``D = df_1 − df_2 = Σ_i p̂_i(1 − p̂_i)``.
 
@@ -209,6 +227,8 @@ def diagonal_variance() -> sp.Expr:
     return 2 * p_hat**2 * (1 - p_hat) ** 2 / D
 
 
+@named_result("overparam_offdiagonal_scale", title="Row scale of the off-diagonal projection moments (P² = P enforced)",
+              lhs=r"s_j", args=(p_hat, D), provenance=finite_size(_FINITE), source="THEORY.md 3.5 (this toolkit)")
 def offdiagonal_scale() -> sp.Expr:
     """``s_j``: rescales row ``j`` of Bach's off-diagonal ``E P_ji² ≃ p̂_j(1−p̂_j)p̂_i(1−p̂_i)/D`` so that
     ``Σ_i E P_ji² = E P_jj`` (exact, ``P² = P``) holds with the corrected diagonal."""
@@ -223,7 +243,7 @@ s_j = sp.Symbol("s_j", positive=True)  # off-diagonal row scale
 
 @named_result("overparam_energy_step", title="Energy recursion of one over-parameterised generation (general Σ)",
               lhs=r"t_j'", relation=EQUIVALENT,
-              provenance=_FINITE + "; generator noise: plain equivalent with the heuristic correction T0 − df2 − (df2 − df3)/(T0 − df2) (exact for Σ = cI)",
+              provenance=finite_size(_FINITE + "; generator noise: plain equivalent with the heuristic correction T0 − df2 − (df2 − df3)/(T0 − df2) (exact for Σ = cI)"),
               source="Bach 2023 (second-order equivalent); THEORY.md 3.5")
 def energy_step_compact() -> sp.Expr:
     """``t_j' ≃ (p̃_j² + v_j) t_j + s_j p̂_j² (R − (1 − p̂_j)² t_j)/D + σ0² p_j²/(T0 − df_2 − e)``.
@@ -236,14 +256,18 @@ def energy_step_compact() -> sp.Expr:
     return (ptilde_j**2 + v_j) * t_j + s_j * p_hat**2 * (R - (1 - p_hat) ** 2 * t_j) / D + p_j**2 * noise_energy() / df2
 
 
+@named_result("overparam_energy_step_expanded", title="Energy recursion of one over-parameterised generation, written out",
+              lhs=r"t_j'", args=(t_j, p_hat, R, D, sigma0, p_j, T0, df2, df3), relation=EQUIVALENT,
+              provenance=finite_size(_FINITE + "; generator noise with a heuristic finite-size correction"),
+              source="Bach 2023 (second-order equivalent); THEORY.md 3.5")
 def energy_step() -> sp.Expr:
     """:func:`energy_step_compact` with ``p̃_j``, ``v_j``, ``s_j`` written out in ``p̂_j`` and ``D``."""
     return energy_step_compact().xreplace({ptilde_j: mean_shrink(), v_j: diagonal_variance(), s_j: offdiagonal_scale()})
 
 
-@named_result("overparam_noise", title="Generator-noise energy of one over-parameterised generation",
+@named_result("overparam_noise", args=(sigma0, T0, df2, df3), title="Generator-noise energy of one over-parameterised generation",
               lhs=r"\sigma_0^2\,\mathbb{E}\operatorname{tr}\Sigma(X^\top X)^+", relation=EQUIVALENT,
-              provenance="deterministic equivalent σ0² df2/(T0 − df2) with a heuristic finite-size correction (exact for Σ = cI; measured within 1.2%)",
+              provenance=finite_size("deterministic equivalent σ0² df2/(T0 − df2) with a heuristic finite-size correction (exact for Σ = cI; measured within 1.2%)"),
               source="THEORY.md 3.5 (this toolkit)")
 def noise_energy() -> sp.Expr:
     """``σ0² E tr(Σ(XᵀX)⁺) ≃ σ0² df_2/(T0 − df_2 − e)``, ``e = (df_2 − df_3)/(T0 − df_2)``, at ``κ0``.
@@ -258,9 +282,9 @@ def noise_energy() -> sp.Expr:
     return collapse.ridgeless_variance().xreplace({sigma: sigma0, T: T0})
 
 
-@named_result("downstream_gain", title="Second moment of the downstream smoother, E(AᵀΣA)_jj/λ_j",
+@named_result("downstream_gain", args=(a_j, df2, T), title="Second moment of the downstream smoother, E(AᵀΣA)_jj/λ_j",
               lhs=r"\gamma_j", relation=EQUIVALENT,
-              provenance="deterministic equivalent; exact for OLS (a = 1) and for ridgeless Σ = I (a = T/d)",
+              provenance=equivalent("deterministic equivalent; exact for OLS (a = 1) and for ridgeless Σ = I (a = T/d)"),
               source="Bach 2023; THEORY.md 3.3")
 def downstream_gain() -> sp.Expr:
     """``γ_j ≃ a_j² + (1 − a_j)² df_2/(T − df_2)``, ``a_j = λ_j/(λ_j + κ) ≃ E A_jj``.
@@ -271,8 +295,8 @@ def downstream_gain() -> sp.Expr:
     return a_j**2 + (1 - a_j) ** 2 * df2 / (T - df2)
 
 
-@named_result("overparam_test_error_summand", title="Downstream test error on a random target, one eigendirection",
-              lhs=r"E_{\mathrm{test}} - V = \sum_j", provenance="exact given the chain moments and the smoother's a_j, γ_j",
+@named_result("overparam_test_error_summand", args=(gamma_j, t_j, a_j, pi_j, w_j), title="Downstream test error on a random target, one eigendirection",
+              lhs=r"E_{\mathrm{test}} - V = \sum_j", provenance=exact("exact given the chain moments and the smoother's a_j, γ_j"),
               source="THEORY.md 3.5")
 def test_error_summand() -> sp.Expr:
     """``γ_j t_j − 2 a_j π_j w_j + w_j``; summed over ``j``, plus ``V``, it is ``E_test``.
@@ -283,15 +307,15 @@ def test_error_summand() -> sp.Expr:
     return gamma_j * t_j - 2 * a_j * pi_j * w_j + w_j
 
 
-@named_result("overparam_bias_increase", title="Bias increase: the downstream fits the shrunk mean target",
-              lhs=r"\Delta B_j", provenance="exact given the chain mean and a_j, γ_j", source="THEORY.md 3.5")
+@named_result("overparam_bias_increase", args=(w_j, gamma_j, pi_j, a_j), title="Bias increase: the downstream fits the shrunk mean target",
+              lhs=r"\Delta B_j", provenance=exact("exact given the chain mean and a_j, γ_j"), source="THEORY.md 3.5")
 def bias_increase() -> sp.Expr:
     """``w_j [γ_j(π_j² − 1) − 2a_j(π_j − 1)]``: ``E‖A m − w0‖²_Σ − B`` per direction, ``m = E ŵ_n``."""
     return w_j * (gamma_j * (pi_j**2 - 1) - 2 * a_j * (pi_j - 1))
 
 
-@named_result("overparam_variance_increase", title="Variance increase: the chain's fluctuations through the downstream",
-              lhs=r"\Delta V_j", provenance="exact given the chain moments and γ_j", source="THEORY.md 3.5")
+@named_result("overparam_variance_increase", args=(gamma_j, t_j, pi_j, w_j), title="Variance increase: the chain's fluctuations through the downstream",
+              lhs=r"\Delta V_j", provenance=exact("exact given the chain moments and γ_j"), source="THEORY.md 3.5")
 def variance_increase() -> sp.Expr:
     """``γ_j (t_j − π_j² w_j)``: ``E tr(AᵀΣA Cov ŵ_n)`` per direction."""
     return gamma_j * (t_j - pi_j**2 * w_j)
@@ -310,7 +334,7 @@ def kappa_slope() -> sp.Expr:
     return sp.solve(sp.Eq(slope - 1, slope * df2 / T), slope)[0]
 
 
-@register_derivation("derivation_overparam_energy_step")
+@register_derivation("derivation_overparam_energy_step", derives="overparam_energy_step")
 @lru_cache(maxsize=None)
 def energy_step_derivation() -> Derivation:
     """The energy recursion of one over-parameterised generation, from Bach's equivalents.
@@ -354,7 +378,7 @@ def energy_step_derivation() -> Derivation:
                       source="THEORY.md 3.5; Bach 2023 (arXiv:2303.01372)")
 
 
-@register_derivation("derivation_overparam_finite_size")
+@register_derivation("derivation_overparam_finite_size", derives="overparam_mean_shrink")
 @lru_cache(maxsize=None)
 def finite_size_derivation() -> Derivation:
     """Finite-size corrections of the projection moments at order ``1/D``, ``D = df_1 − df_2``.
@@ -416,7 +440,7 @@ def finite_size_derivation() -> Derivation:
                       source="THEORY.md 3.5 (this toolkit); Bach 2023 (arXiv:2303.01372)")
 
 
-@register_derivation("derivation_overparam_isotropic_chain")
+@register_derivation("derivation_overparam_isotropic_chain", derives="overparam_isotropic_chain")
 @lru_cache(maxsize=None)
 def isotropic_chain_derivation() -> Derivation:
     """Solve the exact isotropic recursion and obtain :func:`isotropic_chain_error` (``Σ ∝ I``)."""

@@ -29,7 +29,7 @@ reduces to ``(df_2/T)(T/T0 + φ0)/(1 − φ0)`` to leading order (``df_m ≪ T``
 synthetic data act like extra label noise ``σ_eff² = σ² + n σ0² (T/T0 + φ0)/(1 − φ0)``, of size
 ``T^(max(1−a, 0))``.
 
-**Results.** ``ℓ_crit = β/(1 + 2βr')`` balances bias and variance; clean data: rate
+**Results.** (numbers from these expressions: :mod:`modelcollapse.numerics.scaling`) ``ℓ_crit = β/(1 + 2βr')`` balances bias and variance; clean data: rate
 ``2βr'/(1+2βr')`` (noisy) or ``2βr'`` (noiseless, ``ℓ >= β``); synthetic data: ``ℓ* = min(a,1) ℓ_crit``
 and rate ``min(a,1)·2βr'/(1+2βr')`` whatever ``σ`` (the fast-to-slow crossover); fixed ``T0``: a
 plateau ``(nσ0²/T0)^(2βr'/(1+2βr'))``.
@@ -37,12 +37,10 @@ plateau ``(nσ0²/T0)^(2βr'/(1+2βr'))``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import sympy as sp
 
 from modelcollapse.theory import collapse
+from modelcollapse.theory.provenance import asymptotic
 from modelcollapse.theory.registry import named_result
 from modelcollapse.theory.symbols import T, T0, beta, d, df2, kappa, n, phi0, r, sigma, sigma0, w0_norm
 
@@ -51,7 +49,7 @@ __all__ = [
     "bias_exponent", "variance_exponent", "collapse_exponent", "collapse_exponent_fixed_T0",
     "rate", "ell_crit", "ell_opt", "ell_opt_clean", "rate_clean", "rate_collapse", "plateau",
     "collapse_rho_powerlaw", "collapse_rho_leading", "effective_noise", "optimal_kappa", "optimal_kappa_law", "SIGMA_EFF2",
-    "scaling_exponents", "dominant_terms", "PhaseDiagram", "phase_diagram", "phase_table",
+    "plateau_exponent", "phase_table", "ELL_EFF", "R_EFF", "A_EFF",
 ]
 
 ell = sp.Symbol("ell", nonnegative=True)  # λ = T^(−ℓ)
@@ -95,13 +93,13 @@ def df_small_kappa(m: int) -> sp.Expr:
 
 
 @named_result("scaling_df1", title="df_1 of a power-law spectrum as kappa -> 0 (d = inf)", lhs=r"\operatorname{df}_1(\kappa)",
-              provenance="asymptotic, kappa -> 0, error O(kappa^2)", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic, kappa -> 0, error O(kappa^2)"), source=SOURCE, relation=r"\sim")
 def _df1_small_kappa() -> sp.Expr:
     return df_small_kappa(1)
 
 
 @named_result("scaling_df2", title="df_2 of a power-law spectrum as kappa -> 0 (d = inf)", lhs=r"\operatorname{df}_2(\kappa)",
-              provenance="asymptotic, kappa -> 0, error O(kappa^2)", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic, kappa -> 0, error O(kappa^2)"), source=SOURCE, relation=r"\sim")
 def _df2_small_kappa() -> sp.Expr:
     return df_small_kappa(2)
 
@@ -121,7 +119,7 @@ def bias_constant() -> sp.Expr:
 
 
 @named_result("scaling_bias_sum", title="Clean bias numerator kappa^2 S_B as kappa -> 0 (source teacher, r < 1)",
-              lhs=r"\kappa^2 S_{w_0}(\kappa)", provenance="asymptotic, kappa -> 0, 0 < r < 1, error O(kappa^3)", source=SOURCE,
+              lhs=r"\kappa^2 S_{w_0}(\kappa)", provenance=asymptotic("asymptotic, kappa -> 0, 0 < r < 1, error O(kappa^3)"), source=SOURCE,
               relation=r"\sim")
 def bias_small_kappa() -> sp.Expr:
     """``κ² S_B = C_B κ^(2r) + κ² ζ(1+2βr−2β)/ζ(1+2βr) + O(κ³)`` (``0 < r < 1``; Mellin, as for ``df_m``).
@@ -143,7 +141,7 @@ def collapse_rho_powerlaw() -> sp.Expr:
 
 
 @named_result("scaling_collapse_rho", title="Collapse per generation, d = phi0 T0, leading order", lhs=r"\rho",
-              provenance="asymptotic: df_m << T, T0 -> infinity at fixed phi0 = d/T0 < 1", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic: df_m << T, T0 -> infinity at fixed phi0 = d/T0 < 1"), source=SOURCE, relation=r"\sim")
 def collapse_rho_leading() -> sp.Expr:
     """``ρ ≈ (df_2/T)(T/T0 + φ0)/(1 − φ0)``: the leading order of :func:`collapse_rho_powerlaw`.
 
@@ -159,8 +157,8 @@ def collapse_rho_leading() -> sp.Expr:
     return sp.factor(sp.simplify(leading))
 
 
-@named_result("scaling_effective_noise", title="Synthetic data as extra label noise", lhs=r"\sigma_{\mathrm{eff}}^2",
-              provenance="asymptotic, as scaling_collapse_rho", source=SOURCE)
+@named_result("scaling_effective_noise", args=(sigma, n, sigma0, T, T0, phi0), title="Synthetic data as extra label noise", lhs=r"\sigma_{\mathrm{eff}}^2",
+              provenance=asymptotic("asymptotic, as scaling_collapse_rho"), source=SOURCE)
 def effective_noise() -> sp.Expr:
     """``σ_eff² = σ² + n σ0² (T/T0 + φ0)/(1 − φ0)``: variance plus collapse ``= σ_eff² df_2/T``."""
     return sp.simplify(sigma**2 + n * sigma0**2 * collapse_rho_leading() * T / df2)
@@ -169,7 +167,7 @@ def effective_noise() -> sp.Expr:
 # -- exponents -----------------------------------------------------------------------------------------
 
 @named_result("scaling_bias_exponent", title="Exponent of the clean bias, lambda = T^-ell", lhs=r"c_B",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def bias_exponent() -> sp.Expr:
     """``B ≍ T^(−c_B)``, ``c_B = 2 min(ℓ, β) min(r, 1)`` (``κ ≍ T^(−min(ℓ,β))``, ``B ≍ κ^(2 min(r,1))``).
 
@@ -179,14 +177,14 @@ def bias_exponent() -> sp.Expr:
 
 
 @named_result("scaling_variance_exponent", title="Exponent of the variance (over sigma^2)", lhs=r"c_V",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def variance_exponent() -> sp.Expr:
     """``V/σ² = df_2/(T − df_2) ≍ T^(−c_V)``, ``c_V = 1 − min(ℓ, β)/β``."""
     return 1 - ELL_EFF / beta
 
 
 @named_result("scaling_collapse_exponent", title="Exponent of the collapse term, T0 proportional to T^a, d = phi0 T0",
-              lhs=r"c_C", provenance=PROVENANCE, source=SOURCE)
+              lhs=r"c_C", provenance=asymptotic(PROVENANCE), source=SOURCE)
 def collapse_exponent() -> sp.Expr:
     """``n σ0² ρ ≍ T^(−c_C)``, ``c_C = min(a, 1) − min(ℓ, β)/β``: ``(df_2/T)·max(T/T0, φ0)``."""
     return A_EFF - ELL_EFF / beta
@@ -219,14 +217,14 @@ def _balance(rising: sp.Expr, falling: sp.Expr) -> sp.Expr:
 
 
 @named_result("scaling_ell_crit", title="Critical ridge exponent: bias = variance", lhs=r"\ell_{\mathrm{crit}}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def ell_crit() -> sp.Expr:
     """``ℓ_crit = β/(1 + 2β min(r,1))``: the ``ℓ`` with ``c_B = c_V`` (the noisy clean optimum)."""
     return _balance(bias_exponent(), variance_exponent())
 
 
 @named_result("scaling_ell_opt", title="Optimal ridge exponent with synthetic data (T0 ~ T^a)", lhs=r"\ell^{*}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def ell_opt() -> sp.Expr:
     """``ℓ* = min(a,1) β/(1 + 2β min(r,1))``: ``c_B = c_C`` (the collapse term dominates ``c_V``)."""
     return _balance(bias_exponent(), collapse_exponent())
@@ -238,27 +236,27 @@ def ell_opt_clean(*, noisy: bool = True) -> sp.Expr:
 
 
 @named_result("scaling_rate_clean", title="Best error exponent on clean noisy data", lhs=r"c_{\mathrm{clean}}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def rate_clean(*, noisy: bool = True) -> sp.Expr:
     """``2βr'/(1+2βr')`` with label noise, ``2βr'`` without (``r' = min(r,1)``)."""
     return sp.simplify(bias_exponent().subs(ELL_EFF, ell).subs(ell, ell_opt_clean(noisy=noisy)))  # ℓ_crit <= β
 
 
 @named_result("scaling_rate_clean_noiseless", title="Best error exponent on clean noiseless data", lhs=r"c_{\mathrm{clean}}^{\sigma=0}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def _rate_clean_noiseless() -> sp.Expr:
     return rate_clean(noisy=False)
 
 
 @named_result("scaling_rate_collapse", title="Best error exponent with synthetic data (T0 ~ T^a)", lhs=r"c_{\mathrm{collapse}}",
-              provenance=PROVENANCE, source=SOURCE)
+              provenance=asymptotic(PROVENANCE), source=SOURCE)
 def rate_collapse() -> sp.Expr:
     """``min(a,1)·2βr'/(1+2βr')``, noisy or not: the fast-to-slow crossover."""
     return sp.simplify(bias_exponent().subs(ELL_EFF, ell).subs(ell, ell_opt()))  # ℓ* <= β
 
 
 @named_result("scaling_plateau", title="Error plateau with a fixed generator size T0", lhs=r"E_{\mathrm{test}}",
-              provenance="asymptotic, T >> T0, order of magnitude (constants dropped)", source=SOURCE, relation=r"\asymp")
+              provenance=asymptotic("asymptotic, T >> T0, order of magnitude (constants dropped)"), source=SOURCE, relation=r"\asymp")
 def plateau() -> sp.Expr:
     """``(n σ0²/T0)^(2βr'/(1+2βr'))``: the minimum over ``κ`` of ``κ^(2r') + X κ^(−1/β)``, ``X = nσ0²/T0``.
 
@@ -272,9 +270,22 @@ def plateau() -> sp.Expr:
     return (n * sigma0**2 / T0) ** sp.factor(2 * rho * k_exponent).subs(rho, R_EFF)
 
 
+@named_result("scaling_plateau_exponent", title="Exponent of n sigma0^2/T0 in the fixed-T0 plateau", lhs=r"c_{\mathrm{plateau}}",
+              provenance=asymptotic("asymptotic, T >> T0 (exponent of the order of magnitude)"), source=SOURCE)
+def plateau_exponent() -> sp.Expr:
+    """``2βr'/(1+2βr')``: the power of ``nσ0²/T0`` in :func:`plateau` (read off the derived expression)."""
+    base, exponent = plateau().as_base_exp()
+    if sp.simplify(base - n * sigma0**2 / T0) != 0:  # pragma: no cover
+        raise AssertionError(f"plateau base {base}")
+    return exponent
+
+
 SIGMA_EFF2 = sp.Symbol("sigma_eff2", positive=True)  # σ_eff², see effective_noise()
 
 
+@named_result("scaling_optimal_kappa_law", title="Asymptotically optimal effective ridge in terms of the effective noise",
+              lhs=r"\kappa^{*}", args=(beta, r, T, SIGMA_EFF2, w0_norm), relation=r"\sim",
+              provenance=asymptotic("asymptotic, T -> infinity, 0 < r < 1"), source=SOURCE)
 def optimal_kappa_law() -> sp.Expr:
     """``κ* = (σ_eff² C_2/(2rβ ‖w0‖² C_B T))^(β/(1+2βr))`` in terms of the symbol ``σ_eff²`` (``0 < r < 1``).
 
@@ -285,7 +296,7 @@ def optimal_kappa_law() -> sp.Expr:
 
 
 @named_result("scaling_optimal_kappa", title="Asymptotically optimal effective ridge (0 < r < 1)", lhs=r"\kappa^{*}",
-              provenance="asymptotic, T -> infinity, 0 < r < 1; lambda* = kappa* (1 + o(1))", source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic, T -> infinity, 0 < r < 1; lambda* = kappa* (1 + o(1))"), source=SOURCE, relation=r"\sim")
 def optimal_kappa() -> sp.Expr:
     """:func:`optimal_kappa_law` with ``σ_eff² = σ² + nσ0²(T/T0 + φ0)/(1−φ0)`` (:func:`effective_noise`).
 
@@ -298,141 +309,6 @@ def _optimal_kappa_objective():
     """``(κ ↦ C_B κ^(2r) + σ_eff² C_2 κ^(−1/β)/T, κ symbol)``: what :func:`optimal_kappa` minimises."""
     k = sp.Symbol("k", positive=True)
     return w0_norm**2 * bias_constant() * k ** (2 * r) + SIGMA_EFF2 * df_constant(2) * k ** (-1 / beta) / T, k
-
-
-# -- numbers -----------------------------------------------------------------------------------------
-
-def _check(beta_v: float, r_v: float, a_v: float) -> None:
-    import math
-
-    if not (isinstance(beta_v, (int, float)) and math.isfinite(beta_v) and beta_v > 1):
-        raise ValueError(f"beta: expected a number > 1, got {beta_v!r}")
-    if not (isinstance(r_v, (int, float)) and math.isfinite(r_v) and r_v > 0):
-        raise ValueError(f"r: expected a number > 0, got {r_v!r}")
-    if not (isinstance(a_v, (int, float)) and math.isfinite(a_v) and a_v >= 0):
-        raise ValueError(f"a: expected a number >= 0 (T0 ∝ T^a; 0 = fixed T0), got {a_v!r}")
-
-
-def _num(expr: sp.Expr, beta_v, r_v, a_v=1.0, ell_v=None) -> float:
-    subs = {beta: sp.nsimplify(beta_v), r: sp.nsimplify(r_v), a: sp.nsimplify(a_v)}
-    if ell_v is not None:
-        subs[ell] = sp.nsimplify(ell_v)
-    return float(expr.subs(subs))
-
-
-def dominant_terms(beta_v: float, r_v: float, ell_v: float, a_v: float = 1.0, *, noisy: bool = True,
-                   synthetic: bool = True) -> tuple[str, ...]:
-    """Names of the terms with the smallest exponent (the slowest to decay) at ``ℓ``."""
-    exps = {"bias": _num(bias_exponent(), beta_v, r_v, a_v, ell_v)}
-    if noisy:
-        exps["variance"] = _num(variance_exponent(), beta_v, r_v, a_v, ell_v)
-    if synthetic:
-        exps["collapse"] = _num(collapse_exponent(), beta_v, r_v, a_v, ell_v)
-    low = min(exps.values())
-    return tuple(name for name, c in exps.items() if c <= low + 1e-12)
-
-
-def scaling_exponents(beta: float, r: float, a: float = 1.0, noiseless: bool = False) -> dict:
-    """The exponents of CONTRACT.md's ``scaling`` command, as floats.
-
-    Returns
-    -------
-    dict
-        ``ell_crit`` = β/(1+2β min(r,1)); ``ell_opt`` (with synthetic data); ``rate_clean`` (best
-        exponent on clean data, noisy unless ``noiseless``); ``rate_collapse`` (best exponent with
-        synthetic data, ``T0 ∝ T^a``); ``regime`` (the terms that dominate at ``ell_opt``, joined by
-        ``=``, prefixed ``plateau:`` when the rate is 0); and, beyond the contract,
-        ``ell_opt_clean``, the exponents ``bias_exponent, variance_exponent, collapse_exponent`` at
-        ``ell_opt``, ``plateau_exponent`` (the power of ``nσ0²/T0`` in the fixed-``T0`` plateau),
-        ``saturated`` (``r >= 1``) and the inputs.
-    """
-    beta_v, r_v, a_v = beta, r, a  # numbers; the module's symbols of the same names are not used here
-    _check(beta_v, r_v, a_v)
-    noisy = not noiseless
-    lo = _num(ell_opt(), beta_v, r_v, a_v)
-    rc = _num(rate_collapse(), beta_v, r_v, a_v)
-    dom = dominant_terms(beta_v, r_v, lo, a_v, noisy=noisy, synthetic=True)
-    regime = "=".join(dom)
-    if rc <= 1e-15:
-        regime = "plateau: " + regime
-    r_eff = min(r_v, 1.0)
-    return {
-        "beta": float(beta_v), "r": float(r_v), "a": float(a_v), "noiseless": bool(noiseless),
-        "ell_crit": _num(ell_crit(), beta_v, r_v, a_v),
-        "ell_opt": lo,
-        "rate_clean": _num(rate_clean(noisy=noisy), beta_v, r_v, a_v),
-        "rate_collapse": rc,
-        "regime": regime,
-        "ell_opt_clean": _num(ell_opt_clean(noisy=noisy), beta_v, r_v, a_v),
-        "bias_exponent": _num(bias_exponent(), beta_v, r_v, a_v, lo),
-        "variance_exponent": _num(variance_exponent(), beta_v, r_v, a_v, lo),
-        "collapse_exponent": _num(collapse_exponent(), beta_v, r_v, a_v, lo),
-        "plateau_exponent": 2 * beta_v * r_eff / (1 + 2 * beta_v * r_eff),
-        "saturated": r_v >= 1,
-    }
-
-
-# -- phase diagram -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True, kw_only=True)
-class PhaseDiagram:
-    """Which term dominates the error (the smallest exponent) over the ``(ℓ, r)`` plane.
-
-    Attributes
-    ----------
-    ell, r : ndarray
-        Grid axes.
-    dominant : ndarray of int, shape ``(len(r), len(ell))``
-        Index into ``labels`` of the dominating term (ties: the label lists them all).
-    rate : ndarray
-        Exponent of the total error, ``min`` over the terms.
-    labels : tuple of str
-    boundary : ndarray
-        ``ℓ = min(a,1) β/(1+2β min(r,1))`` on the ``r`` axis (the optimal ``ℓ`` and the border
-        between the bias and the noise/collapse phases); ``β`` is the ridgeless border.
-    beta, a : float
-    noisy, synthetic : bool
-    """
-
-    ell: np.ndarray
-    r: np.ndarray
-    dominant: np.ndarray
-    rate: np.ndarray
-    labels: tuple
-    boundary: np.ndarray
-    beta: float
-    a: float
-    noisy: bool
-    synthetic: bool
-
-
-def phase_diagram(beta_v: float, a_v: float = 1.0, *, noisy: bool = True, synthetic: bool = True,
-                  ells=None, rs=None) -> PhaseDiagram:
-    """Phase diagram over ``(ℓ, r)`` at fixed ``β`` and ``a`` (data for a figure)."""
-    _check(beta_v, 0.5, a_v)
-    ells = np.linspace(0, 1.25 * beta_v, 201) if ells is None else np.asarray(ells, dtype=float)
-    rs = np.linspace(0.05, 2.0, 157) if rs is None else np.asarray(rs, dtype=float)
-    names = ["bias"] + (["variance"] if noisy else []) + (["collapse"] if synthetic else [])
-    exprs = {"bias": bias_exponent(), "variance": variance_exponent(), "collapse": collapse_exponent()}
-    L, Rg = np.meshgrid(ells, rs)
-    vals = []
-    for name in names:
-        f = sp.lambdify((ell, r, beta, a), exprs[name], modules=[{"Min": np.minimum, "Max": np.maximum}, "numpy"])
-        vals.append(np.broadcast_to(f(L, Rg, beta_v, a_v), L.shape).astype(float))
-    stack = np.stack(vals)
-    low = stack.min(axis=0)
-    ties = np.isclose(stack, low[None], atol=1e-12, rtol=0)
-    label_of = {}
-    dominant = np.empty(L.shape, dtype=int)
-    for idx in np.ndindex(L.shape):
-        key = "=".join(nm for nm, t in zip(names, ties[(slice(None),) + idx]) if t)
-        dominant[idx] = label_of.setdefault(key, len(label_of))
-    labels = tuple(sorted(label_of, key=label_of.get))
-    border = ell_opt() if synthetic else ell_opt_clean(noisy=noisy)  # ℓ*, ℓ_crit, or β (noiseless clean)
-    f = sp.lambdify((r, beta, a), border, modules=[{"Min": np.minimum, "Max": np.maximum}, "numpy"])
-    boundary = np.broadcast_to(np.asarray(f(rs, beta_v, a_v), dtype=float), rs.shape).copy()
-    return PhaseDiagram(ell=ells, r=rs, dominant=dominant, rate=low, labels=labels, boundary=boundary,
-                        beta=float(beta_v), a=float(a_v), noisy=noisy, synthetic=synthetic)
 
 
 def phase_table(*, noisy: bool = True, synthetic: bool = True) -> list[tuple[str, sp.Basic, sp.Expr]]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from modelcollapse.theory.provenance import exact
 from modelcollapse.theory.registry import named_result
 from modelcollapse.theory.symbols import bias_sum, coef, d, df1, df1_of, df2, df2_of, eigenvalue, j, kappa, w0_norm
 
@@ -52,7 +53,7 @@ def isotropic_spectrum(expr: sp.Basic) -> sp.Basic:
 
 
 @named_result("df_isotropic", title="Degrees of freedom for Σ = I", lhs=r"\operatorname{df}_m(\kappa)",
-              provenance="exact (the definition at λⱼ = 1)", source="THEORY.md 3.3-3.4")
+              provenance=exact("exact (the definition at λⱼ = 1)"), source="THEORY.md 3.3-3.4")
 @lru_cache(maxsize=None)  # pure and immutable; SymPy simplification is slow
 def df_isotropic() -> sp.Expr:
     """``df_m(κ) = d/(1+κ)^m`` for ``Σ = I``, evaluated from the explicit sum (``m`` symbolic)."""

@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from modelcollapse.theory import scaling
+    from modelcollapse.numerics import scaling
 
     try:
         out = scaling.scaling_exponents(args.beta, args.r, args.a, noiseless=args.noiseless)

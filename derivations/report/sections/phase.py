@@ -7,7 +7,7 @@ import numpy as np
 from modelcollapse.derivations.report.model import Budget, Panel, SectionPlan
 from modelcollapse.derivations.report.sections.common import fmt, formula
 from modelcollapse.derivations.scenario_files import builtin
-from modelcollapse.theory.scaling import phase_diagram, scaling_exponents
+from modelcollapse.numerics.scaling import phase_diagram, scaling_exponents
 
 __all__ = ["plan"]
 

@@ -8,7 +8,7 @@ from modelcollapse.derivations.report.model import Budget, Curve, Panel, Section
 from modelcollapse.derivations.report.sections.common import fmt, formula, sim_points, theory_curve
 from modelcollapse.derivations.scenario_files import builtin
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.theory.scaling import scaling_exponents
+from modelcollapse.numerics.scaling import scaling_exponents
 
 __all__ = ["plan", "exponents"]
 

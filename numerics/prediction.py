@@ -1,0 +1,147 @@
+"""The result object of a prediction, and its assembly from backend numbers.
+
+:class:`Prediction` is what :func:`modelcollapse.numerics.predict.predict` returns (CONTRACT.md):
+every number rounded to float64, with its typed provenance, the solver's iterations and residual,
+all digits at mpmath precision, and ``_repr_latex_``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.formulas import formula
+from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.theory.provenance import Provenance
+
+__all__ = ["Prediction", "CleanPart", "assemble", "VALUE_NAMES"]
+
+VALUE_NAMES = ("test_error", "clean_error", "collapse", "bias", "variance", "kappa")
+
+
+@dataclass(frozen=True)
+class CleanPart:
+    """The downstream ridge on clean data, and the collapse trace ``E tr(AᵀΣAΣ⁻¹)`` of its smoother."""
+
+    bias: object
+    variance: object
+    trace: object  # E tr(AᵀΣAΣ⁻¹), None for d = inf
+    kappa: object
+    provenance: Provenance
+    iterations: int = 0
+    residual: float = 0.0
+
+    def error(self):
+        """``E_clean = B + V`` (registered result ``clean_error``)."""
+        return formula("clean_error")(self.bias, self.variance)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predicted test error of a scenario, with its parts and provenance.
+
+    Attributes
+    ----------
+    test_error, clean_error, collapse, bias, variance, kappa : float
+        As in CONTRACT.md (``collapse = test_error − clean_error``; ``bias`` and ``variance``
+        are those of the clean part). Rounded to float64.
+    provenance : dict of str to Provenance
+        For ``clean_error`` and ``collapse``; each a ``str`` (the sentence, e.g. ``"exact"``) with a
+        ``kind`` (:class:`~modelcollapse.theory.provenance.ProvenanceKind`).
+    precision : str
+        ``"float64"`` or ``"mpmath[D digits]"``.
+    iterations, residual :
+        How the ``κ`` fixed point converged.
+    digits : dict
+        With ``precision``: every number as a string with all its digits.
+    notes : tuple of str
+    parts : dict
+        Further named parts where a result has them (e.g. over-parameterised generators:
+        ``chain_error``, ``bias_increase``, ``variance_increase``), as floats.
+    regime : str
+        Name of the regime that predicted it (:mod:`modelcollapse.numerics.regimes`).
+    """
+
+    test_error: float
+    clean_error: float
+    collapse: float
+    bias: float
+    variance: float
+    kappa: float
+    provenance: dict
+    precision: str
+    iterations: int
+    residual: float
+    digits: dict = field(default_factory=dict)
+    notes: tuple = ()
+    parts: dict = field(default_factory=dict)
+    regime: str = ""
+
+    @property
+    def exact(self) -> bool:
+        return all(v.is_exact if isinstance(v, Provenance) else v == "exact" for v in self.provenance.values())
+
+    def to_dict(self) -> dict:
+        """Plain JSON types; ``provenance`` keeps its sentences, ``provenance_kind`` adds the kinds."""
+        out = asdict(self)
+        out["provenance"] = {k: str(v) for k, v in self.provenance.items()}
+        out["provenance_kind"] = {k: v.kind.value for k, v in self.provenance.items() if isinstance(v, Provenance)}
+        out["exact"] = self.exact
+        out["notes"] = list(self.notes)
+        if not self.digits:
+            out.pop("digits")
+        if not self.parts:
+            out.pop("parts")
+        return out
+
+    def _repr_latex_(self) -> str:
+        rows = [
+            (r"E_{\mathrm{test}}", self.test_error),
+            (r"E_{\mathrm{clean}}", self.clean_error),
+            (r"n\sigma_0^2\rho", self.collapse),
+            (r"B", self.bias),
+            (r"V", self.variance),
+            (r"\kappa", self.kappa),
+        ]
+        body = r" \\ ".join(f"{name} &= {value:.10g}" for name, value in rows)
+        return rf"$\begin{{aligned}} {body} \end{{aligned}}$"
+
+
+def assemble(*, clean: CleanPart, collapse, collapse_provenance: Provenance, backend: Backend, regime: str,
+             parts: dict | None = None, iterations: int | None = None, residual: float | None = None,
+             notes=()) -> Prediction:
+    """The :class:`Prediction` of a clean part plus a collapse term (backend numbers).
+
+    ``E_test = E_clean + C`` (registered result ``test_error_from_parts``); every number and part
+    must be finite, else :class:`NotCoveredError` (an infinite error is not a prediction).
+    """
+    clean_error = clean.error()
+    values = {
+        "test_error": formula("test_error_from_parts")(clean_error, collapse),
+        "clean_error": clean_error,
+        "collapse": collapse,
+        "bias": clean.bias,
+        "variance": clean.variance,
+        "kappa": clean.kappa,
+    }
+    parts = parts or {}
+    floats = {}
+    for name, v in {**values, **parts}.items():
+        f = float(v)
+        if not np.isfinite(f):
+            raise NotCoveredError(f"{name} is not finite here ({f}); this regime is not covered")
+        floats[name] = f
+    b = backend
+    return Prediction(
+        **{k: floats[k] for k in VALUE_NAMES},
+        provenance={"clean_error": clean.provenance, "collapse": collapse_provenance},
+        precision=b.name,
+        iterations=clean.iterations if iterations is None else iterations,
+        residual=clean.residual if residual is None else residual,
+        digits={k: b.digits(v) for k, v in {**values, **parts}.items()} if b.is_mp else {},
+        notes=tuple(notes),
+        parts={k: floats[k] for k in parts},
+        regime=regime,
+    )

@@ -1,0 +1,49 @@
+"""OLS generators, every ``T0_k >= d + 2`` (THEORY.md §3.1–§3.3).
+
+The collapse term separates exactly: ``E_test(n) = E_clean + Σ_k σ0_k²/(T0_k − d − 1) · E tr(AᵀΣAΣ⁻¹)``
+(inverse-Wishart mean), with the downstream smoother's trace from the clean part: exact for OLS
+(``A = I``, trace ``d``) and ridgeless ``Σ ∝ I``, a deterministic equivalent otherwise.
+"""
+
+from __future__ import annotations
+
+from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.clean import clean_prediction
+from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.prediction import Prediction, assemble
+from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.theory.provenance import EXACT, equivalent
+
+__all__ = ["OLSGenerators", "REGIME", "generator_factor"]
+
+COLLAPSE_EQUIVALENT = equivalent("deterministic equivalent (exact T0-d-1 prefactor)")
+
+
+def generator_factor(scenario: Scenario, b: Backend):
+    """``Σ_k σ0_k²/(T0_k − d − 1)``, exact for OLS generators with ``T0_k >= d + 2``."""
+    gen, d = scenario.generators, scenario.d
+    f = formula("generator_factor")
+    return sum((f(1, b.scalar(s0), t0, d) for t0, s0 in zip(gen.T0, gen.sigma0)), b.scalar(0))
+
+
+class OLSGenerators:
+    """``n >= 1`` generations of OLS with ``T0_k >= d + 2`` (``d`` must be finite)."""
+
+    name = "ols_generators"
+
+    def applies(self, scenario: Scenario) -> bool:
+        gen = scenario.generators
+        return gen.n >= 1 and (not scenario.spectrum.is_finite or all(t0 >= scenario.d + 2 for t0 in gen.T0))
+
+    def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
+        if not scenario.spectrum.is_finite:
+            raise NotCoveredError("spectrum.d: the collapse term (generators.n >= 1) needs a finite d with OLS generators; "
+                                  "use n = 0 for d = 'inf'")
+        clean = clean_prediction(scenario, backend)
+        collapse = generator_factor(scenario, backend) * clean.trace
+        provenance = EXACT if clean.provenance.is_exact else COLLAPSE_EQUIVALENT
+        return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=backend, regime=self.name)
+
+
+REGIME = OLSGenerators()

@@ -1,0 +1,100 @@
+"""Over-parameterised generators (some ``T0_k < d + 2``) and per-generation schedules (THEORY.md §3.5).
+
+The chain's per-eigendirection moments (:func:`modelcollapse.numerics.overparam.chain_moments`)
+under the downstream ridge: ``E_test = B + V + Σ_j [ΔB_j + ΔV_j]`` (clean bias and variance, bias
+increase, variance increase). Covered region and measured accuracy: see
+:mod:`modelcollapse.numerics.overparam`.
+"""
+
+from __future__ import annotations
+
+from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.clean import clean_prediction
+from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.overparam import chain_moments, total
+from modelcollapse.numerics.prediction import Prediction, assemble
+from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.theory.provenance import EXACT, equivalent
+
+__all__ = ["OverparameterisedGenerators", "REGIME", "predict_overparameterised"]
+
+SMOOTHER_EQUIVALENT = equivalent("deterministic equivalent (downstream smoother; chain exact)")
+
+
+def _smoother(scenario: Scenario, clean, lam, b: Backend):
+    """``a_j ≃ E A_jj`` and ``γ_j ≃ E(AᵀΣA)_jj/λ_j`` at the clean ``κ`` (scalars for ``Σ ∝ I``).
+
+    At ``κ = 0`` (OLS) they are 1, and for ridgeless ``Σ = cI`` (``κ = c(d/T − 1)``) ``T/d``: exact,
+    as the clean part says. Otherwise deterministic equivalents.
+    """
+    shrink_of, gain = formula("overparam_shrink"), formula("downstream_gain")
+    T = b.scalar(scenario.T)
+    kappa = b.scalar(clean.kappa)
+    if scenario.spectrum.is_isotropic:
+        a = shrink_of(lam[0], kappa)
+        return a, gain(a, a * a * len(lam), T)
+    a = shrink_of(lam, kappa)
+    return a, gain(a, b.fsum(a * a), T)
+
+
+def predict_overparameterised(scenario: Scenario, backend: Backend) -> Prediction:
+    """Predicted test error with over-parameterised generators and/or schedules (THEORY.md §3.5).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Finite ``d``; generations of any covered kind (:mod:`modelcollapse.numerics.overparam`).
+    backend : Backend
+        float64 or mpmath; the same code runs on both.
+
+    Returns
+    -------
+    Prediction
+        ``collapse`` = bias increase + variance increase (in ``parts``, with ``chain_error`` =
+        ``E‖ŵ_n − w0‖²_Σ``); provenance of the chain, the clean part and the collapse.
+
+    Raises
+    ------
+    NotCoveredError
+        ``d − 1 <= T0_k <= d + 1`` with ``σ0_k > 0`` (infinite), ``λ = 0`` with ``|T − d| <= 1``, or
+        an infinite ``d``.
+    FixedPointError
+        A ``κ`` fixed point did not converge.
+    """
+    b = backend
+    chain = chain_moments(scenario, b)
+    clean = clean_prediction(scenario, b)
+    lam = scenario.spectrum.eigenvalues(b)
+    a, gamma = _smoother(scenario, clean, lam, b)
+    t, pi, w = chain.energy, chain.shrink, chain.weights
+    bias_increase = total(formula("overparam_bias_increase")(w, gamma, pi, a), b)
+    variance_increase = total(formula("overparam_variance_increase")(gamma, t, pi, w), b)
+    collapse = bias_increase + variance_increase
+    parts = {"chain_error": chain.error(b), "bias_increase": bias_increase, "variance_increase": variance_increase}
+    if chain.provenance.is_exact and clean.provenance.is_exact:
+        collapse_prov = EXACT
+    elif chain.provenance.is_exact:
+        collapse_prov = SMOOTHER_EQUIVALENT
+    else:
+        collapse_prov = chain.provenance
+    notes = list(chain.notes)
+    notes.append(f"collapse = bias increase {float(bias_increase):.6g} + variance increase {float(variance_increase):.6g}")
+    return assemble(clean=clean, collapse=collapse, collapse_provenance=collapse_prov, backend=b, parts=parts,
+                    regime=REGIME.name, iterations=max(clean.iterations, chain.iterations),
+                    residual=max(clean.residual, chain.residual), notes=notes)
+
+
+class OverparameterisedGenerators:
+    """``n >= 1`` with some ``T0_k < d + 2`` (finite ``d``): projections, OLS and identity steps in any order."""
+
+    name = "overparam_generators"
+
+    def applies(self, scenario: Scenario) -> bool:
+        gen = scenario.generators
+        return gen.n >= 1 and scenario.spectrum.is_finite and any(t0 < scenario.d + 2 for t0 in gen.T0)
+
+    def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
+        return predict_overparameterised(scenario, backend)
+
+
+REGIME = OverparameterisedGenerators()
