@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+from conftest import scenario_dict
 
 import modelcollapse.numerics.errors as numerics_errors
 import modelcollapse.theory.errors as theory_errors
@@ -28,8 +29,6 @@ from modelcollapse.theory import DERIVATIONS, RESULTS
 from modelcollapse.theory.provenance import EXACT, Provenance, ProvenanceKind, equivalent, finite_size
 from modelcollapse.theory.registry import derivations_of, get_result
 from modelcollapse.theory.symbols import T, df1, df2, kappa, lam
-
-from conftest import scenario_dict
 
 THEORY = Path(__file__).resolve().parents[1] / "theory"
 
@@ -131,7 +130,8 @@ def test_ridgeless_min_norm_is_exact_for_any_multiple_of_the_identity():
     down = {"T": T_v, "sigma": 0.5, "ridge": 0.0}
     gen = {"n": 0}
     scaled = predict(Scenario.from_dict(scenario_dict(spectrum={"kind": "eigenvalues", "values": [c] * d},
-                                                      teacher={"kind": "isotropic", "norm": 1.0}, generators=gen, downstream=down)))
+                                                      teacher={"kind": "isotropic", "norm": 1.0}, generators=gen,
+                                                      downstream=down)))
     assert scaled.exact
     assert scaled.bias == pytest.approx(1 - T_v / d, rel=1e-15)
     assert scaled.variance == pytest.approx(0.25 * T_v / (d - T_v - 1), rel=1e-15)
@@ -180,7 +180,8 @@ def test_dispatch_goes_through_the_regime_table():
     clean = Scenario.from_dict(scenario_dict(generators={"n": 0}))
     ols = Scenario.from_dict(scenario_dict())
     over = Scenario.from_dict(scenario_dict(generators={"n": 1, "T0": 20, "sigma0": 0.5}))
-    assert [regimes.regime_for(s).name for s in (clean, ols, over)] == ["clean_ridge", "ols_generators", "overparam_generators"]
+    names = [regimes.regime_for(s).name for s in (clean, ols, over)]
+    assert names == ["clean_ridge", "ols_generators", "overparam_generators"]
 
 
 def test_a_new_regime_is_one_entry_in_the_table(monkeypatch):

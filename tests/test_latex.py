@@ -10,11 +10,11 @@ import pytest
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from modelcollapse.theory.registry import get_result
 from modelcollapse.derivations.latexdoc import UnknownResultError, known_names, latex_document
 from modelcollapse.theory import RESULTS
 from modelcollapse.theory.derivation import DERIVATIONS
 from modelcollapse.theory.latex import TheoryLatexPrinter, escape_text, latex, result_latex
+from modelcollapse.theory.registry import get_result
 from modelcollapse.theory.symbols import T0, bias_sum, d, df1, df1_of, df2, kappa, kappa0, lam, phi0, sigma0, w0_norm
 
 

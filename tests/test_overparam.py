@@ -22,8 +22,8 @@ from modelcollapse.derivations.verify import DE_ALLOWANCE
 from modelcollapse.numerics.backend import FLOAT64
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import _general_chain, chain_moments, generation_kinds
-from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
 from modelcollapse.theory import overparam as op

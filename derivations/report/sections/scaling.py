@@ -7,8 +7,8 @@ import numpy as np
 from modelcollapse.derivations.report.model import Budget, Curve, Panel, SectionPlan
 from modelcollapse.derivations.report.sections.common import fmt, formula, sim_points, theory_curve
 from modelcollapse.derivations.scenario_files import builtin
-from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.scaling import scaling_exponents
+from modelcollapse.numerics.scenario import Scenario
 
 __all__ = ["plan", "exponents"]
 
