@@ -47,6 +47,7 @@ import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.errors import FixedPointError
+from modelcollapse.numerics.formulas import formula
 
 __all__ = ["KappaSolution", "solve_kappa", "kappa_equation"]
 
@@ -54,18 +55,22 @@ __all__ = ["KappaSolution", "solve_kappa", "kappa_equation"]
 def kappa_equation(df1, df2, df3, ridge, T, kappa):
     """The ``κ`` equation in ``u = log κ``: ``(h, dh/du, d²h/du², scale)``.
 
-    ``h = 1 − df_1/T − λ/κ``; with ``d df_m/du = −m (df_m − df_{m+1})``:
-    ``dh/du = (df_1 − df_2)/T + λ/κ`` and ``d²h/du² = (3 df_2 − df_1 − 2 df_3)/T − λ/κ``.
-    ``scale = 1 + df_1/T + λ/κ`` is the size of the terms that cancel in ``h`` (its rounding level).
+    ``h = 1 − df_1/T − λ/κ``, ``dh/du`` and ``d²h/du²`` are the registered results
+    ``kappa_residual``, ``kappa_residual_log_slope`` and ``kappa_residual_log_curvature``
+    (derived in :mod:`modelcollapse.theory.collapse`, lambdified once). ``scale = 1 + df_1/T + λ/κ``
+    is the size of the terms that cancel in ``h`` (its rounding level; the solver's own business).
     ``df2``/``df3`` may be ``None`` (then so are the derivatives that need them). Works
     elementwise on float64 arrays, numpy object arrays of mpf, and scalars.
     """
-    q = ridge / kappa
-    g1 = df1 / T
-    h = 1 - g1 - q
-    dh = None if df2 is None else g1 - df2 / T + q
-    d2h = None if df3 is None else (3 * df2 - df1 - 2 * df3) / T - q
-    return h, dh, d2h, 1 + g1 + q
+    h = _RESIDUAL(kappa, ridge, df1, T)
+    dh = None if df2 is None else _SLOPE(kappa, ridge, df1, df2, T)
+    d2h = None if df3 is None else _CURVATURE(kappa, ridge, df1, df2, df3, T)
+    return h, dh, d2h, 1 + df1 / T + ridge / kappa
+
+
+_RESIDUAL = formula("kappa_residual")
+_SLOPE = formula("kappa_residual_log_slope")
+_CURVATURE = formula("kappa_residual_log_curvature")
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ __all__ = [
     "test_error_from_parts",
     "kappa_residual",
     "kappa_residual_log_slope",
+    "kappa_residual_log_curvature",
+    "log_derivative",
 ]
 
 
@@ -221,11 +223,31 @@ def kappa_residual() -> sp.Expr:
     return sp.expand((eq.lhs - eq.rhs) / kappa)
 
 
-@named_result("kappa_residual_log_slope", title="Log-slope of the kappa residual, dh/dlog(kappa)", lhs=r"\kappa\,h'(\kappa)",
+def log_derivative(expr: sp.Expr, order: int = 3) -> sp.Expr:
+    """``d expr / d log κ`` for an expression in ``κ`` and ``df_1 … df_order`` (``λ``, ``T`` fixed).
+
+    Uses ``κ d df_m/dκ = −m (df_m − df_{m+1})`` (``df_m = Σ_j λ_j^m/(λ_j+κ)^m``; exact).
+    """
+    dfs = (df1, df2, df3, sp.Symbol("df_4", positive=True))
+    out = kappa * sp.diff(expr, kappa)
+    for m, (dm, dnext) in enumerate(zip(dfs[:order], dfs[1:order + 1]), start=1):
+        out += sp.diff(expr, dm) * (-m * (dm - dnext))
+    return sp.expand(out)
+
+
+@named_result("kappa_residual_log_slope", title="Log-slope of the kappa residual, dh/dlog(kappa)",
+              lhs=r"\kappa\,h'(\kappa)",
               args=(kappa, lam, df1, df2, T), provenance=exact("exact (d df_1/d kappa = -(df_1 - df_2)/kappa)"),
               source="Bach 2023; THEORY.md 3.3")
 def kappa_residual_log_slope() -> sp.Expr:
     """``κ h'(κ) = (df_1 − df_2)/T + λ/κ`` (> 0): uses ``κ d df_1/dκ = −Σ_j λ_jκ/(λ_j+κ)² = df_2 − df_1``."""
-    h = kappa_residual().xreplace({df1: df1_of(kappa)})
-    slope = kappa * sp.diff(h, kappa)
-    return sp.expand(slope.subs(sp.Derivative(df1_of(kappa), kappa), (df2 - df1) / kappa).subs(df1_of(kappa), df1))
+    return log_derivative(kappa_residual(), order=1)
+
+
+@named_result("kappa_residual_log_curvature", title="Second log-derivative of the kappa residual",
+              lhs=r"\frac{d^2 h}{d(\log\kappa)^2}",
+              args=(kappa, lam, df1, df2, df3, T), provenance=exact("exact (d df_m/d log kappa = -m(df_m - df_{m+1}))"),
+              source="Bach 2023; THEORY.md 3.3")
+def kappa_residual_log_curvature() -> sp.Expr:
+    """``d²h/du² = (3 df_2 − df_1 − 2 df_3)/T − λ/κ`` with ``u = log κ`` (the solver's Halley step)."""
+    return log_derivative(kappa_residual_log_slope(), order=2)
