@@ -30,6 +30,7 @@ COMMANDS = {
     "report": ("cmd_report", "the main job: figures, report.md, report.tex, results.json (exit 1 if a check fails)"),
     "scaling": ("cmd_scaling", "scaling-law exponents for power-law spectra: ell_crit, ell_opt, rates with and without collapse"),
     "optimal-ridge": ("cmd_scaling", "the ridge minimising a scenario's predicted test error"),
+    "sweep": ("cmd_sweep", "predict (and simulate) over a grid of scenario keys: a tidy table, a plot, resumable"),
 }
 
 
