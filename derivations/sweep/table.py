@@ -6,7 +6,7 @@ kappa, provenance.clean_error, provenance.collapse, precision, iterations, resid
 exact``, then any further fields such as ``parts.*`` or ``digits.*``), then with simulation
 ``mean, stderr, trials, seed, z`` (and ``estimator`` when one was asked for), and last
 ``error``: why a point has no theory or no simulation (null when it has both). ``notes`` is
-the prediction's notes joined with ``"; "``. ``z = (test_error − mean)/stderr`` (0 when both
+the prediction's notes joined with ``"; "`` (missing when there are none). ``z = (test_error − mean)/stderr`` (0 when both
 agree exactly with ``stderr = 0``; null when undefined). Missing values are ``NaN``/``<NA>``
 in the DataFrame, empty in CSV, ``null`` in JSON and Parquet — never a NaN number.
 
@@ -36,6 +36,7 @@ PREDICTION_COLUMNS = ("test_error", "clean_error", "collapse", "bias", "variance
 SIMULATION_COLUMNS = ("mean", "stderr", "trials", "seed", "z")
 INTEGER_COLUMNS = ("iterations", "trials", "seed")
 BOOLEAN_COLUMNS = ("exact",)
+TEXT_COLUMNS = ("precision", "notes", "estimator", "error")
 # The first column after the varied keys is always one of these (a table always has ``error``).
 _FIRST_FIELDS = ("test_error", *PREDICTION_COLUMNS, *SIMULATION_COLUMNS, "estimator", "error")
 
@@ -46,7 +47,7 @@ def _flatten(prefix: str, obj: dict, out: dict) -> None:
         if isinstance(value, dict):
             _flatten(f"{name}.", value, out)
         elif isinstance(value, list):
-            out[name] = "; ".join(map(str, value))
+            out[name] = "; ".join(map(str, value)) or None  # no notes: missing (empty in CSV)
         else:
             out[name] = value
 
@@ -110,16 +111,30 @@ def build_table(axes, points, theory, simulation=None, *, estimator=None) -> pd.
     return df
 
 
+def _is_text(name: str) -> bool:
+    return name in TEXT_COLUMNS or name.startswith(("provenance.", "digits."))
+
+
 def _apply_dtypes(df: pd.DataFrame, keys) -> pd.DataFrame:
+    """One schema whatever the file format: nullable ints and booleans, ``string`` text, float64."""
     for name in df.columns:
+        column = df[name]
         if name in keys:
-            continue
-        if name in INTEGER_COLUMNS:
-            df[name] = df[name].astype("Int64")
+            if not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+                df[name] = column.astype("string")
+        elif name in INTEGER_COLUMNS:
+            df[name] = column.astype("Int64")
         elif name in BOOLEAN_COLUMNS:
-            df[name] = df[name].astype("boolean")
-        elif df[name].isna().all() and name not in ("error", "estimator", "notes", "precision") and not name.startswith(("provenance.", "digits.")):
-            df[name] = df[name].astype("float64")  # an all-missing numeric column (every theory failed)
+            df[name] = column.astype("boolean")
+        elif _is_text(name):
+            df[name] = column.astype("string")
+        elif column.isna().all() or pd.api.types.is_numeric_dtype(column):
+            df[name] = column.astype("float64")  # all missing: every theory failed at these points
+        else:  # a field a later predict may add: numbers if they all are, else text
+            try:
+                df[name] = pd.to_numeric(column).astype("float64")
+            except (ValueError, TypeError):
+                df[name] = column.astype("string")
     return df
 
 
@@ -225,8 +240,8 @@ def read_table(path) -> pd.DataFrame:
         header = pd.read_csv(path, nrows=0).columns
         dtypes = {c: "Int64" for c in INTEGER_COLUMNS if c in header}
         dtypes.update({c: "boolean" for c in BOOLEAN_COLUMNS if c in header})
-        df = pd.read_csv(path, dtype=dtypes, float_precision="round_trip", keep_default_na=False,
-                         na_values=[""])
+        exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}  # 3: the default
+        df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], **exact)
     else:
         raise ValueError(f"unknown table format {suffix!r}; expected one of {', '.join(FORMATS)}")
     keys = vary_columns(df)
