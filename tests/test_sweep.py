@@ -295,3 +295,13 @@ def test_plot_writes_a_figure(tmp_path):
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="x"):
         plot_sweep(df, x="nosuch")
+
+
+def test_keys_are_validated_together_not_one_at_a_time():
+    # n >= 1 needs T0: valid only because both vary together
+    base = scenario_dict(spectrum={"kind": "isotropic", "d": 12}, teacher={"kind": "isotropic"},
+                         generators={"n": 0, "sigma0": 0.5}, downstream={"T": 24, "sigma": 0.5, "ridge": 0.1})
+    df = sweep(Scenario.from_dict(base), grids={"generators.n": [1, 2], "generators.T0": [40]})
+    assert df["test_error"].iloc[1] == predict(with_keys(base, **{"generators.n": 2, "generators.T0": 40})).test_error
+    with pytest.raises(ScenarioError, match=r"generators\.T0.*required.*at generators\.n=1"):
+        sweep(Scenario.from_dict(base), grids={"generators.n": [1]})

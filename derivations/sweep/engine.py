@@ -74,24 +74,16 @@ def _axes(grids, more) -> list[Axis]:
 
 
 def _scenarios(base: Scenario, axes, points) -> list[dict]:
-    """Each point's validated scenario; a bad value fails naming its key, before any work."""
-    data = base.to_dict()
-    for axis in axes:  # one axis at a time first, so the message names the value that is wrong
-        for value in axis.values:
-            try:
-                apply_point(data, [axis.key], [value])
-            except ScenarioError as exc:
-                if exc.key == axis.key:
-                    raise
-                raise ScenarioError(axis.key, f"value {value!r}: {exc}") from None
-    keys = [a.key for a in axes]
+    """Each point's validated scenario; a bad key or value fails naming it, before any work."""
+    data, keys = base.to_dict(), [a.key for a in axes]
     out = []
     for values in points:
         try:
             out.append(apply_point(data, keys, values).to_dict())
         except ScenarioError as exc:
             where = ", ".join(f"{k}={v!r}" for k, v in zip(keys, values))
-            raise ScenarioError(exc.key, f"at {where}: {str(exc).split(': ', 1)[-1]}") from None
+            reason = str(exc)[len(exc.key) + 2:] if str(exc).startswith(f"{exc.key}: ") else str(exc)
+            raise ScenarioError(exc.key, f"{reason} (at {where})") from None
     return out
 
 
