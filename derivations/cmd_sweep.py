@@ -124,6 +124,6 @@ def run(args) -> int:
         print(f"{result.points} points written to {written}")
     else:
         columns = [*df.attrs["vary"], *(c for c in _SUMMARY_COLUMNS if c in df.columns)]
-        shown = df[columns] if failed else df[columns].drop(columns="error")
+        shown = df[columns].assign(error=df["error"].fillna("")) if failed else df[columns].drop(columns="error")
         print(shown.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.6g}"))
     return 0

@@ -63,7 +63,7 @@ def test_functions_follow_numpy_and_python_range():
     assert not log and values == (1.5, 2.0, 2.5, 3.0)
     values, _ = parse_values("downstream.T", "range(100,400,100)")
     assert values == (100, 200, 300) and all(type(v) is int for v in values)
-    assert parse_values("generators.n", "RANGE(3)".replace("(3)", "(0,3)"))[0] == (0, 1, 2)
+    assert parse_values("generators.n", "RANGE(0, 3)")[0] == (0, 1, 2)
 
 
 def test_strings_are_left_to_the_scenario():

@@ -89,7 +89,7 @@ def parse_values(key: str, text: str) -> tuple[tuple, bool]:
     match = _FUNCTION.match(text)
     if match:
         name, body = match.group(1).lower(), match.group(2)
-        args = [a for a in body.split(",")]
+        args = body.split(",")
         if name in ("linspace", "logspace"):
             if len(args) != 3:
                 raise ScenarioError(key, f"{name}(a,b,n) takes 3 arguments, got {text.strip()!r}")
