@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from conftest import CHILD_ENV, scenario_dict, write_toml
+from modelcollapse.derivations import cli
 from modelcollapse.derivations.sweep import SweepStore, run_sweep, sweep
 from modelcollapse.derivations.sweep.table import table_bytes
 from modelcollapse.numerics.scenario import Scenario
@@ -28,7 +29,7 @@ GRIDS = {"downstream.ridge": "logspace(-2,1,5)", "generators.n": [0, 3]}
 
 
 @pytest.mark.slow
-def test_one_process_two_processes_and_a_local_cluster_are_bit_identical():
+def test_one_process_two_processes_and_a_local_cluster_are_bit_identical(tmp_path):
     distributed = pytest.importorskip("distributed")
     base = Scenario.from_dict(CHAIN)
     one = sweep(base, simulate=True, trials=60, seed=11, jobs=1, grids=GRIDS)
@@ -36,6 +37,13 @@ def test_one_process_two_processes_and_a_local_cluster_are_bit_identical():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         dask = sweep(base, simulate=True, trials=60, seed=11, client=client, grids=GRIDS)
+        # the command line on the same cluster, through its scheduler's address
+        path = write_toml(tmp_path / "chain.toml", CHAIN)
+        out = tmp_path / "table.csv"
+        assert cli.main(["sweep", str(path), "--vary", "downstream.ridge=logspace(-2,1,5)", "--vary", "generators.n=0,3",
+                         "--simulate", "--trials", "60", "--seed", "11", "--scheduler", cluster.scheduler_address,
+                         "--out", str(out), "--quiet"]) == 0
+    assert out.read_bytes() == table_bytes(one, ".csv")
     for other in (two, dask):
         pd.testing.assert_frame_equal(other, one, check_exact=True)
         for suffix in (".csv", ".json", ".parquet"):

@@ -21,7 +21,7 @@ from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics import simulate as _simulate_module
 
-__all__ = ["Task", "point_seed", "theory_task", "simulation_task", "run_task", "simulate_accepts_estimator"]
+__all__ = ["Task", "point_seed", "default_estimator", "theory_task", "simulation_task", "run_task", "simulate_accepts_estimator"]
 
 THEORY, SIMULATION = "theory", "simulation"
 # Failures of the simulator at these numbers (ill-conditioned designs, d = inf): deterministic,
@@ -32,6 +32,18 @@ _SIMULATION_FAILURES = (ModelCollapseError, ValueError, ArithmeticError, np.lina
 def simulate_accepts_estimator() -> bool:
     """Whether this version's ``simulate`` takes ``estimator=`` ("plain" | "conditional")."""
     return "estimator" in inspect.signature(_simulate_module.simulate).parameters
+
+
+def default_estimator() -> str | None:
+    """``simulate``'s default estimator, or None where it has no such option.
+
+    Part of the store key when none is asked for, so results stored under one default are not
+    taken for another's if a later version changes the default.
+    """
+    parameter = inspect.signature(_simulate_module.simulate).parameters.get("estimator")
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return None
+    return parameter.default
 
 
 def point_seed(root_seed: int, scenario: dict) -> int:
@@ -65,8 +77,8 @@ def theory_task(scenario: dict, precision: int | None) -> Task:
 
 
 def simulation_task(scenario: dict, *, trials: int, root_seed: int, estimator: str | None) -> Task:
-    what = {"kind": SIMULATION, "scenario": scenario, "trials": int(trials),
-            "seed": point_seed(root_seed, scenario), "estimator": estimator}
+    what = {"kind": SIMULATION, "scenario": scenario, "trials": int(trials), "seed": point_seed(root_seed, scenario),
+            "estimator": estimator if estimator is not None else default_estimator()}
     return Task(kind=SIMULATION, key=record_key(what), what=what, scenario=scenario)
 
 
@@ -85,7 +97,7 @@ def _theory(task: Task) -> dict:
 def _simulation(task: Task) -> dict:
     what = task.what
     kwargs = {"trials": what["trials"], "seed": what["seed"], "jobs": 1}
-    if what["estimator"] is not None:
+    if what["estimator"] is not None:  # the one asked for, or simulate's own default
         kwargs["estimator"] = what["estimator"]
     try:
         with threadpool_limits(limits=1):  # parallelism is across points; BLAS threads would fight
