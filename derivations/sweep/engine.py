@@ -115,18 +115,27 @@ def _execute(tasks, *, jobs: int, client, done) -> None:
         from distributed import as_completed as dask_completed
 
         futures = {client.submit(run_task, t, key=f"modelcollapse-sweep-{t.kind}-{t.key}"): t for t in tasks}
-        for future in dask_completed(futures):
-            done(futures[future], future.result())
-            future.release()
+        try:
+            for future in dask_completed(futures):
+                done(futures[future], future.result())
+                future.release()
+        except BaseException:  # Ctrl-C or a failed task: free the cluster (finished points are stored)
+            client.cancel(list(futures))
+            raise
         return
     if jobs == 1 or len(tasks) == 1:
         for task in tasks:
             done(task, run_task(task))
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_fork_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_fork_context())
+    try:
         futures = {pool.submit(run_task, t): t for t in tasks}
         for future in as_completed(futures):
             done(futures[future], future.result())
+    except BaseException:  # Ctrl-C: do not wait for the queued points (the finished ones are stored)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, seed: int = 0, jobs: int = 1,

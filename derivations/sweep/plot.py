@@ -63,6 +63,8 @@ def plot_sweep(df: pd.DataFrame, *, x: str | None = None, hue=None, y: str = "te
         raise ValueError(f"x: no column {x!r} in the table (columns: {', '.join(map(str, df.columns))})")
     if y not in df.columns:
         raise ValueError(f"y: no column {y!r} in the table")
+    if not pd.api.types.is_numeric_dtype(df[x]):
+        raise ValueError(f"x: the column {x!r} is not numeric; plot a numeric key on the x-axis (x=...)")
     hue = [h for h in keys if h != x] if hue is None else ([hue] if isinstance(hue, str) else list(hue))
     fig = Figure(figsize=(7.0, 4.5), layout="constrained")
     FigureCanvasAgg(fig)
