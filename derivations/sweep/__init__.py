@@ -7,11 +7,10 @@
 
 Modules: :mod:`.grid` (the ``--vary`` grammar and each point's scenario), :mod:`.points`
 (one point's tasks and its seed), :mod:`.store` (the crash-safe SQLite store), :mod:`.engine`
-(running a sweep locally or on Dask), :mod:`.cluster` (a local Dask cluster tuned for it), :mod:`.table` (the DataFrame and its files),
+(running a sweep locally or on Dask), :mod:`.table` (the DataFrame and its files),
 :mod:`.plot` (the figure). The command line is :mod:`modelcollapse.derivations.cmd_sweep`.
 """
 
-from modelcollapse.derivations.sweep.cluster import local_cluster
 from modelcollapse.derivations.sweep.engine import SweepRun, run_sweep, sweep
 from modelcollapse.derivations.sweep.grid import Axis, make_axis, parse_values, parse_vary
 from modelcollapse.derivations.sweep.plot import plot_sweep
@@ -20,4 +19,4 @@ from modelcollapse.derivations.sweep.store import SweepStore
 from modelcollapse.derivations.sweep.table import read_table, write_table
 
 __all__ = ["sweep", "run_sweep", "SweepRun", "plot_sweep", "Axis", "make_axis", "parse_vary", "parse_values",
-           "point_seed", "SweepStore", "read_table", "write_table", "local_cluster"]
+           "point_seed", "SweepStore", "read_table", "write_table"]
