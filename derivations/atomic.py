@@ -25,10 +25,15 @@ REPORT_MARKERS = ("results.json", "report.md")
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temporary file beside it, fsync, then ``os.replace``."""
+    """Write ``data`` to ``path`` atomically: a temporary file beside it, fsync, then ``os.replace``.
+
+    The folder must exist (a missing one is the caller's error to report); it is fsynced after the
+    rename, so the rename survives a crash. The file gets the ordinary permissions ``0666 & ~umask`` (``mkstemp`` alone makes ``0600``).
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -44,6 +49,12 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 def write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -> None:
     """:func:`write_bytes` of ``text`` encoded."""
     write_bytes(path, text.encode(encoding))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -14,7 +14,7 @@ import sympy as sp
 
 from modelcollapse.theory.provenance import equivalent, exact, finite_size
 from modelcollapse.theory.registry import named_result
-from modelcollapse.theory.symbols import T, T0, bias_sum, d, df1, df1_of, df2, df3, kappa, lam, n, sigma, sigma0
+from modelcollapse.theory.symbols import T, T0, bias_sum, d, df1, df2, df3, kappa, lam, n, sigma, sigma0
 
 __all__ = [
     "kappa_equation",

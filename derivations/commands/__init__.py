@@ -19,6 +19,7 @@ COMMANDS = {
     "report": "report",
     "scaling": "scaling",
     "optimal-ridge": "optimal_ridge",
+    "sweep": "sweep",
 }
 
 
