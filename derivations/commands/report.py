@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help=f"output folder (default ./{DEFAULT_OUT}); replaced only once the new report is complete")
     p.add_argument("--quick", action="store_true", help="fewer points and trials: under a minute on 2 cores (CI)")
-    common.trials_option(p, default=None, help_default="per simulated point; default 400, or 100 with --quick")
+    common.trials_option(p, default=None, help_default="per simulated point; default 100, or 50 with --quick")
     common.seed_option(p)
     common.jobs_option(p, extra="; results do not depend on it")
     p.add_argument("--scenarios", metavar="DIR", default=None,

@@ -43,8 +43,8 @@ from modelcollapse.numerics.errors import ModelCollapseError
 __all__ = ["build_report", "budget_for", "plan_sections", "simulate_plans", "exit_status", "QUICK_TRIALS",
            "FULL_TRIALS"]
 
-QUICK_TRIALS = 100
-FULL_TRIALS = 400
+QUICK_TRIALS = 50
+FULL_TRIALS = 100
 
 
 def budget_for(quick: bool, trials: int | None = None) -> Budget:
@@ -82,7 +82,7 @@ def simulate_plans(plans, budget: Budget, seed: int, jobs: int, progress: bool) 
     """Simulate every point of every plan; one tuple of check rows per plan, in the order of its points."""
     from tqdm import tqdm
 
-    total = sum(len(p.points) for p in plans) * budget.trials
+    total = sum(point.trials or budget.trials for p in plans for point in p.points)
     rows_per_plan = []
     with tqdm(total=total, unit="trial", desc="simulating", file=sys.stderr, disable=not progress,
               dynamic_ncols=True, mininterval=0.5) as bar:
@@ -90,7 +90,7 @@ def simulate_plans(plans, budget: Budget, seed: int, jobs: int, progress: bool) 
             rows = []
             for point in plan.points:
                 bar.set_postfix_str(plan.key, refresh=False)
-                sim = run_simulation(point.scenario, trials=budget.trials,
+                sim = run_simulation(point.scenario, trials=point.trials or budget.trials,
                                      seed=check_seed(seed, _point_id(plan, point)), jobs=jobs, progress=bar.update)
                 rows.append(_row(plan, point, sim))
             rows_per_plan.append(tuple(rows))

@@ -65,6 +65,7 @@ class SimPoint:
     label: str  # parameters that vary, e.g. "$n=5,\ \lambda=0.3$"
     scenario: Scenario
     prediction: Prediction
+    trials: int | None = None  # own Monte Carlo trials, for a point far costlier than the rest (default: budget)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from typing import Callable
 from modelcollapse.derivations.report.model import Budget, SectionPlan
 from modelcollapse.derivations.report.sections import (
     generations,
+    large_dimension,
     optimal_ridge,
     overparam,
     phase,
@@ -40,5 +41,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="overparam", title="Exponential collapse with over-parameterised generators", plan=overparam.plan),
     Section(key="phase", title="Scaling-law phase diagram", plan=phase.plan),
     Section(key="optimal_ridge", title="Optimal ridge against the number of generations", plan=optimal_ridge.plan),
+    Section(key="large_dimension", title="Deterministic equivalents at d = 1000", plan=large_dimension.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
