@@ -13,7 +13,8 @@ def _prediction(**parts):
 
 
 def test_all_exact_is_exact():
-    p = provenance_text(_prediction(clean_error=EXACT, collapse=Provenance(kind=ProvenanceKind.EXACT, detail="exact (OLS)")))
+    ols = Provenance(kind=ProvenanceKind.EXACT, detail="exact (OLS)")
+    p = provenance_text(_prediction(clean_error=EXACT, collapse=ols))
     assert (str(p), p.kind, short_provenance(p)) == ("exact", ProvenanceKind.EXACT, "exact")
 
 
