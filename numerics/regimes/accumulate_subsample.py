@@ -34,8 +34,8 @@ class AccumulateSubsample:
                 if regime.applies(as_replace):
                     return regime.predict(as_replace, backend)
         raise NotCoveredError(
-            "generators.scheme: no verified theory for accumulate-subsample yet (n >= 2); simulate it "
-            "(modelcollapse simulate) and verify against the simulation, see THEORY.md 3.7")
+            "generators.scheme: no verified theory for accumulate-subsample yet (n >= 2); the simulator covers it "
+            "('modelcollapse simulate'), see THEORY.md 3.7")
 
 
 REGIME = AccumulateSubsample()
