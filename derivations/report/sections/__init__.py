@@ -13,12 +13,14 @@ from typing import Callable
 from modelcollapse.derivations.report.model import Budget, SectionPlan
 from modelcollapse.derivations.report.sections import (
     generations,
+    mixing,
     optimal_ridge,
     overparam,
     phase,
     ridge,
     scaling,
     scenarios,
+    schemes,
 )
 
 __all__ = ["Section", "SECTIONS"]
@@ -40,5 +42,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="overparam", title="Exponential collapse with over-parameterised generators", plan=overparam.plan),
     Section(key="phase", title="Scaling-law phase diagram", plan=phase.plan),
     Section(key="optimal_ridge", title="Optimal ridge against the number of generations", plan=optimal_ridge.plan),
+    Section(key="schemes", title="Data schemes: replace, accumulate, accumulate-subsample", plan=schemes.plan),
+    Section(key="mixing", title="Strong model collapse: a synthetic share leaves a floor", plan=mixing.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
