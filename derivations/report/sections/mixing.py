@@ -35,7 +35,8 @@ def plan(budget: Budget) -> SectionPlan:
                             color_of=series))
     g = base.generators
     panel = Panel(
-        title=rf"Power law, $d={d}$; chain: replace, $n={g.n}$, $T_0={g.T0[0]}$, real fraction ${fmt(g.real_fraction[0])}$",
+        title=(rf"Power law, $d={d}$; chain: replace, $n={g.n}$, $T_0={g.T0[0]}$, "
+               rf"real fraction ${fmt(g.real_fraction[0])}$"),
         xlabel=r"downstream samples $T$", ylabel=r"test error $E_{\mathrm{test}}$",
         curves=tuple(curves), points=tuple(points), xscale="log", yscale="log",
     )

@@ -42,8 +42,8 @@ def plan(budget: Budget) -> SectionPlan:
     means, errs = [], []
     for n in sim_ns:
         scenario = base.replace(n=int(n), scheme="accumulate-subsample")
-        sim = run_simulation(scenario, trials=budget.trials, seed=check_seed(SIMULATION_ONLY_SEED, f"schemes/subsample/{n}"),
-                             jobs=1)
+        seed = check_seed(SIMULATION_ONLY_SEED, f"schemes/subsample/{n}")
+        sim = run_simulation(scenario, trials=budget.trials, seed=seed, jobs=1)
         means.append(sim.mean)
         errs.append(ERRORBAR_SE * sim.stderr)
     curves.append(Curve(series=sub, x=tuple(float(n) for n in sim_ns), y=tuple(means), yerr=tuple(errs),
