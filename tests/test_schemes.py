@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-
 from conftest import scenario_dict, write_toml
+
 from modelcollapse.derivations import cli
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.predict import predict
@@ -221,4 +221,5 @@ def test_theory_against_simulation(name):
     sim = simulate(s, trials=300, seed=2024, estimator="conditional")
     allowance = 0.0 if p.exact else DE_ALLOWANCE
     tol = 4 * sim.stderr + allowance * p.test_error
-    assert abs(p.test_error - sim.mean) <= tol, (name, p.test_error, sim.mean, sim.stderr, str(p.provenance["collapse"]))
+    assert abs(p.test_error - sim.mean) <= tol, (name, p.test_error, sim.mean, sim.stderr,
+                                                 str(p.provenance["collapse"]))
