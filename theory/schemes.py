@@ -221,7 +221,7 @@ def accumulate_derivation() -> Derivation:
         Step(name="increment", statement="Δ_k = Δ_{k−1} + S_k⁻¹X_kᵀE_k (old blocks' normal equations hold at ŵ_{k−1})",
              lhs=sp.Symbol("e_k") - sp.Symbol("e_{k-1}"), rhs=accumulate_chain_term()),
         Step(name="equal_blocks", statement="equal blocks: N_k = k T0", lhs=sp.Symbol("e_n"),
-             rhs=sp.Sum(sp.simplify(term), (k, 1, n))),
+             rhs=sp.Sum(term, (k, 1, n))),
         Step(name="partial_fractions", statement="partial fractions in k", lhs=sp.Symbol("e_n"),
              rhs=sigma0**2 * d * sp.Sum(summand, (k, 1, n))),
         Step(name="digamma", statement="Σ_{k≤n} 1/(k + c) = ψ(n + 1 + c) − ψ(1 + c)", lhs=sp.Symbol("e_n"),
