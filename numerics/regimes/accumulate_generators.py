@@ -85,6 +85,9 @@ class AccumulateGenerators:
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         if not scenario.spectrum.is_finite:
             raise NotCoveredError("spectrum.d: generators.scheme = 'accumulate' needs a finite d")
+        if getattr(scenario.generators, "ridge", 0):  # ridge generators (another branch's key): not derived here
+            raise NotCoveredError("generators.ridge: data schemes and real fractions are derived for OLS / min-norm "
+                                  "generators only (ridge = 0)")
         e, provenance, centred = accumulate_chain_error(scenario, backend)
         return predict_on_chain(scenario, backend, chain_error=e, chain_provenance=provenance, centred=centred,
                                 regime=self.name)

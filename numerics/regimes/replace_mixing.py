@@ -47,6 +47,9 @@ class ReplaceMixing:
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         if not scenario.spectrum.is_finite:
             raise NotCoveredError("spectrum.d: real_fraction with generators.n >= 1 needs a finite d")
+        if getattr(scenario.generators, "ridge", 0):  # ridge generators (another branch's key): not derived here
+            raise NotCoveredError("generators.ridge: data schemes and real fractions are derived for OLS / min-norm "
+                                  "generators only (ridge = 0)")
         gen, d = scenario.generators, scenario.d
         if all(t0 >= d + 2 for t0 in gen.T0):
             e = replace_real_chain_error(scenario, backend)
