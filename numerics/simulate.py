@@ -27,6 +27,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from modelcollapse.numerics.simulate_conditional import conditional_trial
+from modelcollapse.numerics.simulate_schemes import SCHEMES, conditional_scheme_trial, plain_scheme_trial
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
 
@@ -103,10 +104,21 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 
 def _run_trials(args) -> np.ndarray:
-    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator = args
-    trial = _one_trial if estimator == "plain" else conditional_trial
+    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes = args
     with threadpool_limits(limits=1):
-        return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
+        if schemes is None:  # the paper's chain: replace, no real rows
+            trial = _one_trial if estimator == "plain" else conditional_trial
+            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
+        scheme, fractions, down_fraction = schemes
+        trial = plain_scheme_trial if estimator == "plain" else conditional_scheme_trial
+        return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma,
+                               ridge, down_fraction) for s in seeds])
+
+
+def _fraction(key: str, f) -> float:
+    if isinstance(f, bool) or not isinstance(f, (int, float, np.floating, np.integer)) or not 0 <= f <= 1:
+        raise ValueError(f"{key}: expected a fraction in [0, 1], got {f!r}")
+    return float(f)
 
 
 def simulate_chain(
@@ -123,6 +135,9 @@ def simulate_chain(
     jobs: int = 1,
     progress=None,
     estimator: str = DEFAULT_ESTIMATOR,
+    scheme: str = "replace",
+    real_fraction=(),
+    downstream_real_fraction: float = 0.0,
 ) -> SimulationResult:
     """Simulate the collapse chain from plain arrays (see the module docstring).
 
@@ -145,6 +160,12 @@ def simulate_chain(
     estimator : {"conditional", "plain"}
         ``"plain"`` draws every noise; ``"conditional"`` (default) averages the label noises out
         exactly given the designs. Both are unbiased for the same expectation.
+    scheme : {"replace", "accumulate", "accumulate-subsample"}
+        What generation ``k`` fits (:mod:`modelcollapse.numerics.simulate_schemes`).
+    real_fraction : sequence of float
+        Real fraction of each generation's block (empty: none); ``floor(f·T0_k + 1/2)`` real rows.
+    downstream_real_fraction : float
+        Real fraction of the downstream's ``T`` rows.
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     w0 = np.asarray(coefficients, dtype=np.float64)
@@ -165,11 +186,19 @@ def simulate_chain(
         raise ValueError(f"estimator: expected one of {', '.join(ESTIMATORS)}, got {estimator!r}")
     if len(T0) != len(sigma0):
         raise ValueError("T0 and sigma0 need one entry per generation")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
+    fractions = tuple(_fraction("real_fraction", f) for f in real_fraction) or (0.0,) * len(T0)
+    if len(fractions) != len(T0):
+        raise ValueError("real_fraction needs one entry per generation")
+    down_fraction = _fraction("downstream_real_fraction", downstream_real_fraction)
+    default = scheme == "replace" and not any(fractions) and down_fraction == 0
+    schemes = None if default else (scheme, fractions, down_fraction)
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
     tasks = [
-        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator)
+        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator, schemes)
         for i in range(0, trials, batch)
     ]
     parts = []
@@ -226,4 +255,7 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         jobs=jobs,
         progress=progress,
         estimator=estimator,
+        scheme=getattr(gen, "scheme", "replace"),
+        real_fraction=tuple(getattr(gen, "real_fraction", ()))[:n],
+        downstream_real_fraction=getattr(down, "real_fraction", 0.0),
     )

@@ -7,13 +7,23 @@ finite-size correction) is one module with a ``REGIME`` object (``name``, ``appl
 before the regimes it refines.
 """
 
-from modelcollapse.numerics.regimes import clean_ridge, ols_generators, overparam_generators
+from modelcollapse.numerics.regimes import (
+    accumulate_generators,
+    accumulate_subsample,
+    clean_ridge,
+    ols_generators,
+    overparam_generators,
+    replace_mixing,
+)
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 
 REGIMES: tuple[Regime, ...] = (
     clean_ridge.REGIME,
+    accumulate_generators.REGIME,  # data schemes (THEORY.md §3.7): before the replace regimes they refine
+    accumulate_subsample.REGIME,
+    replace_mixing.REGIME,
     overparam_generators.REGIME,
     ols_generators.REGIME,
 )
