@@ -10,8 +10,9 @@ random spectra; ``T`` from ``0.2d`` to ``4d``; ``λ`` from 0 to 1; 0–3 generat
 ``4·SE + 0.74%`` (worst: ``Σ = I``, ``d = 50``, ``T = 55``, ``λ = 10⁻³``), ``0.34%`` at ``d >= 100``
 — 1% keeps a margin over that worst case. :data:`ALLOWANCE_BY_KIND` maps each provenance kind to
 its allowance; a prediction gets the largest over its numbers' provenances. First-order
-measurements (before the correction): (tests/test_theory_vs_simulation.py): with ``λ > 0`` away from ``T ≈ d``, at most 0.74%
-at ``d = 100`` and 0.43% at ``d = 200``; ridgeless with ``T < d`` (finite-size corrected variance),
+measurements (before the correction; tests/test_theory_vs_simulation.py): with ``λ > 0`` away
+from ``T ≈ d``, at most 0.74% at ``d = 100`` and 0.43% at ``d = 200``; ridgeless with ``T < d``
+(leave-one-out corrected variance),
 within 2% down to ``d = 50, T = 45``. Known gap: tiny ``λ > 0`` with ``T`` within ~10% of ``d``
 (isotropic ``d = 100, T = 90, λ = 1e-3``: −6.7%), where the smallest eigenvalues of ``Σ̂`` sit near
 the ridge and the ``O(1/d)`` error is amplified.
