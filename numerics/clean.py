@@ -5,7 +5,7 @@ Every regime puts its collapse term on top of this clean part.
 
 from __future__ import annotations
 
-from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.finite_size import FINITE_SIZE, corrected_clean
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
@@ -57,6 +57,7 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
     sums = sums if sums is not None else spectral_sums(sp_, scenario.teacher, b)
     sol = solve_kappa(sums, b.scalar(lam), T)
     k = sol.kappa
-    fs = corrected_clean(sums, k, ridge=lam, T=T, sigma=sigma, backend=b)
+    edge_sums = sp_.spectral_sums(scenario.teacher, FLOAT64) if b.is_mp else None  # the edge is a blend scale
+    fs = corrected_clean(sums, k, ridge=lam, T=T, sigma=sigma, backend=b, edge_sums=edge_sums)
     return CleanPart(fs.bias, fs.variance, fs.trace, k, FINITE_SIZE, sol.iterations, sol.residual,
                      first_order=fs.first_order)

@@ -91,8 +91,21 @@ def _check_nonnegative(name: str, value) -> None:
         _refuse("downstream.T", f"the corrected {name} is negative or not finite ({np.min(f):.3g})")
 
 
-def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backend) -> CorrectedClean:
+def _edge_weight(sums, T: int, kappa: float, ridge: float) -> tuple[float, float]:
+    """``(μ₋, w)``. ``μ₋ <= tr Σ/min(T, d)`` (the mean nonzero eigenvalue of ``Σ̂``), so a ridge above
+    ``40·0.15`` times that has ``w < e⁻⁴⁰`` and needs no root (``μ₋`` is then reported as ``nan``)."""
+    if ridge > 0 and ridge > 40 * 0.15 * float(sums.trace) / min(T, sums.d):
+        return float("nan"), 0.0
+    mu = lower_edge(sums, T, kappa)
+    if ridge == 0:
+        return mu, 1.0
+    return mu, (float(formula("finite_size_edge_weight")(float(ridge), mu)) if mu > 0 else 0.0)
+
+
+def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backend, edge_sums=None) -> CorrectedClean:
     """The ``1/d``-corrected clean bias, variance and collapse trace at the clean ``κ`` (see the module).
+
+    ``edge_sums``: float64 sums of the same spectrum for the lower edge (a blend scale; default ``sums``).
 
     Raises
     ------
@@ -122,8 +135,7 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
         _refuse("downstream.T", f"too few samples for the 1/d expansion (|Δρ/ρ₁| = {abs(trace_ratio):.3g} > {MAX_TRACE_RATIO})")
     if not abs(var_ratio) <= MAX_VARIANCE_RATIO:
         _refuse("downstream.T", f"too few samples for the 1/d expansion (|ΔV/V₁| = {abs(var_ratio):.3g} > {MAX_VARIANCE_RATIO})")
-    mu = lower_edge(sums, T, float(k))
-    weight = 1.0 if ridge == 0 else (float(formula("finite_size_edge_weight")(float(ridge), mu)) if mu > 0 else 0.0)
+    mu, weight = _edge_weight(edge_sums if edge_sums is not None else sums, T, float(k), ridge)
     excess = float(T - df2)
     if ridge > 0 and excess < MIN_EXCESS and weight < 0.5:
         _refuse("downstream.ridge", f"a small ridge at the hard edge (T − df₂ = {excess:.3g} < {MIN_EXCESS} effective excess "
