@@ -28,6 +28,8 @@ from scipy.optimize import brentq
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.infinite import PowerLawSums
+from modelcollapse.numerics.sums import SpectralSums
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.finite_size import FINITE_SIZE
 
@@ -92,10 +94,14 @@ def _check_nonnegative(name: str, value) -> None:
 
 
 def _edge_weight(sums, T: int, kappa: float, ridge: float) -> tuple[float, float]:
-    """``(μ₋, w)``. ``μ₋ <= tr Σ/min(T, d)`` (the mean nonzero eigenvalue of ``Σ̂``), so a ridge above
-    ``40·0.15`` times that has ``w < e⁻⁴⁰`` and needs no root (``μ₋`` is then reported as ``nan``)."""
-    if ridge > 0 and ridge > 40 * 0.15 * float(sums.trace) / min(T, sums.d):
+    """``(μ₋, w)``; a ridge above ``40·0.15`` times an upper bound of ``μ₋`` has ``w < e⁻⁴⁰`` and needs
+    no root (``μ₋`` is then reported as ``nan``)."""
+    # μ₋ < λ_min for T > d (κ* ∈ (−λ_min, 0) and df₁(κ*) < T), μ₋ <= tr Σ/T for T < d
+    bound = float(sums.min_eigenvalue) if T > sums.d else float(sums.trace) / T
+    if ridge > 0 and ridge > 40 * 0.15 * bound:
         return float("nan"), 0.0
+    if T > sums.d and isinstance(sums, PowerLawSums):  # Euler–Maclaurin sums need κ >= 0: term by term here
+        sums = SpectralSums(np.arange(1, sums.d + 1, dtype=np.float64) ** (-sums.beta), None)
     mu = lower_edge(sums, T, kappa)
     if ridge == 0:
         return mu, 1.0
@@ -123,6 +129,9 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
     var1 = formula("clean_variance")(one, df2, T)
     dvar = formula("finite_size_variance_correction")(one, T, df2, df3, df4)
     bias = formula("finite_size_bias")(T, df2, df3, df4, b2, b3, b4)
+    for name, value in (("first-order variance", var1), ("variance correction", dvar), ("corrected bias", bias)):
+        if not np.isfinite(float(value)):
+            raise NotCoveredError(f"downstream.T: the {name} is not finite here ({float(value)}); this regime is not covered")
     var_ratio = float(dvar / var1)
     if finite:
         trace1 = formula("collapse_trace")(df1, df2, T, sums.d)

@@ -89,7 +89,8 @@ SOURCE = {"kind": "source", "r": 0.5}
 def test_float64_and_mpmath_agree_on_the_corrected_path():
     for sc in (scenario(POWER, teacher=SOURCE, T=40, ridge=1e-3, generators={"n": 1, "T0": 120, "sigma0": 1.0}),
                scenario(POWER, teacher=SOURCE, T=30, ridge=0.0),
-               scenario({"kind": "isotropic", "d": 50}, T=45, ridge=1e-2, generators={"n": 1, "T0": 30, "sigma0": 0.5})):
+               scenario({"kind": "isotropic", "d": 50}, T=45, ridge=1e-2,
+                        generators={"n": 1, "T0": 30, "sigma0": 0.5})):
         p64, pmp = predict(sc), predict(sc, precision=30)
         assert pmp.provenance["clean_error"].kind is ProvenanceKind.FINITE_SIZE_CORRECTED
         for key in ("test_error", "bias", "variance", "collapse"):
@@ -109,7 +110,8 @@ def test_exact_results_stay_exact():
 
 
 def test_corrected_numbers_carry_their_provenance_and_first_order():
-    p = predict(scenario({"kind": "isotropic", "d": 50}, T=45, ridge=1e-3, generators={"n": 1, "T0": 100, "sigma0": 1.0}))
+    p = predict(scenario({"kind": "isotropic", "d": 50}, T=45, ridge=1e-3,
+                         generators={"n": 1, "T0": 100, "sigma0": 1.0}))
     assert {v.kind for v in p.provenance.values()} == {ProvenanceKind.FINITE_SIZE_CORRECTED}
     out = p.to_dict()
     assert set(out["first_order"]) == {"test_error", "clean_error", "collapse", "bias", "variance"}
@@ -147,21 +149,21 @@ def _values(p):
 
 def test_steep_spectra_and_tiny_samples_are_finite_non_negative_or_refused():
     refused = accepted = 0
-    for d in (3, 5, 10, 20, 50, "inf"):
+    for dim in (3, 5, 10, 20, 50, "inf"):
         for beta in (1.2, 2.0, 3.0, 4.5, 6.0):
-            for T in (1, 2, 3, 4, 5):
+            for samples in (1, 2, 3, 4, 5):
                 for ridge in (0.0, 1e-6, 1e-3):
                     for n in (0, 1):
-                        if n and d == "inf":
+                        if n and dim == "inf":
                             continue
-                        gen = {"n": 1, "T0": max(2, (d if d != "inf" else 0) // 2), "sigma0": 0.5} if n else None
+                        gen = {"n": 1, "T0": max(2, (dim if dim != "inf" else 0) // 2), "sigma0": 0.5} if n else None
                         try:
-                            p = predict(scenario({"kind": "power_law", "d": d, "beta": beta}, teacher=SOURCE, T=T,
+                            p = predict(scenario({"kind": "power_law", "d": dim, "beta": beta}, teacher=SOURCE, T=samples,
                                                  ridge=ridge, generators=gen))
                         except NotCoveredError:
                             refused += 1
                             continue
                         accepted += 1
                         vals = _values(p)
-                        assert all(math.isfinite(v) and v >= 0 for v in vals), (d, beta, T, ridge, n, vals)
+                        assert all(math.isfinite(v) and v >= 0 for v in vals), (dim, beta, samples, ridge, n, vals)
     assert refused > 0 and accepted > 0

@@ -47,7 +47,8 @@ SCENARIOS = [
 ]
 
 
-@pytest.mark.parametrize("label,spectrum,teacher,T,ridge,sigma,generators,trials", SCENARIOS, ids=[s[0] for s in SCENARIOS])
+@pytest.mark.parametrize("label,spectrum,teacher,T,ridge,sigma,generators,trials", SCENARIOS,
+                         ids=[s[0] for s in SCENARIOS])
 def test_corrected_prediction_agrees_with_simulation(label, spectrum, teacher, T, ridge, sigma, generators, trials):
     sc = Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators,
                              "downstream": {"T": T, "ridge": ridge, "sigma": sigma}})
