@@ -158,8 +158,8 @@ def test_steep_spectra_and_tiny_samples_are_finite_non_negative_or_refused():
                             continue
                         gen = {"n": 1, "T0": max(2, (dim if dim != "inf" else 0) // 2), "sigma0": 0.5} if n else None
                         try:
-                            p = predict(scenario({"kind": "power_law", "d": dim, "beta": beta}, teacher=SOURCE, T=samples,
-                                                 ridge=ridge, generators=gen))
+                            spectrum = {"kind": "power_law", "d": dim, "beta": beta}
+                            p = predict(scenario(spectrum, teacher=SOURCE, T=samples, ridge=ridge, generators=gen))
                         except NotCoveredError:
                             refused += 1
                             continue
