@@ -5,31 +5,32 @@ Every regime puts its collapse term on top of this clean part.
 
 from __future__ import annotations
 
-from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.backend import FLOAT64, Backend
+from modelcollapse.numerics.finite_size import FINITE_SIZE, corrected_clean
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.prediction import CleanPart
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.sums import spectral_sums
 from modelcollapse.theory.errors import NotCoveredError
-from modelcollapse.theory.provenance import EXACT, equivalent, finite_size
+from modelcollapse.theory.provenance import EXACT
 
 __all__ = ["clean_prediction"]
-
-RIDGELESS_CORRECTED = finite_size("deterministic equivalent (ridgeless variance with finite-size correction)")
 
 
 def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> CleanPart:
     """Clean error of the downstream ridge and its collapse trace ``E tr(AᵀΣAΣ⁻¹)``.
 
     Exact when ``λ = 0`` and ``T >= d + 2`` (any ``Σ``: OLS), or ``λ = 0``, ``T <= d − 2`` and
-    ``Σ ∝ I`` (min-norm least squares); deterministic equivalents otherwise (the ridgeless
-    ``T < d`` variance with its finite-size correction).
+    ``Σ ∝ I`` (min-norm least squares); otherwise deterministic equivalents with their ``1/d``
+    correction (:mod:`modelcollapse.numerics.finite_size`, THEORY.md §3.9; provenance
+    ``FINITE_SIZE_CORRECTED``), the first-order numbers in ``CleanPart.first_order``.
 
     Raises
     ------
     NotCoveredError
-        ``λ = 0`` with ``d − 1 <= T <= d + 1`` (the error is infinite).
+        ``λ = 0`` with ``d − 1 <= T <= d + 1`` (the error is infinite), or outside the domain of the
+        ``1/d`` expansion (too few samples, a small ridge at the hard edge).
     FixedPointError
         The ``κ`` fixed point did not converge.
     """
@@ -56,12 +57,7 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
     sums = sums if sums is not None else spectral_sums(sp_, scenario.teacher, b)
     sol = solve_kappa(sums, b.scalar(lam), T)
     k = sol.kappa
-    df1, df2, s_b = sums.df(k, 1), sums.df(k, 2), sums.bias_sum(k)
-    bias = formula("clean_bias")(k, s_b, df2, T)
-    variance = formula("clean_variance")(sig, df2, T)
-    provenance = equivalent()
-    if lam == 0:  # ridgeless, T < d: finite-size corrected variance (exact for Σ = cI and for OLS)
-        variance = formula("ridgeless_variance")(sig, df2, sums.df(k, 3), T)
-        provenance = RIDGELESS_CORRECTED
-    trace = formula("collapse_trace")(df1, df2, T, sums.d) if sp_.is_finite else None
-    return CleanPart(bias, variance, trace, k, provenance, sol.iterations, sol.residual)
+    edge_sums = sp_.spectral_sums(scenario.teacher, FLOAT64) if b.is_mp else None  # the edge is a blend scale
+    fs = corrected_clean(sums, k, ridge=lam, T=T, sigma=sigma, backend=b, edge_sums=edge_sums)
+    return CleanPart(fs.bias, fs.variance, fs.trace, k, FINITE_SIZE, sol.iterations, sol.residual,
+                     first_order=fs.first_order)

@@ -436,6 +436,11 @@ class PowerLawSums:
         gamma, scale = self._teacher_gamma_scale()
         return self._evaluate(kappa, gamma, 2, scale)
 
+    def teacher_sum(self, kappa, m: int):
+        """``Σ_j λ_j^(m−1) c_j²/(λ_j+κ)^m`` (``m = 2`` is :meth:`bias_sum`): the same ``γ``, power ``m``."""
+        gamma, scale = self._teacher_gamma_scale()
+        return self._evaluate(kappa, gamma, m, scale)
+
     def teacher_norm(self):
         """``‖w0‖²_Σ`` (the teacher is normalised to ``norm`` exactly)."""
         if self.teacher_kind is None:

@@ -152,6 +152,14 @@ def _error(scenario: Scenario, ridge, precision, b: Backend):
     return (b.scalar(p.digits["test_error"]) if b.is_mp else p.test_error), p
 
 
+def _scan_error(scenario: Scenario, ridge: float) -> float:
+    """Predicted test error at ``ridge``; ``inf`` where the 1/d-corrected prediction is refused (THEORY.md 3.9)."""
+    try:
+        return predict(scenario.replace(ridge=ridge)).test_error
+    except NotCoveredError:
+        return math.inf
+
+
 def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: float = 1e-14,
                   lam_max: float | None = None) -> OptimalRidge:
     """The ``λ > 0`` minimising the predicted test error of ``scenario`` (CONTRACT.md ``optimal-ridge``).
@@ -184,9 +192,14 @@ def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: 
         raise ScenarioError("downstream.ridge", f"optimal_ridge: need 0 < lam_min < lam_max, got {lam_min!r}, {lam_max!r}")
     u_grid = np.linspace(math.log(lam_min), math.log(lam_max),
                          int(math.ceil(math.log10(lam_max / lam_min) * _SCAN_PER_DECADE)) + 1)
-    errors = np.array([predict(scenario.replace(ridge=math.exp(u))).test_error for u in u_grid])
+    errors = np.array([_scan_error(scenario, math.exp(u)) for u in u_grid])
     evals = len(u_grid)
+    if not np.isfinite(errors).any():
+        predict(scenario.replace(ridge=float(math.exp(u_grid[-1]))))  # raises the reason
     i = int(np.argmin(errors))
+    if 0 < i < len(u_grid) - 1 and not (np.isfinite(errors[i - 1]) and np.isfinite(errors[i + 1])):
+        raise NotCoveredError(f"downstream.ridge: the smallest predicted error (λ = {math.exp(u_grid[i]):.3g}) lies at "
+                              "the edge of the ridges the 1/d-corrected prediction covers (THEORY.md 3.9)")
     if i == len(u_grid) - 1:
         raise NotCoveredError(f"downstream.ridge: the predicted error keeps decreasing up to λ = {lam_max:.3g}; "
                               "the best ridge is infinite (the null predictor)")

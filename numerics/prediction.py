@@ -32,6 +32,7 @@ class CleanPart:
     provenance: Provenance
     iterations: int = 0
     residual: float = 0.0
+    first_order: dict | None = None  # with a 1/d correction: the first-order bias, variance, trace
 
     def error(self):
         """``E_clean = B + V`` (registered result ``clean_error``)."""
@@ -57,6 +58,10 @@ class Prediction:
     digits : dict
         With ``precision``: every number as a string with all its digits.
     notes : tuple of str
+    first_order : dict
+        Where the numbers carry a ``1/d`` correction (provenance ``FINITE_SIZE_CORRECTED``): the
+        first-order (proportional-limit) ``test_error``, ``clean_error``, ``collapse``, ``bias``,
+        ``variance``; empty otherwise.
     parts : dict
         Further named parts where a result has them (e.g. over-parameterised generators:
         ``chain_error``, ``bias_increase``, ``variance_increase``), as floats.
@@ -78,6 +83,7 @@ class Prediction:
     notes: tuple = ()
     parts: dict = field(default_factory=dict)
     regime: str = ""
+    first_order: dict = field(default_factory=dict)
 
     @property
     def exact(self) -> bool:
@@ -94,6 +100,8 @@ class Prediction:
             out.pop("digits")
         if not self.parts:
             out.pop("parts")
+        if not self.first_order:
+            out.pop("first_order")
         return out
 
     def _repr_latex_(self) -> str:
@@ -111,11 +119,13 @@ class Prediction:
 
 def assemble(*, clean: CleanPart, collapse, collapse_provenance: Provenance, backend: Backend, regime: str,
              parts: dict | None = None, iterations: int | None = None, residual: float | None = None,
-             notes=()) -> Prediction:
+             notes=(), first_order_collapse=None) -> Prediction:
     """The :class:`Prediction` of a clean part plus a collapse term (backend numbers).
 
     ``E_test = E_clean + C`` (registered result ``test_error_from_parts``); every number and part
-    must be finite, else :class:`NotCoveredError` (an infinite error is not a prediction).
+    must be finite, else :class:`NotCoveredError` (an infinite error is not a prediction). With a
+    ``1/d``-corrected clean part, ``first_order_collapse`` (default: ``collapse``) and the clean
+    part's first-order numbers give ``Prediction.first_order``.
     """
     clean_error = clean.error()
     values = {
@@ -133,6 +143,14 @@ def assemble(*, clean: CleanPart, collapse, collapse_provenance: Provenance, bac
         if not np.isfinite(f):
             raise NotCoveredError(f"{name} is not finite here ({f}); this regime is not covered")
         floats[name] = f
+    first = {}
+    if clean.first_order is not None:
+        f_bias, f_var = clean.first_order["bias"], clean.first_order["variance"]
+        f_clean = formula("clean_error")(f_bias, f_var)
+        f_collapse = collapse if first_order_collapse is None else first_order_collapse
+        first = {"test_error": formula("test_error_from_parts")(f_clean, f_collapse), "clean_error": f_clean,
+                 "collapse": f_collapse, "bias": f_bias, "variance": f_var}
+        first = {k: float(v) for k, v in first.items()}
     b = backend
     return Prediction(
         **{k: floats[k] for k in VALUE_NAMES},
@@ -144,4 +162,5 @@ def assemble(*, clean: CleanPart, collapse, collapse_provenance: Provenance, bac
         notes=tuple(notes),
         parts={k: floats[k] for k in parts},
         regime=regime,
+        first_order=first,
     )

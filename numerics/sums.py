@@ -76,6 +76,14 @@ class SpectralSums:
             raise ScenarioError("teacher", "bias_sum needs a teacher")
         return self._reduce(kappa, lambda lam, w, k: w / (lam + k) ** 2)
 
+    def teacher_sum(self, kappa, m: int):
+        """``Σ_j λ_j^(m−1) c_j² / (λ_j + κ)^m`` (``m = 2`` is :meth:`bias_sum`; the 1/d correction needs 3, 4)."""
+        if self.weights is None:
+            raise ScenarioError("teacher", "teacher_sum needs a teacher")
+        # as w (λ/(λ+κ))^(m−2)/(λ+κ)²: no λ^m that overflows for huge eigenvalues
+        return self._reduce(kappa, lambda lam, w, k: w * _power(lam / (lam + k), m - 2) / (lam + k) ** 2 if m > 2
+                            else w / (lam + k) ** 2)
+
     def teacher_norm(self):
         """``‖w0‖²_Σ = Σ_j λ_j c_j²`` (needs a teacher)."""
         if self.weights is None:

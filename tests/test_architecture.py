@@ -49,9 +49,9 @@ def test_provenance_is_its_sentence_and_carries_its_kind():
 
 def test_prediction_json_keeps_sentences_and_adds_kinds():
     out = predict(Scenario.from_dict(scenario_dict())).to_dict()
-    assert out["provenance"] == {"clean_error": "deterministic equivalent",
-                                 "collapse": "deterministic equivalent (exact T0-d-1 prefactor)"}
-    assert out["provenance_kind"] == {"clean_error": "deterministic equivalent", "collapse": "deterministic equivalent"}
+    assert out["provenance"] == {"clean_error": "deterministic equivalent with 1/d correction",
+                                 "collapse": "deterministic equivalent with 1/d correction (exact T0-d-1 prefactor)"}
+    assert out["provenance_kind"] == {"clean_error": "finite-size corrected", "collapse": "finite-size corrected"}
     assert type(out["provenance"]["collapse"]) is str and out["regime"] == "ols_generators"
 
 

@@ -281,7 +281,8 @@ def test_predict_infinite_clean():
     assert m.residual < 1e-45
     assert m.test_error == pytest.approx(f.test_error, rel=1e-13)
     assert f.test_error == pytest.approx(f.bias + f.variance, rel=1e-15) and f.collapse == 0
-    assert f.provenance["clean_error"] == "deterministic equivalent"
+    assert f.provenance["clean_error"] == "deterministic equivalent with 1/d correction"
+    assert m.first_order["test_error"] == pytest.approx(f.first_order["test_error"], rel=1e-13)
     # d = inf is the limit of finite d: the gap closes like the tail of df_1, d^(1−β) = d^(−1/2)
     gap = [abs(predict(Scenario.from_dict({**data, "spectrum": {"kind": "power_law", "d": d, "beta": 1.5}})).test_error
                - f.test_error) for d in (10**5, 10**7)]

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import scenario_dict
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.errors import FixedPointError
+from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -255,8 +255,15 @@ PRECISION_CASES = [
     scenario_dict(spectrum={"kind": "eigenvalues", "values": [5.0, 1.0, 1e-3, 2e-6]},
                   teacher={"kind": "coefficients", "values": [1.0, -1.0, 3.0, 10.0]},
                   generators={"n": 3, "T0": [10, 20, 30], "sigma0": [1.0, 0.1, 2.0]},
-                  downstream={"T": 3, "sigma": 1.0, "ridge": 1e-5}),
+                  downstream={"T": 40, "sigma": 1.0, "ridge": 1e-5}),  # T = 3 is outside the 1/d domain (below)
 ]
+
+
+def test_predict_outside_the_finite_size_domain_is_refused_at_every_precision():
+    s = Scenario.from_dict(PRECISION_CASES[-1]).replace(T=3)
+    for precision in (None, 50):
+        with pytest.raises(NotCoveredError, match="downstream.T: too few samples for the 1/d expansion"):
+            predict(s, precision)
 
 
 @pytest.mark.parametrize("data", PRECISION_CASES)

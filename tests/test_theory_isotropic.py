@@ -8,6 +8,7 @@ from theory/isotropic.py); the general path is ``solve_kappa``/``predict`` on a
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import mpmath
@@ -18,6 +19,7 @@ from hypothesis import given, settings, strategies as st
 from scipy.optimize import minimize_scalar
 
 from modelcollapse.numerics.fixed_point import solve_kappa
+from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -157,7 +159,12 @@ def test_isotropic_closed_form_equals_general_numeric_path(d, T, log_ridge, n_, 
         "spectrum": {"kind": "isotropic", "d": d}, "teacher": {"kind": "isotropic", "norm": norm},
         "generators": {"n": n_, "T0": T0_, "sigma0": sigma0_}, "downstream": {"T": T, "sigma": sigma_, "ridge": ridge},
     })
-    p = predict(scenario)
+    try:
+        p = predict(scenario)
+    except NotCoveredError:  # outside the domain of the 1/d correction (THEORY.md 3.9): refused, nothing to compare
+        return
+    if p.first_order:  # the closed forms are first order; the default numbers carry the 1/d correction
+        p = dataclasses.replace(p, **p.first_order)
     bias = formula("isotropic_bias")(kap, phi_, math.sqrt(norm))
     variance = formula("isotropic_variance")(kap, phi_, sigma_)
     collapse = formula("generator_factor")(n_, sigma0_, T0_, d) * d * formula("isotropic_collapse_trace")(kap, phi_)

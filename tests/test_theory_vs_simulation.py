@@ -165,6 +165,6 @@ def test_ridgeless_near_threshold():
     """λ = 0, T = 0.9 d, power law: the plain equivalent is −10.7% off here; the corrected one −0.7% ± 1.0%."""
     scenario = build(PL2, SOURCE, {"n": 0}, {"T": 90, "sigma": 0.5, "ridge": 0.0})
     p = predict(scenario)
-    assert "finite-size correction" in p.provenance["clean_error"]
+    assert p.provenance["clean_error"] == "deterministic equivalent with 1/d correction"
     sim = simulate(scenario, trials=1500, seed=8, jobs=JOBS)
     check(p.test_error, sim, RIDGELESS_ALLOWANCE, "ridgeless T = 0.9 d")

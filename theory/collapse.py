@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from modelcollapse.theory.provenance import equivalent, exact, finite_size
+from modelcollapse.theory.provenance import equivalent, exact, heuristic
 from modelcollapse.theory.registry import named_result
 from modelcollapse.theory.symbols import T, T0, bias_sum, d, df1, df2, df3, kappa, lam, n, sigma, sigma0
 
@@ -132,7 +132,9 @@ def ols_exact() -> sp.Expr:
     lhs="V",
     args=(sigma, df2, df3, T),
     relation=r"\simeq",
-    provenance=finite_size("deterministic equivalent with a heuristic finite-size correction: exact for Sigma = cI; measured within 2% of simulation for power laws"),
+    provenance=heuristic("deterministic equivalent with a heuristic (leave-one-out) finite-size correction: exact for Sigma = cI; "
+                         "measured within 2% of simulation for power laws; the downstream ridge now uses the 1/d correction "
+                         "of THEORY.md 3.9 (finite_size_variance), this form remains the generator noise of over-parameterised generators"),
     source="THEORY.md 3.3, 3.5; this toolkit (tests/test_theory_vs_simulation.py, tests/test_overparam.py)",
 )
 def ridgeless_variance() -> sp.Expr:

@@ -11,7 +11,7 @@ import argparse
 
 from modelcollapse.derivations.commands import common
 from modelcollapse.derivations.simulation import check_simulable, run_simulation
-from modelcollapse.derivations.verify import DE_ALLOWANCE, compare, rounding_floor
+from modelcollapse.derivations.verify import DE_ALLOWANCE, FS_ALLOWANCE, compare, rounding_floor
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 
@@ -40,8 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.jobs_option(p)
     common.estimator_option(p)
     p.add_argument("--allowance", type=_allowance, default=None, metavar="REL",
-                   help=f"relative finite-size allowance (default 0 for exact results, {DE_ALLOWANCE} for "
-                        "deterministic equivalents)")
+                   help=f"relative finite-size allowance (default 0 for exact results, {FS_ALLOWANCE} for "
+                        f"1/d-corrected, {DE_ALLOWANCE} for first-order deterministic equivalents)")
 
 
 def run(args) -> int:

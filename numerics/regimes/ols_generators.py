@@ -13,11 +13,12 @@ from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.prediction import Prediction, assemble
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
-from modelcollapse.theory.provenance import EXACT, equivalent
+from modelcollapse.theory.provenance import EXACT, ProvenanceKind, equivalent, finite_size
 
 __all__ = ["OLSGenerators", "REGIME", "generator_factor"]
 
 COLLAPSE_EQUIVALENT = equivalent("deterministic equivalent (exact T0-d-1 prefactor)")
+COLLAPSE_CORRECTED = finite_size("deterministic equivalent with 1/d correction (exact T0-d-1 prefactor)")
 
 
 def generator_factor(scenario: Scenario, b: Backend):
@@ -41,9 +42,17 @@ class OLSGenerators:
             raise NotCoveredError("spectrum.d: the collapse term (generators.n >= 1) needs a finite d with OLS generators; "
                                   "use n = 0 for d = 'inf'")
         clean = clean_prediction(scenario, backend)
-        collapse = generator_factor(scenario, backend) * clean.trace
-        provenance = EXACT if clean.provenance.is_exact else COLLAPSE_EQUIVALENT
-        return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=backend, regime=self.name)
+        factor = generator_factor(scenario, backend)
+        collapse = factor * clean.trace
+        first = factor * clean.first_order["trace"] if clean.first_order is not None else None
+        if clean.provenance.is_exact:
+            provenance = EXACT
+        elif clean.provenance.kind is ProvenanceKind.FINITE_SIZE_CORRECTED:
+            provenance = COLLAPSE_CORRECTED
+        else:
+            provenance = COLLAPSE_EQUIVALENT
+        return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=backend, regime=self.name,
+                        first_order_collapse=first)
 
 
 REGIME = OLSGenerators()

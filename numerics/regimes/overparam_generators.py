@@ -10,23 +10,30 @@ from __future__ import annotations
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.clean import clean_prediction
+from modelcollapse.numerics.finite_size import corrected_smoother
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import chain_moments, total
 from modelcollapse.numerics.prediction import Prediction, assemble
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.theory.provenance import EXACT, equivalent
+from modelcollapse.theory.provenance import EXACT, ProvenanceKind, equivalent, finite_size
 
 __all__ = ["OverparameterisedGenerators", "REGIME", "predict_overparameterised"]
 
 SMOOTHER_EQUIVALENT = equivalent("deterministic equivalent (downstream smoother; chain exact)")
+SMOOTHER_CORRECTED = finite_size("deterministic equivalent with 1/d correction (downstream smoother; chain exact)")
 
 
-def _smoother(scenario: Scenario, clean, lam, b: Backend):
+def _smoother(scenario: Scenario, clean, lam, b: Backend, *, first_order: bool = False):
     """``a_j ≃ E A_jj`` and ``γ_j ≃ E(AᵀΣA)_jj/λ_j`` at the clean ``κ`` (scalars for ``Σ ∝ I``).
 
     At ``κ = 0`` (OLS) they are 1, and for ridgeless ``Σ = cI`` (``κ = c(d/T − 1)``) ``T/d``: exact,
-    as the clean part says. Otherwise deterministic equivalents.
+    as the clean part says. Otherwise deterministic equivalents, with their ``1/d`` correction where
+    the clean part has one (unless ``first_order``).
     """
+    if not first_order and clean.provenance.kind is ProvenanceKind.FINITE_SIZE_CORRECTED:
+        kappa = b.scalar(clean.kappa)
+        p = formula("overparam_shrink")(lam[0] if scenario.spectrum.is_isotropic else lam, kappa)
+        return corrected_smoother(p, scenario.T, scenario.d, b)
     shrink_of, gain = formula("overparam_shrink"), formula("downstream_gain")
     T = b.scalar(scenario.T)
     kappa = b.scalar(clean.kappa)
@@ -65,23 +72,30 @@ def predict_overparameterised(scenario: Scenario, backend: Backend) -> Predictio
     chain = chain_moments(scenario, b)
     clean = clean_prediction(scenario, b)
     lam = scenario.spectrum.eigenvalues(b)
-    a, gamma = _smoother(scenario, clean, lam, b)
     t, pi, w = chain.energy, chain.shrink, chain.weights
-    bias_increase = total(formula("overparam_bias_increase")(w, gamma, pi, a), b)
-    variance_increase = total(formula("overparam_variance_increase")(gamma, t, pi, w), b)
+
+    def increases(a, gamma):
+        bias_inc = total(formula("overparam_bias_increase")(w, gamma, pi, a), b)
+        return bias_inc, total(formula("overparam_variance_increase")(gamma, t, pi, w), b)
+
+    bias_increase, variance_increase = increases(*_smoother(scenario, clean, lam, b))
     collapse = bias_increase + variance_increase
+    first = None
+    if clean.first_order is not None:
+        first = sum(increases(*_smoother(scenario, clean, lam, b, first_order=True)))
     parts = {"chain_error": chain.error(b), "bias_increase": bias_increase, "variance_increase": variance_increase}
     if chain.provenance.is_exact and clean.provenance.is_exact:
         collapse_prov = EXACT
     elif chain.provenance.is_exact:
-        collapse_prov = SMOOTHER_EQUIVALENT
+        corrected = clean.provenance.kind is ProvenanceKind.FINITE_SIZE_CORRECTED
+        collapse_prov = SMOOTHER_CORRECTED if corrected else SMOOTHER_EQUIVALENT
     else:
         collapse_prov = chain.provenance
     notes = list(chain.notes)
     notes.append(f"collapse = bias increase {float(bias_increase):.6g} + variance increase {float(variance_increase):.6g}")
     return assemble(clean=clean, collapse=collapse, collapse_provenance=collapse_prov, backend=b, parts=parts,
                     regime=REGIME.name, iterations=max(clean.iterations, chain.iterations),
-                    residual=max(clean.residual, chain.residual), notes=notes)
+                    residual=max(clean.residual, chain.residual), notes=notes, first_order_collapse=first)
 
 
 class OverparameterisedGenerators:
