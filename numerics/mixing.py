@@ -58,6 +58,7 @@ def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain
     """
     b = backend
     clean = clean_prediction(scenario, b)
+    first_order_collapse = None  # default: the collapse term itself (no 1/d correction in it)
     d, T, m = scenario.d, scenario.T, scenario.downstream.synthetic_rows
     parts = {"chain_error": chain_error}
     if scenario.ridge == 0 and T >= d + 2:
@@ -67,8 +68,11 @@ def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain
         raise NotCoveredError("downstream.ridge: with this chain (not centred: a first block T0 < d) only an OLS "
                               "downstream (ridge = 0, T >= d + 2) is covered")
     elif m == T:
-        collapse = formula("chain_downstream_reduction")(b.scalar(0), chain_error, clean.trace, d)
+        reduction = formula("chain_downstream_reduction")
+        collapse = reduction(b.scalar(0), chain_error, clean.trace, d)
         prov = _combine(chain_provenance, EXACT if clean.provenance.is_exact else REDUCTION_EQUIVALENT)
+        if clean.first_order is not None:  # the first-order numbers use the first-order trace throughout
+            first_order_collapse = reduction(b.scalar(0), chain_error, clean.first_order["trace"], d)
     else:
         sums = spectral_sums(scenario.spectrum, scenario.teacher, b)
         kappa = clean.kappa  # the clean part's κ: the downstream design is the same
@@ -76,4 +80,4 @@ def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain
         prov = _combine(chain_provenance, MIXING_EQUIVALENT)
     notes = list(notes) + [f"chain error e_n = {float(chain_error):.6g}; downstream synthetic rows m = {m} of T = {T}"]
     return assemble(clean=clean, collapse=collapse, collapse_provenance=prov, backend=b, regime=regime,
-                    parts=parts, notes=notes)
+                    parts=parts, notes=notes, first_order_collapse=first_order_collapse)
