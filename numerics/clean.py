@@ -56,8 +56,8 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
     sums = sums if sums is not None else spectral_sums(sp_, scenario.teacher, b)
     sol = solve_kappa(sums, b.scalar(lam), T)
     k = sol.kappa
-    df1, df2, s_b = sums.df(k, 1), sums.df(k, 2), sums.bias_sum(k)
-    bias = formula("clean_bias")(k, s_b, df2, T)
+    df1, df2, scaled_s_b = sums.df(k, 1), sums.df(k, 2), sums.scaled_bias_sum(k)
+    bias = formula("clean_bias_scaled")(scaled_s_b, df2, T)  # κ²S_B summed termwise: no inf·0 at a huge ridge
     variance = formula("clean_variance")(sig, df2, T)
     provenance = equivalent()
     if lam == 0:  # ridgeless, T < d: finite-size corrected variance (exact for Σ = cI and for OLS)

@@ -33,7 +33,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "SECTIONS", "section_keys"]
+__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "parse_toml", "SECTIONS", "section_keys"]
 
 
 def _per_generation(key, value, n, check):
@@ -188,16 +188,12 @@ class Scenario:
         """Read and validate a scenario file."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # one leading byte-order mark is allowed
         except OSError as exc:
             raise ScenarioError("scenario", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
             raise ScenarioError("scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}") from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError("scenario", f"{path} is not valid TOML: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_toml(text, str(path)))
 
     def to_dict(self) -> dict:
         return {
@@ -245,6 +241,22 @@ def section_keys(table: str) -> tuple[str, ...]:
     for c in classes:
         keys += [f.name for f in dataclasses.fields(c) if f.name not in keys]
     return tuple(keys)
+
+
+def parse_toml(text: str, origin: str) -> dict:
+    """The TOML document ``text`` (read from ``origin``) as a dict, or a :class:`ScenarioError` naming ``origin``.
+
+    Besides syntax errors, a document nested too deeply for the parser (``x = [[[…]]]`` a
+    thousand levels down) is refused here rather than escaping as a ``RecursionError``.
+    """
+    if text.startswith("\ufeff"):  # a byte-order mark decoded as text (files are read as utf-8-sig)
+        text = text[1:]
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError("scenario", f"{origin} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError("scenario", f"{origin} is not valid TOML here: arrays or tables nested too deeply") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -76,6 +76,12 @@ class SpectralSums:
             raise ScenarioError("teacher", "bias_sum needs a teacher")
         return self._reduce(kappa, lambda lam, w, k: w / (lam + k) ** 2)
 
+    def scaled_bias_sum(self, kappa):
+        """``κ² bias_sum(κ) = Σ_j λ_j c_j² (κ/(λ_j + κ))²``: bounded by ``‖w0‖²_Σ``, no overflow at a huge ``κ``."""
+        if self.weights is None:
+            raise ScenarioError("teacher", "bias_sum needs a teacher")
+        return self._reduce(kappa, lambda lam, w, k: w * _power(k / (lam + k), 2))
+
     def teacher_norm(self):
         """``‖w0‖²_Σ = Σ_j λ_j c_j²`` (needs a teacher)."""
         if self.weights is None:
