@@ -11,7 +11,9 @@ module reduces to a call.)
 from __future__ import annotations
 
 from modelcollapse.numerics.errors import ModelCollapseError
+from modelcollapse.numerics.limits import check_simulation_memory
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, SimulationResult, simulate
+from modelcollapse.numerics.unit_scale import largest_scale
 
 __all__ = ["SimulationError", "check_simulable", "run_simulation"]
 
@@ -35,6 +37,8 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
     what remains are properties of the scenario: the spectrum's spread and finiteness.
     """
     check_simulable(scenario)
+    gen = scenario.generators
+    check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, estimator=estimator, jobs=jobs)
     try:
         return simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress, estimator=estimator)
     except ValueError as exc:
@@ -42,6 +46,8 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
             raise  # trials, seed and jobs were validated by the caller: anything else is a bug
         raise SimulationError(f"spectrum: {exc}") from None
     except ArithmeticError:
+        key, value = largest_scale(scenario)
         raise SimulationError(
-            "the simulated test error is not finite in float64; the scales of spectrum, teacher.norm, "
-            "downstream.sigma or generators.sigma0 are too large to simulate") from None
+            f"{key}: the simulated test error is not finite in float64 (the error grows like {key}^2 = "
+            f"{value:.3g}^2); use a smaller scale") from None
+

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 import tomli_w
 
+from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
 from modelcollapse.numerics.validate import integer, nonnegative
@@ -79,7 +80,7 @@ class Generators(_Section):
 
     TABLE = "generators"
     VALIDATORS = {
-        "n": lambda key, v, _: integer(key, v, minimum=0),
+        "n": lambda key, v, _: integer(key, v, minimum=0, maximum=MAX_GENERATIONS),
         "T0": lambda key, v, gen: _per_generation(key, v, gen.n, lambda k, x: integer(k, x, minimum=1)),
         "sigma0": lambda key, v, gen: _per_generation(key, v, gen.n, nonnegative),
     }
