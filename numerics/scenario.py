@@ -250,14 +250,30 @@ def parse_toml(text: str, origin: str) -> dict:
     Besides syntax errors, a document nested too deeply for the parser (``x = [[[…]]]`` a
     thousand levels down) is refused here rather than escaping as a ``RecursionError``.
     """
-    if text.startswith("\ufeff"):  # a byte-order mark decoded as text (files are read as utf-8-sig)
-        text = text[1:]
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("scenario", f"{origin} is not valid TOML: {exc}") from None
     except RecursionError:
-        raise ScenarioError("scenario", f"{origin} is not valid TOML here: arrays or tables nested too deeply") from None
+        raise ScenarioError("scenario", f"{origin} is not valid TOML here: arrays or tables nested too deeply"
+                                        f"{_deepest_key(text)}") from None
+
+
+def _deepest_key(text: str, limit: int = 100) -> str:
+    """`` (line N, key table.key)`` where brackets first nest deeper than ``limit`` (for the message)."""
+    table, depth = "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = line.strip()
+        if depth == 0 and header.startswith("[") and header.endswith("]") and "=" not in header:
+            table = header.strip("[]").strip()
+            continue
+        for ch in line:
+            depth += (ch in "[{") - (ch in "]}")
+            if depth > limit:
+                key = line.split("=", 1)[0].strip() if "=" in line else ""
+                dotted = f"{table}.{key}" if table and key else key or table
+                return f" (line {number}" + (f", key {dotted})" if dotted else ")")
+    return ""
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -318,13 +318,39 @@ for id, key, data in [
     ("n = 2^63-1 with lists", "generators.n|generators.T0", scenario(generators={"n": I64, "T0": [30], "sigma0": [0.5]})),
 ]:
     bad(id, key, data)
-# simulate: the simulator's sizes (T x d designs) and its own overflow.
-for id, key, data in [
-    ("simulate T = 2^63-1", "downstream.T", scenario(downstream__T=I64)),
-    ("simulate T0 = 2^63-1", "generators.T0", scenario(generators__T0=I64)),
-    ("simulate isotropic d = 1e9", "spectrum.d", scenario(spectrum={**ISO, "d": 10**9}, teacher=ISO_TEACHER)),
+# simulate: the simulator's sizes (T x d designs, d x d Gram matrices), estimated before any trial.
+# (The conditional estimator draws no T x d design for T >= d: T = 2^63-1 is simulable there, below.)
+PLAIN_SIM = (*SIM, "--estimator", "plain")
+for id, key, data, argv in [
+    ("simulate plain T = 2^63-1", "downstream.T", scenario(downstream__T=I64), PLAIN_SIM),
+    ("simulate plain T0 = 2^63-1", "generators.T0", scenario(generators__T0=I64), PLAIN_SIM),
+    ("simulate power_law d = 10^6, T0 = 2^63-1", "spectrum.d|generators.T0",
+     scenario(spectrum={**POWER, "d": 10**6}, generators__T0=I64), SIM),
+    ("simulate isotropic d = 1e9", "spectrum.d", scenario(spectrum={**ISO, "d": 10**9}, teacher=ISO_TEACHER), SIM),
+    ("simulate isotropic d = 30000 (d^2 Gram)", "spectrum.d",
+     scenario(spectrum={**ISO, "d": 30000}, teacher=ISO_TEACHER, generators={"n": 0}), SIM),
+    ("simulate plain T = 10^8 x d = 10", "downstream.T", scenario(downstream__T=10**8), PLAIN_SIM),
+    ("verify plain T = 2^63-1", "downstream.T", scenario(downstream__T=I64),
+     ("verify", "{FILE}", "--trials", "4", "--jobs", "1", "--estimator", "plain")),
 ]:
-    bad(id, key, data, SIM)
+    bad(id, key, data, argv)
+bad("predict --precision 30, isotropic d = 10^7", "spectrum.d",
+    scenario(spectrum={**ISO, "d": 10**7}, teacher=ISO_TEACHER, generators={"n": 0}),
+    ("predict", "{FILE}", "--precision", "30"))
+bad("n = 10^6 + 1", "generators.n", scenario(generators__n=10**6 + 1))
+bad("sigma = 1e200, OLS (error beyond float64)", "downstream.sigma",
+    scenario(generators={"n": 0}, downstream={**OLS_DOWN, "sigma": 1e200}))
+bad("sigma0 = 1e200, OLS generators", "generators.sigma0",
+    scenario(generators={"n": 1, "T0": 60, "sigma0": 1e200}, downstream=OLS_DOWN))
+bad("coefficient 1e300", "teacher.values", scenario(spectrum=EIG, teacher={**COEF, "values": [1e300, 1.0, 1.0]}))
+bad("simulate sigma = 1e200 names downstream.sigma", "downstream.sigma", scenario(downstream__sigma=1e200), SIM)
+bad("simulate coefficient 1e200 names teacher.values", "teacher.values",
+    scenario(spectrum=EIG, teacher={**COEF, "values": [1e200, 1.0, 1.0]}), SIM)
+bad("ridgeless T = 2, power law d = 12, beta = 6 (negative corrected variance)", "downstream.T",
+    scenario(spectrum={**POWER, "d": 12, "beta": 6.0}, teacher=ISO_TEACHER, generators={"n": 0},
+             downstream={"T": 2, "sigma": 1.0, "ridge": 0.0}))
+bad("report --scenarios, a file nested 1000 deep", "deep.toml", None,
+    ("report", "--scenarios", "{DEEPDIR}", "--out", "{TMP}/r5"))
 
 # -- bad command lines ---------------------------------------------------------------------------
 OK = "{OK}"  # a small valid scenario file
@@ -344,6 +370,7 @@ for command in ("simulate", "verify"):
         bad_cmd(f"{command} --trials {value!r}", "--trials", command, OK, "--trials", value)
     bad_cmd(f"{command} --trials 99999999999999999999", "--trials", command, OK, "--trials", "99999999999999999999")
     bad_cmd(f"{command} --trials 10^12", "--trials", command, MISSING, "--trials", str(10**12))
+    bad_cmd(f"{command} --seed 2^64", "--seed", command, MISSING, "--seed", str(2**64))
     for value in ["-1", "abc", "1.5", ""]:
         bad_cmd(f"{command} --seed {value!r}", "--seed", command, OK, "--seed", value)
     for value in ["0", "-1", "abc"]:
@@ -449,7 +476,10 @@ SCALING_VALID = [
 ]
 for id, argv, expect in SCALING_VALID:
     VALID.append(Case(id=id, key="", argv=argv, expect=expect))
-VALID.append(Case(id="simulate --seed 2^64", key="", file=scenario(), argv=(*SIM, "--seed", str(2**64))))
+VALID.append(Case(id="simulate --seed 2^63-1", key="", file=scenario(), argv=(*SIM, "--seed", str(I64))))
+# the conditional estimator samples XᵀX (Bartlett) for T, T0 >= d: no T x d design is drawn
+VALID.append(Case(id="simulate T = 2^63-1 (conditional)", key="", file=scenario(downstream__T=I64), argv=SIM))
+VALID.append(Case(id="simulate T0 = 2^63-1 (conditional)", key="", file=scenario(generators__T0=I64), argv=SIM))
 
 # Answered or refused, both acceptable: a finite non-negative answer, or exit 2 naming the key.
 # (The true value may exceed float64, e.g. σ² ≥ 1e308 times a factor above 1.)
@@ -527,7 +557,7 @@ THROUGH_EXECUTABLE = ["spectrum.d=0#0", "first line nests 1000 deep", "simulate 
 # -- running -------------------------------------------------------------------------------------
 def _materialise(case: Case, folder: Path, index: int) -> list[str]:
     names = {"{TMP}": str(folder), "{OK}": str(folder / "ok.toml"), "{EMPTYDIR}": str(folder / "empty"),
-             "{BADDIR}": str(folder / "bad")}
+             "{BADDIR}": str(folder / "bad"), "{DEEPDIR}": str(folder / "deep")}
     if case.file is not None:
         path = folder / f"case{index:04d}.toml"
         if isinstance(case.file, dict):
@@ -558,6 +588,8 @@ def corpus(tmp_path_factory):
     (folder / "empty").mkdir()
     (folder / "bad").mkdir()
     (folder / "bad" / "a.toml").write_text(toml_text(scenario(downstream__ridge=-1.0)), encoding="utf-8")
+    (folder / "deep").mkdir()
+    (folder / "deep" / "deep.toml").write_text(f"x = {DEEP}\n" + toml_text(scenario()), encoding="utf-8")
     (folder / "loop.toml").symlink_to(folder / "loop.toml")
     argvs = [_materialise(case, folder, i) for i, case in enumerate(ALL)]
     (folder / "cases.json").write_text(json.dumps(argvs), encoding="utf-8")
@@ -629,7 +661,7 @@ def test_bad_command_line_is_refused_naming_the_option(corpus, case):
         name = name.replace(placeholder, value)
     assert_refused(argv, result, name)
     if case.id.startswith("report --trials") and case.id.split("'")[1] in ("0", "1", "-1"):
-        assert ">= 2" in result["stderr"], "--trials 0 and --trials 1 must state the same limit\n" + _show(argv, result)
+        assert "[2, " in result["stderr"], "--trials 0 and --trials 1 must state the same limit\n" + _show(argv, result)
 
 
 @pytest.mark.parametrize("case", VALID, ids=_ids(VALID))
