@@ -13,9 +13,12 @@ from __future__ import annotations
 from modelcollapse.numerics.errors import ModelCollapseError
 from modelcollapse.numerics.limits import check_simulation_memory
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, SimulationResult, simulate
-from modelcollapse.numerics.unit_scale import largest_scale
+from modelcollapse.numerics.unit_scale import SCALE_OUT_ABOVE, largest_scale
 
 __all__ = ["SimulationError", "check_simulable", "run_simulation"]
+
+
+MAX_SIMULATED_SIZE = 2**63 - 1  # T, T0: the simulator's sample counts and chi-square degrees of freedom are int64
 
 
 class SimulationError(ModelCollapseError):
@@ -38,6 +41,9 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
     """
     check_simulable(scenario)
     gen = scenario.generators
+    for key, size in [("downstream.T", scenario.T), *(("generators.T0", t0) for t0 in gen.T0[:gen.n])]:
+        if size > MAX_SIMULATED_SIZE:  # the simulator counts samples and degrees of freedom in int64
+            raise SimulationError(f"{key}: cannot simulate {size} samples; the simulator's limit is 2^63-1")
     check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, estimator=estimator, jobs=jobs)
     try:
         return simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress, estimator=estimator)
@@ -47,7 +53,11 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
         raise SimulationError(f"spectrum: {exc}") from None
     except ArithmeticError:
         key, value = largest_scale(scenario)
+        if value > SCALE_OUT_ABOVE:
+            raise SimulationError(
+                f"{key}: the simulated test error is not finite in float64 (the error grows like {key}^2 = "
+                f"{value:.3g}^2); use a smaller scale") from None
         raise SimulationError(
-            f"{key}: the simulated test error is not finite in float64 (the error grows like {key}^2 = "
-            f"{value:.3g}^2); use a smaller scale") from None
+            "spectrum: the simulated test error is not finite in float64 (spectrum.values, spectrum.beta, "
+            "downstream.T or generators.T0 at the edge of float64)") from None
 

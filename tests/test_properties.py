@@ -242,3 +242,38 @@ def test_float64_and_mpmath_agree_where_well_conditioned(data):
         a, b = getattr(p64, name), getattr(p30, name)
         assert abs(a - b) <= PRECISION_AGREEMENT * max(abs(b), 1e-6 * scale), (name, a, b, data)
     assert p64.kappa == pytest.approx(p30.kappa, rel=PRECISION_AGREEMENT), data
+
+
+def scaled_by(data: dict, s: float) -> dict:
+    """``σ, σ0_k, w0`` all multiplied by ``s`` (teacher ``norm`` by ``s²``, coefficients by ``s``)."""
+    out = {t: dict(body) for t, body in data.items()}
+    down, gen, teacher = out["downstream"], out["generators"], out["teacher"]
+    down["sigma"] = down["sigma"] * s
+    if gen["n"] >= 1:
+        s0 = gen["sigma0"]
+        gen["sigma0"] = [x * s for x in s0] if isinstance(s0, list) else s0 * s
+    if teacher["kind"] == "coefficients":
+        teacher["values"] = [c * s for c in teacher["values"]]
+    else:
+        teacher["norm"] = teacher.get("norm", 1.0) * s * s
+    return out
+
+
+@given(scenarios(), st.sampled_from([1e60, 1e120, 1e150]))
+def test_error_is_homogeneous_of_degree_two_in_the_noises_and_teacher(data, s):
+    """``E(sσ, sσ0, s w0) = s² E(σ, σ0, w0)`` (every estimator is linear in teacher and noises; THEORY.md §1).
+
+    At ``s = 1e60`` the scenario is computed as it is; above ``1e100`` the library factors the scale out
+    (numerics/unit_scale.py). Either way the answer must be ``s²`` times the unit one, or a refusal
+    naming a scale key when ``s² E`` exceeds float64.
+    """
+    unit = predicted(data)
+    assume(unit is not None and unit.test_error > 0)
+    try:
+        big = predict(Scenario.from_dict(scaled_by(data, s)))
+    except ModelCollapseError as exc:
+        assert unit.test_error * s * s > 1e300, (str(exc), data)
+        assert any(k in str(exc) for k in ("downstream.sigma", "generators.sigma0", "teacher.norm", "teacher.values"))
+        return
+    assert_sane(big, data)
+    assert big.test_error == pytest.approx(unit.test_error * s * s, rel=1e-9), data
