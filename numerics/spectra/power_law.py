@@ -63,8 +63,10 @@ class PowerLawSpectrum(Spectrum):
 
     def trace(self, backend: Backend = FLOAT64):
         """``tr Σ``; for ``d = inf`` the zeta value ``ζ(β)``."""
-        if self.is_finite:
+        if self.is_finite and self.d <= LARGE_POWER_LAW_D:
             return backend.fsum(self.eigenvalues(backend))
+        if self.is_finite:  # ζ(β) − ζ(β, d+1), without an array of d eigenvalues
+            return infinite_power_law_sums(self, None, backend).trace
         if backend.is_mp:
             return backend.ctx.zeta(backend.scalar(self.beta))
         return float(scipy.special.zeta(self.beta))
