@@ -175,7 +175,8 @@ WRONG = {
     "spectrum.kind": (POWER, ["Isotropic", "", "eigen", 1, True, ["power_law"], Raw("1979-05-27")]),
     "spectrum.d": (POWER, [0, -1, -I64, 1.5, "abc", "", "-inf", "INF", True, False, [10], {"x": 1}, math.nan,
                            -math.inf, 1e308, 2**64, Raw("1979-05-27T07:32:00Z"), Raw("07:32:00")]),
-    "spectrum.beta": (POWER, [1, 1.0, 0.5, 0, -2.0, math.nan, math.inf, -math.inf, "2", True, [2.0], Raw("1979-05-27")]),
+    "spectrum.beta": (POWER, [1, 1.0, 0.5, 0, -2.0, math.nan, math.inf, -math.inf, "2", True, [2.0],
+                              Raw("1979-05-27")]),
     "teacher.kind": (SOURCE, ["Source", "", 3, False, ["source"]]),
     "teacher.r": (SOURCE, [0, 0.0, -0.5, math.nan, math.inf, "0.5", True, [0.5]]),
     "teacher.norm": (ISO_TEACHER, [-1.0, -1e-300, math.nan, math.inf, -math.inf, "1", True, [1.0]]),
@@ -184,7 +185,8 @@ WRONG = {
     "generators.sigma0": (GEN, [-1.0, -1e-300, math.nan, math.inf, "1", True, [[0.5]], Raw("1979-05-27")]),
     "downstream.T": (DOWN, [0, -1, 1.5, 20.0, "20", True, math.nan, math.inf, [20]]),
     "downstream.sigma": (DOWN, [-0.5, math.nan, math.inf, -math.inf, "0.5", True, [0.5]]),
-    "downstream.ridge": (DOWN, [-1e-3, -1e-300, math.nan, math.inf, -math.inf, "0.01", True, [0.01], Raw("1979-05-27")]),
+    "downstream.ridge": (DOWN, [-1e-3, -1e-300, math.nan, math.inf, -math.inf, "0.01", True, [0.01],
+                                Raw("1979-05-27")]),
 }
 for key, (base, values) in WRONG.items():
     table, name = key.split(".")
@@ -245,7 +247,8 @@ for id, key, data in [
     ("coefficients string", "teacher.values", scenario(spectrum=EIG, teacher={**COEF, "values": [1.0, "x", 1.0]})),
     ("coefficients bool", "teacher.values", scenario(spectrum=EIG, teacher={**COEF, "values": [1.0, False, 1.0]})),
     ("coefficients a number", "teacher.values", scenario(spectrum=EIG, teacher={**COEF, "values": 1.0})),
-    ("coefficients nested", "teacher.values", scenario(spectrum=EIG, teacher={**COEF, "values": [[1.0], [2.0], [3.0]]})),
+    ("coefficients nested", "teacher.values",
+     scenario(spectrum=EIG, teacher={**COEF, "values": [[1.0], [2.0], [3.0]]})),
     ("coefficients on power_law d = inf", "teacher.values",
      scenario(spectrum={**POWER, "d": "inf"}, teacher=COEF, generators={"n": 0})),
     ("values with source teacher", "teacher.values", scenario(teacher={**SOURCE, "values": [1.0] * 10})),
@@ -315,7 +318,8 @@ for id, key, data in [
     ("power_law d = 2^63-1, T0 < d", "spectrum.d", scenario(spectrum__d=I64)),
     ("isotropic d = 2^63-1", "spectrum.d", scenario(spectrum={**ISO, "d": I64}, teacher=ISO_TEACHER)),
     ("n = 2^63-1", "generators.n", scenario(generators__n=I64)),
-    ("n = 2^63-1 with lists", "generators.n|generators.T0", scenario(generators={"n": I64, "T0": [30], "sigma0": [0.5]})),
+    ("n = 2^63-1 with lists", "generators.n|generators.T0",
+     scenario(generators={"n": I64, "T0": [30], "sigma0": [0.5]})),
 ]:
     bad(id, key, data)
 # simulate: the simulator's sizes (T x d designs, d x d Gram matrices), estimated before any trial.
@@ -387,7 +391,8 @@ bad_cmd("report --seed -1", "--seed", "report", "--seed", "-1", "--scenarios", M
 bad_cmd("report --scenarios missing", "--scenarios", "report", "--scenarios", MISSING, "--out", "{TMP}/r1")
 bad_cmd("report --scenarios a file", "--scenarios", "report", "--scenarios", OK, "--out", "{TMP}/r2")
 bad_cmd("report --scenarios empty folder", "--scenarios", "report", "--scenarios", "{EMPTYDIR}", "--out", "{TMP}/r3")
-bad_cmd("report --scenarios with a bad file", "downstream.ridge", "report", "--scenarios", "{BADDIR}", "--out", "{TMP}/r4")
+bad_cmd("report --scenarios with a bad file", "downstream.ridge", "report", "--scenarios", "{BADDIR}",
+        "--out", "{TMP}/r4")
 bad_cmd("report --out an existing file", "--out", "report", "--out", OK)
 bad_cmd("report --out under a file", "--out", "report", "--out", OK + "/sub")
 bad_cmd("report --fast", "--fast", "report", "--fast")
@@ -491,9 +496,12 @@ for id, key, data, argv in [
     ("sigma0 = 1e200, T0 < d", "generators.sigma0", scenario(generators={"n": 1, "T0": 5, "sigma0": 1e200}), None),
     ("norm = 1e308", "teacher.norm", scenario(teacher={**SOURCE, "norm": 1e308}), None),
     ("norm = 1e308 isotropic", "teacher.norm", scenario(spectrum=ISO, teacher={**ISO_TEACHER, "norm": 1e308}), None),
-    ("coefficient 1e200", "teacher.values", scenario(spectrum=EIG, teacher={**COEF, "values": [1e200, 1.0, 1.0]}), None),
-    ("eigenvalue 1e300", "spectrum.values", scenario(spectrum={**EIG, "values": [1e300, 1.0, 1.0]}, teacher=COEF), None),
-    ("eigenvalue 1e-300", "spectrum.values", scenario(spectrum={**EIG, "values": [1e-300, 1.0, 1.0]}, teacher=COEF), None),
+    ("coefficient 1e200", "teacher.values", scenario(spectrum=EIG, teacher={**COEF, "values": [1e200, 1.0, 1.0]}),
+     None),
+    ("eigenvalue 1e300", "spectrum.values", scenario(spectrum={**EIG, "values": [1e300, 1.0, 1.0]}, teacher=COEF),
+     None),
+    ("eigenvalue 1e-300", "spectrum.values", scenario(spectrum={**EIG, "values": [1e-300, 1.0, 1.0]}, teacher=COEF),
+     None),
     ("beta = 1e308", "spectrum.beta", scenario(spectrum__beta=1e308), None),
     ("r = 1e308", "teacher.r", scenario(teacher__r=1e308), None),
     ("T0 = 2^63-1, T0 list", "generators.T0", scenario(generators={"n": 2, "T0": [I64, 30], "sigma0": 0.5}), None),
@@ -710,7 +718,8 @@ def test_real_executable_agrees_with_the_driver(corpus, case_id):
     assert EXECUTABLE.exists(), f"no modelcollapse next to {sys.executable}"
     proc = subprocess.run([str(EXECUTABLE), *argv], capture_output=True, text=True, env=CHILD_ENV, timeout=120,
                           cwd=corpus[1])
-    assert proc.returncode == seen["rc"], _show(argv, {"rc": proc.returncode, "stderr": proc.stderr, "stdout": proc.stdout})
+    assert proc.returncode == seen["rc"], _show(argv, {"rc": proc.returncode, "stderr": proc.stderr,
+                                                      "stdout": proc.stdout})
     if proc.returncode == 2 and "Traceback" not in proc.stderr:
         assert proc.stderr == seen["stderr"]
 

@@ -98,7 +98,8 @@ def generator_settings(draw, d, *, regime=None):
     if regime == "overparameterised":
         return {"n": n, "T0": draw(st.integers(1, d - 2)), "sigma0": draw(sigma0)}
     low = 1 if d >= 3 else d + 2
-    t0 = draw(st.lists(st.one_of(st.integers(low, max(low, d - 2)), st.integers(d + 2, d + 300)), min_size=n, max_size=n))
+    t0 = draw(st.lists(st.one_of(st.integers(low, max(low, d - 2)), st.integers(d + 2, d + 300)),
+                       min_size=n, max_size=n))
     return {"n": n, "T0": t0, "sigma0": draw(st.lists(sigma0, min_size=n, max_size=n))}
 
 
