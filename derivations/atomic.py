@@ -120,6 +120,11 @@ def check_replaceable(target: str | Path, *, replaceable=REPORT_MARKERS) -> None
     Called before a long run, so that a folder that is not a previous output is refused at once.
     """
     target = Path(target)
+    ancestor = target.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():  # e.g. --out FILE/sub: found now, not after the long run
+        raise NotADirectoryError(f"{str(target)!r}: {str(ancestor)!r} is a file, not a folder")
     if target.exists():
         if not target.is_dir():
             raise FileExistsError(f"{str(target)!r} exists and is not a folder")

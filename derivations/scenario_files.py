@@ -8,18 +8,12 @@ folder to ``modelcollapse report --scenarios DIR``.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from modelcollapse.numerics.errors import ModelCollapseError, ScenarioError
-from modelcollapse.numerics.scenario import Scenario
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from modelcollapse.numerics.scenario import Scenario, parse_toml
 
 __all__ = ["ScenarioFile", "ScenarioFileError", "builtin", "builtin_names", "load_folder"]
 
@@ -53,9 +47,7 @@ def _description(text: str) -> str:
 
 def _parse(name: str, origin: str, text: str) -> ScenarioFile:
     try:
-        scenario = Scenario.from_dict(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioFileError(f"{origin}: not valid TOML: {exc}") from None
+        scenario = Scenario.from_dict(parse_toml(text, origin))
     except ScenarioError as exc:
         raise ScenarioFileError(f"{origin}: {exc}") from None
     return ScenarioFile(name=name, origin=origin, description=_description(text), text=text, scenario=scenario)
@@ -73,7 +65,7 @@ def builtin(name: str) -> ScenarioFile:
     path = resources.files(_PACKAGE).joinpath("scenarios", f"{name}.toml")
     if not path.is_file():
         raise ScenarioFileError(f"no built-in scenario {name!r}; known: {', '.join(builtin_names())}")
-    return _parse(name, "built-in", path.read_text(encoding="utf-8"))
+    return _parse(name, "built-in", path.read_text(encoding="utf-8-sig"))
 
 
 def load_folder(folder: str | Path) -> list[ScenarioFile]:
@@ -94,7 +86,7 @@ def load_folder(folder: str | Path) -> list[ScenarioFile]:
     files = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioFileError(f"{path}: cannot read: {exc}") from None
         files.append(_parse(path.stem, str(path), text))

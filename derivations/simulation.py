@@ -13,9 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from modelcollapse.numerics.errors import ModelCollapseError
+from modelcollapse.numerics.limits import check_simulation_memory
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, SimulationResult, simulate
+from modelcollapse.numerics.unit_scale import SCALE_OUT_ABOVE, largest_scale
 
 __all__ = ["SimulationError", "check_simulable", "run_simulation", "simulation_result"]
+
+
+MAX_SIMULATED_SIZE = 2**63 - 1  # T, T0: the simulator's sample counts and chi-square degrees of freedom are int64
 
 
 class SimulationError(ModelCollapseError):
@@ -37,6 +42,11 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
     what remains are properties of the scenario: the spectrum's spread and finiteness.
     """
     check_simulable(scenario)
+    gen = scenario.generators
+    for key, size in [("downstream.T", scenario.T), *(("generators.T0", t0) for t0 in gen.T0[:gen.n])]:
+        if size > MAX_SIMULATED_SIZE:  # the simulator counts samples and degrees of freedom in int64
+            raise SimulationError(f"{key}: cannot simulate {size} samples; the simulator's limit is 2^63-1")
+    check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, estimator=estimator, jobs=jobs)
     try:
         return simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress, estimator=estimator)
     except ValueError as exc:
@@ -44,9 +54,15 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
             raise  # trials, seed and jobs were validated by the caller: anything else is a bug
         raise SimulationError(f"spectrum: {exc}") from None
     except ArithmeticError:
+        key, value = largest_scale(scenario)
+        if value > SCALE_OUT_ABOVE:
+            raise SimulationError(
+                f"{key}: the simulated test error is not finite in float64 (the error grows like {key}^2 = "
+                f"{value:.3g}^2); use a smaller scale") from None
         raise SimulationError(
-            "the simulated test error is not finite in float64; the scales of spectrum, teacher.norm, "
-            "downstream.sigma or generators.sigma0 are too large to simulate") from None
+            "spectrum: the simulated test error is not finite in float64 (spectrum.values, spectrum.beta, "
+            "downstream.T or generators.T0 at the edge of float64)") from None
+
 
 
 def simulation_result(payload: dict) -> SimulationResult:

@@ -121,11 +121,11 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
     b = backend
     k = kappa
     df1, df2, df3, df4 = (sums.df(k, m) for m in (1, 2, 3, 4))
-    s_b = sums.bias_sum(k)
-    b2, b3, b4 = k * k * s_b, k * k * sums.teacher_sum(k, 3), k * k * sums.teacher_sum(k, 4)
+    # b_m = κ² Σ_j λ_j^(m−1) c_j²/(λ_j+κ)^m, summed in the scaled form (no κ²·0 = inf·0 at a huge ridge)
+    b2, b3, b4 = sums.scaled_bias_sum(k), sums.scaled_teacher_sum(k, 3), sums.scaled_teacher_sum(k, 4)
     one, sig2 = b.scalar(1), b.scalar(sigma) ** 2
     finite = sums.d != float("inf")
-    bias1 = formula("clean_bias")(k, s_b, df2, T)
+    bias1 = formula("clean_bias_scaled")(b2, df2, T)
     var1 = formula("clean_variance")(one, df2, T)
     dvar = formula("finite_size_variance_correction")(one, T, df2, df3, df4)
     bias = formula("finite_size_bias")(T, df2, df3, df4, b2, b3, b4)

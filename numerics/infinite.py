@@ -302,7 +302,11 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
         total = total + fd / 2 + corrd
     if check:
         # The last correction used must be far below the target (the remainder is smaller still).
-        ratio = np.abs(_as_float(lastN)) / np.abs(_as_float(total))
+        # the ratio in working numbers: at a huge κ both underflow float64 (0/0 would be nan);
+        # a total of exactly 0 (every term underflowed) with a last correction of 0 is exact
+        last, tot = np.broadcast_arrays(np.asarray(lastN, dtype=object), np.asarray(total, dtype=object))
+        ratio = np.array([0.0 if t == 0 and c == 0 else float(abs(c / t)) if t != 0 else math.inf
+                          for c, t in zip(last.reshape(-1), tot.reshape(-1))])
         if not np.all(ratio <= 10.0 ** (3 - ops.digits)):
             raise NotCoveredError(f"power-law sum: Euler–Maclaurin remainder {np.max(ratio):.2g} (relative) too large (β={beta}, γ={gamma})")
     return total
@@ -440,6 +444,44 @@ class PowerLawSums:
         """``Σ_j λ_j^(m−1) c_j²/(λ_j+κ)^m`` (``m = 2`` is :meth:`bias_sum`): the same ``γ``, power ``m``."""
         gamma, scale = self._teacher_gamma_scale()
         return self._evaluate(kappa, gamma, m, scale)
+
+    def scaled_bias_sum(self, kappa):
+        """``κ² bias_sum(κ) = Σ_j λ_j c_j² (κ/(λ_j+κ))²`` (bounded by ``norm``).
+
+        Where ``κ`` is so large that ``λ_1/κ = 1/κ`` is below the working precision it is ``norm``
+        to that precision (the first correction is ``−2 Σ_j w_j λ_j/κ``, at most ``2 norm/κ``);
+        evaluating ``κ² · bias_sum`` there would be ``inf · 0``.
+        """
+        b = self.backend
+        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
+        digits = self.backend.dps if b.is_mp else 17
+        huge = np.array([float(v) * 10.0 ** -(digits + 1) > 1 for v in kap.reshape(-1)], dtype=bool).reshape(kap.shape)
+        if huge.all():
+            norm = self.teacher_norm()
+            return norm if kap.ndim == 0 else np.full(kap.shape, norm, dtype=kap.dtype)
+        safe = np.where(huge, 1, kap) if kap.ndim else kap
+        out = safe * safe * self.bias_sum(safe)
+        if kap.ndim and huge.any():
+            out[huge] = self.teacher_norm()
+        return out
+
+    def scaled_teacher_sum(self, kappa, m: int):
+        """``κ² teacher_sum(κ, m)`` (``m = 2``: :meth:`scaled_bias_sum`). Where ``1/κ`` is below the working
+        precision it is 0 to that precision for ``m > 2`` (each term is at most ``w_j (λ_j/κ)^(m−2)``)."""
+        if m == 2:
+            return self.scaled_bias_sum(kappa)
+        b = self.backend
+        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
+        digits = self.backend.dps if b.is_mp else 17
+        huge = np.array([float(v) * 10.0 ** -(digits + 1) > 1 for v in kap.reshape(-1)], dtype=bool).reshape(kap.shape)
+        zero = b.scalar(0)
+        if huge.all():
+            return zero if kap.ndim == 0 else np.full(kap.shape, zero, dtype=kap.dtype)
+        safe = np.where(huge, 1, kap) if kap.ndim else kap
+        out = safe * safe * self.teacher_sum(safe, m)
+        if kap.ndim and huge.any():
+            out[huge] = zero
+        return out
 
     def teacher_norm(self):
         """``‖w0‖²_Σ`` (the teacher is normalised to ``norm`` exactly)."""

@@ -13,6 +13,7 @@ from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.prediction import CleanPart, Prediction
 from modelcollapse.numerics.regimes import regime_for
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.unit_scale import predict_at_unit_scale
 
 __all__ = ["Prediction", "predict", "clean_prediction", "CleanPart"]
 
@@ -34,7 +35,7 @@ def predict(scenario: Scenario, precision: int | None = None) -> Prediction:
     FixedPointError
         The ``κ`` fixed point did not converge.
     ScenarioError
-        ``precision`` out of range.
+        ``precision`` out of range, or the error exceeds float64 (naming the key whose scale caused it).
     """
     backend = backend_for(precision)
-    return regime_for(scenario).predict(scenario, backend)
+    return predict_at_unit_scale(scenario, backend, lambda s: regime_for(s).predict(s, backend))

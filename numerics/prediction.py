@@ -19,6 +19,10 @@ from modelcollapse.theory.provenance import Provenance
 __all__ = ["Prediction", "CleanPart", "assemble", "VALUE_NAMES"]
 
 VALUE_NAMES = ("test_error", "clean_error", "collapse", "bias", "variance", "kappa")
+# errors and their parts are >= 0 by definition (collapse, a difference of errors, may be < 0)
+NON_NEGATIVE = ("test_error", "clean_error", "bias", "variance", "kappa", "chain_error")
+# where a negative value comes from, by regime: the finite-size corrections need enough samples
+_DOMAIN_KEYS = {"clean_ridge": "downstream.T"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,10 @@ def assemble(*, clean: CleanPart, collapse, collapse_provenance: Provenance, bac
         f = float(v)
         if not np.isfinite(f):
             raise NotCoveredError(f"{name} is not finite here ({f}); this regime is not covered")
+        if f < 0 and name in NON_NEGATIVE:  # an error is never negative: the formula is outside its domain
+            raise NotCoveredError(f"{regime}: the formula gives {name} = {f:.6g} < 0 here, outside its domain "
+                                  f"({_DOMAIN_KEYS.get(regime, 'downstream.T or generators.T0')} too small for it); "
+                                  "this scenario is not covered")
         floats[name] = f
     first = {}
     if clean.first_order is not None:

@@ -34,10 +34,14 @@ def check_exponent_inputs(beta_v: float, r_v: float, a_v: float) -> None:
 
 
 def exponent_value(expr: sp.Expr, beta_v, r_v, a_v=1.0, ell_v=None) -> float:
-    """``expr`` (in ``β, r, a, ℓ``) at the given numbers: exact rational evaluation, rounded once."""
-    subs = {beta: sp.nsimplify(beta_v), r: sp.nsimplify(r_v), law.a: sp.nsimplify(a_v)}
+    """``expr`` (in ``β, r, a, ℓ``) at the given numbers: exact rational evaluation, rounded once.
+
+    Each float enters as its exact binary value (``sp.Rational(x)``), not ``nsimplify``'s "simple"
+    guess, which snaps ``1.0000000001`` to ``1`` (outside ``β > 1``).
+    """
+    subs = {beta: sp.Rational(beta_v), r: sp.Rational(r_v), law.a: sp.Rational(a_v)}
     if ell_v is not None:
-        subs[law.ell] = sp.nsimplify(ell_v)
+        subs[law.ell] = sp.Rational(ell_v)
     return float(expr.subs(subs))
 
 

@@ -29,6 +29,7 @@ from typing import ClassVar
 
 import tomli_w
 
+from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
 from modelcollapse.numerics.validate import integer, nonnegative
@@ -39,7 +40,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "SECTIONS", "section_keys", "SCHEMES", "real_rows"]
+__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "parse_toml", "SECTIONS", "section_keys",
+           "SCHEMES", "real_rows"]
 
 # generators.scheme: what generation k fits (THEORY.md §3.7). "replace" is the paper's chain.
 SCHEMES = ("replace", "accumulate", "accumulate-subsample")
@@ -117,7 +119,7 @@ class Generators(_Section):
 
     TABLE = "generators"
     VALIDATORS = {
-        "n": lambda key, v, _: integer(key, v, minimum=0),
+        "n": lambda key, v, _: integer(key, v, minimum=0, maximum=MAX_GENERATIONS),
         "T0": lambda key, v, gen: _per_generation(key, v, gen.n, lambda k, x: integer(k, x, minimum=1)),
         "sigma0": lambda key, v, gen: _per_generation(key, v, gen.n, nonnegative),
         "scheme": lambda key, v, _: _scheme(key, v),
@@ -254,16 +256,12 @@ class Scenario:
         """Read and validate a scenario file."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # one leading byte-order mark is allowed
         except OSError as exc:
             raise ScenarioError("scenario", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
             raise ScenarioError("scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}") from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError("scenario", f"{path} is not valid TOML: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_toml(text, str(path)))
 
     def to_dict(self) -> dict:
         return {
@@ -314,6 +312,38 @@ def section_keys(table: str) -> tuple[str, ...]:
     for c in classes:
         keys += [f.name for f in dataclasses.fields(c) if f.name not in keys]
     return tuple(keys)
+
+
+def parse_toml(text: str, origin: str) -> dict:
+    """The TOML document ``text`` (read from ``origin``) as a dict, or a :class:`ScenarioError` naming ``origin``.
+
+    Besides syntax errors, a document nested too deeply for the parser (``x = [[[…]]]`` a
+    thousand levels down) is refused here rather than escaping as a ``RecursionError``.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError("scenario", f"{origin} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError("scenario", f"{origin} is not valid TOML here: arrays or tables nested too deeply"
+                                        f"{_deepest_key(text)}") from None
+
+
+def _deepest_key(text: str, limit: int = 100) -> str:
+    """`` (line N, key table.key)`` where brackets first nest deeper than ``limit`` (for the message)."""
+    table, depth = "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = line.strip()
+        if depth == 0 and header.startswith("[") and header.endswith("]") and "=" not in header:
+            table = header.strip("[]").strip()
+            continue
+        for ch in line:
+            depth += (ch in "[{") - (ch in "]}")
+            if depth > limit:
+                key = line.split("=", 1)[0].strip() if "=" in line else ""
+                dotted = f"{table}.{key}" if table and key else key or table
+                return f" (line {number}" + (f", key {dotted})" if dotted else ")")
+    return ""
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -84,6 +84,18 @@ class SpectralSums:
         return self._reduce(kappa, lambda lam, w, k: w * _power(lam / (lam + k), m - 2) / (lam + k) ** 2 if m > 2
                             else w / (lam + k) ** 2)
 
+    def scaled_bias_sum(self, kappa):
+        """``κ² bias_sum(κ) = Σ_j λ_j c_j² (κ/(λ_j + κ))²``: bounded by ``‖w0‖²_Σ``, no overflow at a huge ``κ``."""
+        if self.weights is None:
+            raise ScenarioError("teacher", "bias_sum needs a teacher")
+        return self._reduce(kappa, lambda lam, w, k: w * _power(k / (lam + k), 2))
+
+    def scaled_teacher_sum(self, kappa, m: int):
+        """``κ² teacher_sum(κ, m) = Σ_j λ_j c_j² (λ_j/(λ_j+κ))^(m−2) (κ/(λ_j+κ))²`` (bounded by ``‖w0‖²_Σ``)."""
+        if self.weights is None:
+            raise ScenarioError("teacher", "teacher_sum needs a teacher")
+        return self._reduce(kappa, lambda lam, w, k: w * _power(lam / (lam + k), m - 2) * _power(k / (lam + k), 2))
+
     def teacher_norm(self):
         """``‖w0‖²_Σ = Σ_j λ_j c_j²`` (needs a teacher)."""
         if self.weights is None:

@@ -28,10 +28,12 @@ def nonnegative(key: str, x) -> float:
     return float(x)
 
 
-def integer(key: str, x, *, minimum: int) -> int:
-    """An integer ``>= minimum`` (numpy integers too; not ``bool``)."""
+def integer(key: str, x, *, minimum: int, maximum: int | None = None) -> int:
+    """An integer ``>= minimum`` (and ``<= maximum`` if given; numpy integers too; not ``bool``)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < minimum:
         raise ScenarioError(key, f"expected an integer >= {minimum}, got {x!r}")
+    if maximum is not None and x > maximum:
+        raise ScenarioError(key, f"expected an integer in [{minimum}, {maximum}], got {x!r}")
     return int(x)
 
 

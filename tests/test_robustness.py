@@ -3,6 +3,7 @@ a page of warnings, or a verdict built on non-finite numbers."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -35,11 +36,13 @@ def test_simulate_chain_spread_limit_is_enforced():
         simulate_chain(lam, np.ones(2), T0=(), sigma0=(), T=5, sigma=0.1, ridge=0.1, trials=2)
 
 
-def test_absurd_ridge_is_an_error_without_warnings(tmp_path):
+def test_huge_ridge_answers_the_null_predictor_without_warnings(tmp_path):
+    """ridge -> inf: ŵ -> 0, so E_test -> ‖w0‖²_Σ = norm = 1 (issue 10; it was refused as "not finite")."""
     data = scenario_dict(spectrum={"kind": "eigenvalues", "values": [1.0, 2.0]}, teacher={"kind": "isotropic"},
                          generators={"n": 0}, downstream={"T": 10, "sigma": 0.5, "ridge": 1e200})
-    line = _one_line_exit_2(run_cli("predict", str(write_toml(tmp_path / "s.toml", data))))
-    assert "not finite" in line
+    proc = run_cli("predict", str(write_toml(tmp_path / "s.toml", data)), "--json")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert json.loads(proc.stdout)["test_error"] == pytest.approx(1.0, rel=1e-12)
 
 
 def test_a_check_with_infinite_tolerance_never_passes():

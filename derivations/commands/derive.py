@@ -79,6 +79,9 @@ def run(args) -> int:
         raise common.UsageError(str(exc)) from None
     if args.out:
         path = Path(args.out)
+        if path.is_dir() or not path.absolute().parent.is_dir():  # checked before the document is built
+            problem = "is a folder" if path.is_dir() else f"its folder {str(path.absolute().parent)!r} does not exist"
+            raise common.UsageError(f"--out: cannot write {str(path)!r}: {problem}")
         try:
             atomic.write_text(path, latex_document(names))
         except OSError as exc:

@@ -8,6 +8,7 @@ Theory beside simulation with the z-score; exit 1 when they disagree beyond the 
 from __future__ import annotations
 
 import argparse
+import math
 
 from modelcollapse.derivations.commands import common
 from modelcollapse.derivations.simulation import check_simulable, run_simulation
@@ -63,9 +64,16 @@ def run(args) -> int:
                 ["theory", check.theory, check.provenance],
                 ["simulation", check.mean,
                  f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator})"],
-                ["z-score", check.z, ""],
+                ["z-score", *_z_cell(check)],
                 ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
                 ["verdict", "PASS" if check.passed else "FAIL", ""],
             ]
         )
     return 0 if check.passed else 1
+
+
+def _z_cell(check) -> list:
+    """The z-score, or a dash with the reason when SE = 0 (every trial gave the same error): no inf printed."""
+    if math.isfinite(check.z):
+        return [check.z, ""]
+    return ["—", f"undefined (SE = 0; theory - simulation = {check.theory - check.mean:.3g})"]

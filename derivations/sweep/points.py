@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from modelcollapse.derivations.sweep.store import canonical_json, normalise_payload, record_key
 from modelcollapse.numerics import simulate as _simulate_module
 from modelcollapse.numerics.errors import ModelCollapseError
+from modelcollapse.numerics.limits import check_simulation_memory
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 
@@ -105,8 +106,13 @@ def _simulation(task: Task) -> dict:
     if what["estimator"] is not None:  # the one asked for, or simulate's own default
         kwargs["estimator"] = what["estimator"]
     try:
+        scenario = Scenario.from_dict(task.scenario)
+        if scenario.spectrum.is_finite:  # refused naming the key before a MemoryError half-way
+            gen = scenario.generators
+            check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, jobs=1,
+                                    estimator=kwargs.get("estimator", _simulate_module.DEFAULT_ESTIMATOR))
         with threadpool_limits(limits=1):  # parallelism is across points; BLAS threads would fight
-            result = _simulate_module.simulate(Scenario.from_dict(task.scenario), **kwargs)
+            result = _simulate_module.simulate(scenario, **kwargs)
     except _SIMULATION_FAILURES as exc:
         return {"error": f"simulation: {_message(exc)}"}
     out = {"mean": result.mean, "stderr": result.stderr, "trials": result.trials, "seed": result.seed}

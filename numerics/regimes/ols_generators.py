@@ -7,6 +7,8 @@ The collapse term separates exactly: ``E_test(n) = E_clean + Σ_k σ0_k²/(T0_k 
 
 from __future__ import annotations
 
+from collections import Counter
+
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.formulas import formula
@@ -25,7 +27,9 @@ def generator_factor(scenario: Scenario, b: Backend):
     """``Σ_k σ0_k²/(T0_k − d − 1)``, exact for OLS generators with ``T0_k >= d + 2``."""
     gen, d = scenario.generators, scenario.d
     f = formula("generator_factor")
-    return sum((f(1, b.scalar(s0), t0, d) for t0, s0 in zip(gen.T0, gen.sigma0)), b.scalar(0))
+    # equal generations grouped (n·term, not n roundings of a running sum), the groups added exactly
+    groups = Counter(zip(gen.T0, gen.sigma0))
+    return b.fsum(b.array([f(count, b.scalar(s0), t0, d) for (t0, s0), count in groups.items()]))
 
 
 class OLSGenerators:

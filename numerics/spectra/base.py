@@ -86,6 +86,8 @@ class Spectrum(metaclass=ByKind):
         """The table's TOML spellings turned into constructor values (a kind may override)."""
         if "d" not in table:
             raise ScenarioError("spectrum.d", "missing; expected a positive integer")
+        if isinstance(table["d"], float):  # as for every integer key: 10.0 and a bare TOML inf alike
+            raise ScenarioError("spectrum.d", f"expected a positive integer or the string 'inf', got the float {table['d']!r}")
         if table["d"] == "inf":
             table["d"] = math.inf
         elif isinstance(table["d"], str):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
+from modelcollapse.numerics.limits import check_dimension
 from modelcollapse.numerics.spectra.base import Spectrum, finite_dimension
 
 __all__ = ["IsotropicSpectrum"]
@@ -39,4 +40,5 @@ class IsotropicSpectrum(Spectrum):
         return 1.0
 
     def eigenvalues(self, backend: Backend = FLOAT64) -> np.ndarray:
+        check_dimension(self.d, mp=backend.is_mp)
         return backend.array(np.ones(self.d))

@@ -15,6 +15,7 @@ import scipy.special
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.infinite import infinite_power_law_sums
+from modelcollapse.numerics.limits import check_dimension
 from modelcollapse.numerics.spectra.base import Spectrum, finite_dimension
 from modelcollapse.numerics.sums import LARGE_POWER_LAW_D
 from modelcollapse.numerics.validate import finite_positive
@@ -56,13 +57,16 @@ class PowerLawSpectrum(Spectrum):
 
     def eigenvalues(self, backend: Backend = FLOAT64) -> np.ndarray:
         self._require_finite()
+        check_dimension(self.d, mp=backend.is_mp)  # np.arange(1, d + 1) is empty once d + 1 overflows int64
         j = backend.array(np.arange(1, self.d + 1, dtype=np.float64))
         return backend.power(j, -backend.scalar(self.beta))
 
     def trace(self, backend: Backend = FLOAT64):
         """``tr Σ``; for ``d = inf`` the zeta value ``ζ(β)``."""
-        if self.is_finite:
+        if self.is_finite and self.d <= LARGE_POWER_LAW_D:
             return backend.fsum(self.eigenvalues(backend))
+        if self.is_finite:  # ζ(β) − ζ(β, d+1), without an array of d eigenvalues
+            return infinite_power_law_sums(self, None, backend).trace
         if backend.is_mp:
             return backend.ctx.zeta(backend.scalar(self.beta))
         return float(scipy.special.zeta(self.beta))
