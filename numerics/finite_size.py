@@ -135,7 +135,7 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
     var_ratio = float(dvar / var1)
     if finite:
         trace1 = formula("collapse_trace")(df1, df2, T, sums.d)
-        dtrace = formula("finite_size_trace")(T, sums.d, df1, df2, df3, df4) - trace1
+        dtrace = formula("finite_size_trace_correction")(T, sums.d, df1, df2, df3, df4)
         trace_ratio = float(dtrace / trace1)
     else:
         trace1 = dtrace = None

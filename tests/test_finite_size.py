@@ -167,3 +167,26 @@ def test_steep_spectra_and_tiny_samples_are_finite_non_negative_or_refused():
                         vals = _values(p)
                         assert all(math.isfinite(v) and v >= 0 for v in vals), (dim, beta, samples, ridge, n, vals)
     assert refused > 0 and accepted > 0
+
+
+def test_stable_forms_equal_the_derived_ones_and_survive_a_huge_ridge():
+    """γ_j, a_j and Δρ are registered in cancellation-free forms, symbolically equal to the derived ones;
+    at a ridge of 1e8 the trace is O(df_2) ~ 1e-15 and the cancelling form would have lost every digit."""
+    import sympy as sp
+
+    from modelcollapse.numerics.predict import predict
+    from modelcollapse.numerics.scenario import Scenario
+    from modelcollapse.theory import collapse
+    from modelcollapse.theory.finite_size import _gain, _shrink, eps, gain, shrink, trace, trace_correction
+
+    assert sp.simplify(gain() - _gain().subs(eps, 1)) == 0
+    assert sp.simplify(shrink() - _shrink().subs(eps, 1)) == 0
+    assert sp.simplify(trace_correction() - (trace() - collapse.collapse_trace())) == 0
+    base = {"spectrum": {"kind": "eigenvalues", "values": [1.0, 0.5, 0.25, 0.125] * 10},
+            "teacher": {"kind": "isotropic"}, "generators": {"n": 2, "T0": 80, "sigma0": 1.0},
+            "downstream": {"T": 60, "sigma": 0.5, "ridge": 1e8}}
+    p = predict(Scenario.from_dict(base))
+    # collapse = Σ_k σ0²/(T0 − d − 1) · ρ with ρ ≈ Σ_j (λ_j/κ)²(1 + d/T) at κ ≈ λ: a positive O(1e-16) number
+    lam = [1.0, 0.5, 0.25, 0.125] * 10
+    rho_leading = sum((x / 1e8) ** 2 for x in lam) * (1 + 40 / 60)
+    assert p.collapse == pytest.approx(2 / (80 - 40 - 1) * rho_leading, rel=0.05)

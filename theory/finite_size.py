@@ -35,7 +35,7 @@ from modelcollapse.theory.symbols import T, bias_sum, d, df1, df2, df3, kappa, l
 __all__ = [
     "df4", "b2", "b3", "b4", "p", "eps", "FINITE_SIZE", "EDGE_FRACTION",
     "noise_numerator", "phi_factor", "second_moment_factor", "variance", "bias", "trace", "shrink", "gain",
-    "resummed", "edge_weight", "lower_edge", "lower_edge_equation", "first_order_limit",
+    "trace_correction", "resummed", "edge_weight", "lower_edge", "lower_edge_equation", "first_order_limit",
 ]
 
 FINITE_SIZE = finite_size("deterministic equivalent with 1/d correction")
@@ -161,18 +161,34 @@ def trace() -> sp.Expr:
     return _trace().subs(_C)
 
 
+def _correction(expr: sp.Expr) -> sp.Expr:
+    """The ``1/d`` part of ``expr`` alone, ``expr(ε = 1) − expr(ε = 0)``, expanded so that the O(1)
+    terms (``d − 2d + d`` in the trace, ``1 − 2 + 1`` in ``γ_j``) cancel symbolically, not in float64:
+    at a large ridge the trace is ``O(df_2)`` and the cancelling form loses every digit."""
+    return sp.together(sp.expand(expr.subs(eps, 1) - expr.subs(eps, 0)))
+
+
+@named_result("finite_size_trace_correction", title="The 1/d correction of the collapse trace alone",
+              lhs=r"\Delta\rho", args=(T, d, df1, df2, df3, df4), provenance=_PROV, source=_SOURCE,
+              relation=r"\simeq")
+def trace_correction() -> sp.Expr:
+    """``Δρ = finite_size_trace − collapse_trace``, without their cancelling ``O(d)`` parts."""
+    return _correction(_trace())
+
+
 @named_result("finite_size_shrink", title="Mean of the downstream smoother with its 1/d correction, E A_jj",
               lhs=r"a_j", args=(p, T, df2, df3), provenance=_PROV, source=_SOURCE, relation=r"\simeq")
 def shrink() -> sp.Expr:
-    """``a_j = E A_jj ≃ 1 − (1 − p_j) φ_j``."""
-    return _shrink().subs(_C)
+    """``a_j = E A_jj ≃ 1 − (1 − p_j) φ_j``, written ``p_j + Δa_j`` (no cancelling ``1 − 1`` at small ``p_j``)."""
+    return p + _correction(_shrink())
 
 
 @named_result("finite_size_gain", title="Second moment of the downstream smoother with its 1/d correction, E(AᵀΣA)_jj/λ_j",
               lhs=r"\gamma_j", args=(p, T, df2, df3, df4), provenance=_PROV, source=_SOURCE, relation=r"\simeq")
 def gain() -> sp.Expr:
-    """``γ_j ≃ 1 − 2(1 − p_j)φ_j + (1 − p_j)² K_j`` (``Σ_j γ_j`` is ``finite_size_trace``)."""
-    return _gain().subs(_C)
+    """``γ_j ≃ 1 − 2(1 − p_j)φ_j + (1 − p_j)² K_j`` (``Σ_j γ_j`` is ``finite_size_trace``), written
+    ``p_j² + (1 − p_j)² df₂/D + Δγ_j``: the first-order part without the cancelling ``1 − 2 + 1``."""
+    return p**2 + (1 - p) ** 2 * df2 / _D + _correction(_gain())
 
 
 @named_result("finite_size_resummed", title="Resummation of a 1/d correction near the hard edge", lhs="x",
