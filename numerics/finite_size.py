@@ -108,6 +108,13 @@ def _edge_weight(sums, T: int, kappa: float, ridge: float) -> tuple[float, float
     return mu, (float(formula("finite_size_edge_weight")(float(ridge), mu)) if mu > 0 else 0.0)
 
 
+def _ratio(correction, first_order) -> float:
+    """``Δx/x₁``; 0 when both underflowed to 0 (a huge ridge: nothing left to correct), inf if only ``x₁`` did."""
+    if float(first_order) == 0:
+        return 0.0 if float(correction) == 0 else float("inf")
+    return float(correction / first_order)
+
+
 def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backend, edge_sums=None) -> CorrectedClean:
     """The ``1/d``-corrected clean bias, variance and collapse trace at the clean ``κ`` (see the module).
 
@@ -132,11 +139,11 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
     for name, value in (("first-order variance", var1), ("variance correction", dvar), ("corrected bias", bias)):
         if not np.isfinite(float(value)):
             raise NotCoveredError(f"downstream.T: the {name} is not finite here ({float(value)}); this regime is not covered")
-    var_ratio = float(dvar / var1)
+    var_ratio = _ratio(dvar, var1)
     if finite:
         trace1 = formula("collapse_trace")(df1, df2, T, sums.d)
         dtrace = formula("finite_size_trace_correction")(T, sums.d, df1, df2, df3, df4)
-        trace_ratio = float(dtrace / trace1)
+        trace_ratio = _ratio(dtrace, trace1)
     else:
         trace1 = dtrace = None
         trace_ratio = var_ratio  # the d → ∞ limit of Δρ/ρ₁
@@ -149,7 +156,11 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
     if ridge > 0 and excess < MIN_EXCESS and weight < 0.5:
         _refuse("downstream.ridge", f"a small ridge at the hard edge (T − df₂ = {excess:.3g} < {MIN_EXCESS} effective excess "
                 f"samples, λ = {ridge:g} > 0.15 ln2 μ₋ = {0.15 * np.log(2) * mu:.3g}); use a larger ridge, ridge = 0 or T farther from d")
-    resum = formula("finite_size_resummed")
+    pade = formula("finite_size_resummed")
+
+    def resum(x1, dx, w):  # no correction left (both underflowed at a huge ridge): x₁, not 0·0/0
+        return x1 + dx if float(dx) == 0 else pade(x1, dx, w)
+
     w = b.scalar(weight)
     variance = sig2 * resum(var1, dvar, w)
     trace = resum(trace1, dtrace, w) if finite else None
