@@ -10,7 +10,8 @@ by ``kind`` (:mod:`modelcollapse.numerics.spectra`, :mod:`modelcollapse.numerics
 validator in the class's ``VALIDATORS`` table. A new key is one field plus one validator.
 
 Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lists of length
-``n`` (one value per generation, generation 1 first).
+``n`` (one value per generation, generation 1 first); so may ``generators.ridge`` (issue 14,
+default 0: OLS / minimum-norm generators).
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class Generators(_Section):
         "n": lambda key, v, _: integer(key, v, minimum=0),
         "T0": lambda key, v, gen: _per_generation(key, v, gen.n, lambda k, x: integer(k, x, minimum=1)),
         "sigma0": lambda key, v, gen: _per_generation(key, v, gen.n, nonnegative),
+        # absent: 0 for every generation (OLS / minimum-norm interpolation, the generators before issue 14)
+        "ridge": lambda key, v, gen: _per_generation(key, 0.0 if v is None else v, gen.n, nonnegative),
     }
     REQUIRED = ("n",)
     MISSING = {"n": "missing; expected an integer >= 0"}
@@ -89,6 +92,12 @@ class Generators(_Section):
     n: int
     T0: tuple[int, ...] = ()
     sigma0: tuple[float, ...] = ()
+    ridge: tuple[float, ...] = None
+
+    @property
+    def has_ridge(self) -> bool:
+        """Some generation fits ridge regression (``ridge_k > 0``; THEORY.md §3.8)."""
+        return any(r > 0 for r in self.ridge[: self.n])
 
     @property
     def is_constant(self) -> bool:
@@ -99,6 +108,8 @@ class Generators(_Section):
         for key, values in (("T0", self.T0), ("sigma0", self.sigma0)):
             if values:  # with n = 0 either may be absent
                 out[key] = values[0] if len(set(values)) == 1 else list(values)
+        if self.has_ridge:  # ridge = 0 is the default and stays out of the file
+            out["ridge"] = self.ridge[0] if len(set(self.ridge)) == 1 else list(self.ridge)
         return out
 
 
@@ -217,12 +228,16 @@ class Scenario:
     def replace(self, **changes) -> "Scenario":
         """A copy with some keys of ``[generators]`` or ``[downstream]`` changed (e.g. ``n, T0, sigma0, T, sigma, ridge``).
 
+        ``ridge`` is the downstream ridge; the generators' ridge is ``ridge0``.
+
         Changing ``n`` with scalar generator settings keeps them scalar; a schedule must be
         replaced as a whole (``T0=[...]`` of the new length).
         """
         gen, down = self.generators, self.downstream
+        down_keys = {k: changes.pop(k) for k in section_keys("downstream") if k in changes}  # ridge: the downstream's
         gen_keys = {k: changes.pop(k) for k in section_keys("generators") if k in changes}
-        down_keys = {k: changes.pop(k) for k in section_keys("downstream") if k in changes}
+        if "ridge0" in changes:  # generators.ridge, spelled apart from the downstream ridge
+            gen_keys["ridge"] = changes.pop("ridge0")
         if changes:
             raise TypeError(f"replace() got unknown keys {sorted(changes)}")
         if gen_keys:

@@ -27,6 +27,7 @@ import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from modelcollapse.numerics.simulate_conditional import conditional_trial
+from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
 
@@ -103,7 +104,11 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 
 def _run_trials(args) -> np.ndarray:
-    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator = args
+    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, ridges0, design, df = args
+    if any(r > 0 for r in ridges0) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
+        with threadpool_limits(limits=1):
+            return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma, ridge,
+                                            design=design, df=df, estimator=estimator) for s in seeds])
     trial = _one_trial if estimator == "plain" else conditional_trial
     with threadpool_limits(limits=1):
         return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
@@ -123,6 +128,9 @@ def simulate_chain(
     jobs: int = 1,
     progress=None,
     estimator: str = DEFAULT_ESTIMATOR,
+    ridge0: tuple[float, ...] = (),
+    design: str = "gaussian",
+    df: float = 0.0,
 ) -> SimulationResult:
     """Simulate the collapse chain from plain arrays (see the module docstring).
 
@@ -145,6 +153,12 @@ def simulate_chain(
     estimator : {"conditional", "plain"}
         ``"plain"`` draws every noise; ``"conditional"`` (default) averages the label noises out
         exactly given the designs. Both are unbiased for the same expectation.
+    ridge0 : sequence of float, optional
+        Per-generation generator ridges ``λ0_k >= 0`` (empty: all 0, OLS / minimum-norm).
+    design : {"gaussian", "rademacher", "student_t"}
+        Law of the i.i.d. unit-variance coordinates ``z`` of the rows ``x = Σ^{1/2} z``.
+    df : float
+        Student-t degrees of freedom (``> 2``; only with ``design = "student_t"``).
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     w0 = np.asarray(coefficients, dtype=np.float64)
@@ -165,11 +179,19 @@ def simulate_chain(
         raise ValueError(f"estimator: expected one of {', '.join(ESTIMATORS)}, got {estimator!r}")
     if len(T0) != len(sigma0):
         raise ValueError("T0 and sigma0 need one entry per generation")
+    ridge0 = tuple(float(r) for r in ridge0) if len(ridge0) else (0.0,) * len(T0)
+    if len(ridge0) != len(T0) or not all(math.isfinite(r) and r >= 0 for r in ridge0):
+        raise ValueError("ridge0: one finite ridge >= 0 per generation")
+    if design not in DESIGNS:
+        raise ValueError(f"design: expected one of {', '.join(DESIGNS)}, got {design!r}")
+    if design == "student_t" and not (math.isfinite(df) and df > 2):
+        raise ValueError(f"df: Student-t designs need df > 2 (unit variance), got {df!r}")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
     tasks = [
-        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator)
+        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator,
+         ridge0, design, float(df))
         for i in range(0, trials, batch)
     ]
     parts = []
@@ -226,4 +248,7 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         jobs=jobs,
         progress=progress,
         estimator=estimator,
+        ridge0=tuple(getattr(gen, "ridge", ())[:n]) if n else (),
+        design=getattr(spectrum, "design", "gaussian") or "gaussian",
+        df=float(getattr(spectrum, "df", None) or 0.0),
     )

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("theory", "numerics", "derivations")  # each may import only those before it
 PACKAGE = "modelcollapse"
 # The simulator, the arbiter: its modules may import each other and nothing else of the project.
-SIMULATOR = (ROOT / "numerics" / "simulate.py", ROOT / "numerics" / "simulate_conditional.py")
+SIMULATOR = (ROOT / "numerics" / "simulate.py", ROOT / "numerics" / "simulate_conditional.py",
+             ROOT / "numerics" / "simulate_designs.py")
 
 
 def _module_name(path: Path) -> str:

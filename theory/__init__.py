@@ -10,7 +10,7 @@ import importlib
 
 from modelcollapse.theory.registry import DERIVATIONS, RESULTS, get_result
 
-RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam")
+RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam", "ridge_generators")
 for _name in RESULT_MODULES:
     importlib.import_module(f"modelcollapse.theory.{_name}")
 del _name

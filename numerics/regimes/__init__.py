@@ -7,13 +7,14 @@ finite-size correction) is one module with a ``REGIME`` object (``name``, ``appl
 before the regimes it refines.
 """
 
-from modelcollapse.numerics.regimes import clean_ridge, ols_generators, overparam_generators
+from modelcollapse.numerics.regimes import clean_ridge, ols_generators, overparam_generators, ridge_generators
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 
 REGIMES: tuple[Regime, ...] = (
     clean_ridge.REGIME,
+    ridge_generators.REGIME,  # before the ridgeless generator regimes: any ridge_k > 0
     overparam_generators.REGIME,
     ols_generators.REGIME,
 )
