@@ -8,6 +8,8 @@ equivalent (proportional asymptotics, ``O(1/d)`` off), and which regime produced
 
 from __future__ import annotations
 
+import dataclasses
+
 from modelcollapse.numerics.backend import backend_for
 from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.prediction import CleanPart, Prediction
@@ -37,4 +39,6 @@ def predict(scenario: Scenario, precision: int | None = None) -> Prediction:
         ``precision`` out of range.
     """
     backend = backend_for(precision)
-    return regime_for(scenario).predict(scenario, backend)
+    prediction = regime_for(scenario).predict(scenario, backend)
+    extra = scenario.teacher.notes(scenario.spectrum)  # e.g. the target outside a kernel's kept spectrum
+    return dataclasses.replace(prediction, notes=tuple(prediction.notes) + tuple(extra)) if extra else prediction

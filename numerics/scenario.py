@@ -148,6 +148,9 @@ class Scenario:
     downstream: Downstream
 
     def __post_init__(self):
+        check_design = getattr(self.spectrum, "check_design", None)  # [spectrum] design / df (issue 14)
+        if check_design is not None:
+            check_design()
         self.teacher.check_against(self.spectrum)
 
     # -- convenient views ---------------------------------------------------------------------
@@ -212,7 +215,7 @@ class Scenario:
 
     def to_dict(self) -> dict:
         return {
-            "spectrum": self.spectrum.to_dict(),
+            "spectrum": {**self.spectrum.to_dict(), **getattr(self.spectrum, "design_dict", dict)()},
             "teacher": self.teacher.to_dict(),
             "generators": self.generators.to_dict(),
             "downstream": self.downstream.to_dict(),

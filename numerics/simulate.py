@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from modelcollapse.numerics.simulate_conditional import conditional_trial
 from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
+from modelcollapse.numerics.simulate_kernel import simulate_kernel_chain
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
 
@@ -228,13 +229,24 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
              estimator: str = DEFAULT_ESTIMATOR) -> SimulationResult:
     """Monte Carlo of a :class:`~modelcollapse.numerics.scenario.Scenario` (finite ``d`` only).
 
-    ``estimator`` is ``"conditional"`` (default) or ``"plain"``, see :func:`simulate_chain`.
+    ``estimator`` is ``"conditional"`` (default) or ``"plain"``, see :func:`simulate_chain`. A
+    kernel spectrum with ``design = "real"`` (its default) runs the kernel chain on the actual
+    points (:mod:`modelcollapse.numerics.simulate_kernel`); every other design draws features
+    ``Σ^{1/2} z`` of the spectrum (the Gaussian surrogate, or a non-Gaussian one).
     """
     spectrum, teacher = scenario.spectrum, scenario.teacher
     if not spectrum.is_finite:
         raise ValueError("spectrum.d: cannot simulate an infinite spectrum; use a finite d")
     gen, down = scenario.generators, scenario.downstream
     n = gen.n
+    ridge0 = tuple(getattr(gen, "ridge", ())[:n]) if n else ()
+    if getattr(spectrum, "design_name", "gaussian") == "real":
+        dec = spectrum.decomposition()  # the data: points, kept eigenpairs; f* = √N U diag(√λ) c
+        fstar = math.sqrt(spectrum.points) * dec.vectors @ (np.sqrt(dec.eigenvalues) * teacher.coefficients(spectrum))
+        mean, stderr, errors = simulate_kernel_chain(
+            spectrum.kernel_matrix(), fstar, T0=gen.T0[:n], sigma0=gen.sigma0[:n], ridge0=ridge0 or (0.0,) * n,
+            T=down.T, sigma=down.sigma, ridge=down.ridge, trials=trials, seed=seed, estimator=estimator, progress=progress)
+        return SimulationResult(mean=mean, stderr=stderr, trials=trials, seed=seed, errors=errors, estimator=estimator)
     return simulate_chain(
         spectrum.eigenvalues(),
         teacher.coefficients(spectrum),
@@ -248,7 +260,7 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         jobs=jobs,
         progress=progress,
         estimator=estimator,
-        ridge0=tuple(getattr(gen, "ridge", ())[:n]) if n else (),
-        design=getattr(spectrum, "design", "gaussian") or "gaussian",
+        ridge0=ridge0,
+        design=getattr(spectrum, "design_name", "gaussian"),
         df=float(getattr(spectrum, "df", None) or 0.0),
     )
