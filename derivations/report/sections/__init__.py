@@ -13,6 +13,7 @@ from typing import Callable
 from modelcollapse.derivations.report.model import Budget, SectionPlan
 from modelcollapse.derivations.report.sections import (
     generations,
+    kernel,
     optimal_ridge,
     overparam,
     phase,
@@ -40,5 +41,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="overparam", title="Exponential collapse with over-parameterised generators", plan=overparam.plan),
     Section(key="phase", title="Scaling-law phase diagram", plan=phase.plan),
     Section(key="optimal_ridge", title="Optimal ridge against the number of generations", plan=optimal_ridge.plan),
+    Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )

@@ -1,0 +1,100 @@
+"""Report section: kernel ridge regression on real data (the digits), and universality of the designs.
+
+The paper's real-data experiment in kind (THEORY.md §3.8): an rbf kernel on handwritten digits,
+the theory fed with the kernel's empirical spectrum (lines), the real chain on the actual digits
+and the Gaussian surrogate of the same spectrum (points with error bars). The checks run at a
+ridge where universality holds (``λ0 = λ = 1e-2``); the small-ridge gap (``λ = 1e-3``, clean data),
+where the real digits leave the theory, is measured and stated in the caption, not checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from modelcollapse.derivations.report.model import Budget, Panel, SectionPlan
+from modelcollapse.derivations.report.sections.common import fmt, sim_points, theory_curve
+from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.simulate import simulate
+
+__all__ = ["plan", "digits_scenario"]
+
+_SPECTRUM = {"kind": "kernel", "dataset": "digits", "kernel": "rbf", "gamma": 1e-3, "points": 400, "seed": 0}
+_DESIGNS = (("real", "real digits"), ("gaussian", "Gaussian surrogate"))
+
+
+def digits_scenario(*, n: int, T0: int = 200, T: int = 200, ridge0: float = 1e-2, ridge: float = 1e-2,
+                    design: str = "real") -> Scenario:
+    """Kernel ridge on 400 digits (rbf, γ = 1e-3 on raw pixels), parity target, σ0 = σ = 0.5."""
+    gen = {"n": n, "T0": T0, "sigma0": 0.5, "ridge": ridge0} if n else {"n": 0}
+    return Scenario.from_dict({"spectrum": {**_SPECTRUM, "design": design},
+                               "teacher": {"kind": "labels", "target": "parity"},
+                               "generators": gen, "downstream": {"T": T, "sigma": 0.5, "ridge": ridge}})
+
+
+def _universality_scenario(design: str, df=None) -> Scenario:
+    spec = {"kind": "power_law", "d": 100, "beta": 1.5, "design": design, **({"df": df} if df else {})}
+    return Scenario.from_dict({"spectrum": spec, "teacher": {"kind": "source", "r": 0.5},
+                               "generators": {"n": 2, "T0": 50, "sigma0": 0.5, "ridge": 1e-2},
+                               "downstream": {"T": 100, "sigma": 0.5, "ridge": 1e-2}})
+
+
+def _small_ridge_gap(budget: Budget) -> dict:
+    """Real digits vs theory at λ = 1e-3, clean data: a stated measurement (not a check)."""
+    sc = digits_scenario(n=0, ridge=1e-3)
+    theory = float(predict(sc).test_error)
+    sim = simulate(sc, trials=budget.trials, seed=314)
+    return {"ridge": 1e-3, "n": 0, "theory": theory, "real_mean": sim.mean, "real_stderr": sim.stderr,
+            "relative_gap": sim.mean / theory - 1}
+
+
+def plan(budget: Budget) -> SectionPlan:
+    """Test error against ``n`` on the digits (theory, real chain, surrogate); designs at one spectrum."""
+    grid = np.arange(0, 7)
+    sim_ns = budget.pick((0, 3), (0, 1, 2, 3, 4, 6))
+    curves, points = [theory_curve("theory (empirical spectrum)", grid, lambda n: digits_scenario(n=int(n)))], []
+    for design, name in _DESIGNS:
+        points += sim_points(name, sim_ns, lambda n, design=design: digits_scenario(n=int(n), design=design),
+                             lambda n, name=name: rf"{name}, $n={int(n)}$")
+    base = digits_scenario(n=0)
+    outside = base.teacher.outside_fraction(base.spectrum)
+    title = rf"rbf kernel on {base.spectrum.points} digits, parity, $T_0=T=200$, $\lambda_0=\lambda=0.01$"
+    panels = [Panel(title=title,
+                    xlabel=r"generations of synthetic data $n$", ylabel=r"test error $E_{\mathrm{test}}$",
+                    curves=tuple(curves), points=tuple(points))]
+    if not budget.quick:  # against T at n = 2
+        T_grid = np.array([50, 80, 120, 200, 300, 400, 600])
+        make = lambda T, design="real": digits_scenario(n=2, T=int(T), design=design)  # noqa: E731
+        T_points = []
+        for design, name in _DESIGNS:
+            T_points += sim_points(name, (80, 200, 600), lambda T, design=design: make(T, design),
+                                   lambda T, name=name: rf"{name}, $n=2,\ T={int(T)}$")
+        panels.append(Panel(title=r"the same chain at $n=2$ against the downstream sample size",
+                            xlabel=r"downstream samples $T$", ylabel=r"test error $E_{\mathrm{test}}$",
+                            xscale="log",
+                            curves=(theory_curve("theory (empirical spectrum)", T_grid, make),), points=tuple(T_points)))
+    univ = [("gaussian", None, "Gaussian"), ("rademacher", None, "Rademacher"), ("student_t", 5, "Student-t(5)")]
+    univ_points = tuple(pt for design, df, name in univ for pt in sim_points(
+        name, (2,), lambda n, design=design, df=df: _universality_scenario(design, df),
+        lambda n, name=name: f"{name} design"))
+    panels.append(Panel(title=r"universality: power law $\beta=1.5$, $d=100$, $T_0=50$, $n=2$, ridge generators",
+                        xlabel="", ylabel="", points=univ_points, kind="table"))
+    gap = _small_ridge_gap(budget)
+    caption = (
+        rf"Kernel ridge regression on real data: an rbf kernel ($\gamma=10^{{-3}}$ on the raw pixels) on "
+        rf"{base.spectrum.points} handwritten digits (scikit-learn), the digit's parity as the ±1 target "
+        rf"({fmt(outside)} of it outside the kernel's numerically non-zero spectrum of $d={base.d}$ eigenvalues). "
+        rf"Every generation fits kernel ridge (KernelRidge(alpha $=T_0\lambda_0$)) on $T_0$ points drawn with "
+        rf"replacement, labelled by the previous generator plus noise ($\sigma_0=0.5$). Lines: the theory fed with "
+        rf"the eigenvalues of $K/N$ and the target's coefficients (THEORY.md §3.8); points: the real chain on the "
+        rf"actual digits and the Gaussian surrogate (Gaussian features with the same spectrum). "
+        rf"The checks run at $\lambda_0=\lambda=10^{{-2}}$, where the real digits follow the theory; at a small ridge "
+        rf"universality is weaker on these data: with $\lambda=10^{{-3}}$ and clean data the real digits give "
+        rf"{gap['real_mean']:.4g} ± {gap['real_stderr']:.2g} against the theory's {gap['theory']:.4g} "
+        rf"({100 * gap['relative_gap']:+.1f}%; a measurement, not a check; the Gaussian surrogate of the same "
+        rf"spectrum matches the theory there, and the gap closes as collapse dominates, by $n\approx 5$). "
+        rf"The table: the same scenario simulated with Gaussian, Rademacher and Student-t(5) features at one spectrum; "
+        rf"the theory does not depend on the design."
+    )
+    return SectionPlan(key="kernel", caption=caption, panels=tuple(panels),
+                       data={"small_ridge_gap": gap, "outside_fraction": outside, "spectrum": _SPECTRUM})
