@@ -11,7 +11,8 @@ from modelcollapse.numerics.simulate import simulate
 from modelcollapse.numerics.simulate_designs import draw_design
 
 
-@pytest.mark.parametrize("design, df, kurtosis", [("gaussian", 0, 3.0), ("rademacher", 0, 1.0), ("student_t", 7, 3 + 6 / 3)])
+@pytest.mark.parametrize("design, df, kurtosis",
+                         [("gaussian", 0, 3.0), ("rademacher", 0, 1.0), ("student_t", 7, 3 + 6 / 3)])
 def test_design_coordinates_have_unit_variance_and_their_kurtosis(design, df, kurtosis):
     z = draw_design(np.random.default_rng(0), 400_000, np.ones(1), design, df)[:, 0]
     se = 4 / np.sqrt(len(z))

@@ -159,7 +159,8 @@ def test_kernel_ridge_convention_is_sklearn_alpha_T0_lambda0(tmp_path):
 
 def test_real_chain_estimators_agree(tmp_path):
     path = _tiny_npz(tmp_path, N=80, p=6)
-    sc = _scenario({"kind": "kernel", "dataset": str(path), "kernel": "rbf", "gamma": 0.5, "points": 80}, n=2, T0=30, T=30)
+    spec = {"kind": "kernel", "dataset": str(path), "kernel": "rbf", "gamma": 0.5, "points": 80}
+    sc = _scenario(spec, n=2, T0=30, T=30)
     a = simulate(sc, trials=600, seed=1, estimator="plain")
     b = simulate(sc, trials=200, seed=2)
     assert abs(a.mean - b.mean) < 4 * math.hypot(a.stderr, b.stderr)
@@ -176,3 +177,12 @@ def test_digits_real_chain_and_gaussian_surrogate_agree_with_theory(n):
         s = Scenario.from_dict({**sc.to_dict(), "spectrum": {**spec, "design": design}})
         sim = simulate(s, trials=trials, seed=5)
         assert abs(theory - sim.mean) <= 4 * sim.stderr + 0.03 * sim.mean, (design, theory, sim.mean, sim.stderr)
+
+
+def test_shipped_kernel_scenario_predicts_offline():
+    from modelcollapse.derivations.scenario_files import builtin
+
+    sc = builtin("kernel_digits").scenario
+    assert sc.spectrum.design_name == "real" and sc.generators.has_ridge
+    p = predict(sc)
+    assert p.regime == "ridge_generators" and 0 < p.test_error < 2

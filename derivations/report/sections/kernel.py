@@ -51,7 +51,7 @@ def _small_ridge_gap(budget: Budget) -> dict:
 def plan(budget: Budget) -> SectionPlan:
     """Test error against ``n`` on the digits (theory, real chain, surrogate); designs at one spectrum."""
     grid = np.arange(0, 7)
-    sim_ns = budget.pick((0, 3), (0, 1, 2, 3, 4, 6))
+    sim_ns = budget.pick((0, 2), (0, 1, 2, 3, 4, 6))
     curves, points = [theory_curve("theory (empirical spectrum)", grid, lambda n: digits_scenario(n=int(n)))], []
     for design, name in _DESIGNS:
         points += sim_points(name, sim_ns, lambda n, design=design: digits_scenario(n=int(n), design=design),
