@@ -71,8 +71,8 @@ def plan(budget: Budget) -> SectionPlan:
                                    lambda T, name=name: rf"{name}, $n=2,\ T={int(T)}$")
         panels.append(Panel(title=r"the same chain at $n=2$ against the downstream sample size",
                             xlabel=r"downstream samples $T$", ylabel=r"test error $E_{\mathrm{test}}$",
-                            xscale="log",
-                            curves=(theory_curve("theory (empirical spectrum)", T_grid, make),), points=tuple(T_points)))
+                            xscale="log", points=tuple(T_points),
+                            curves=(theory_curve("theory (empirical spectrum)", T_grid, make),)))
     univ = [("gaussian", None, "Gaussian"), ("rademacher", None, "Rademacher"), ("student_t", 5, "Student-t(5)")]
     univ_points = tuple(pt for design, df, name in univ for pt in sim_points(
         name, (2,), lambda n, design=design, df=df: _universality_scenario(design, df),
