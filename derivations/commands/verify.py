@@ -44,6 +44,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "deterministic equivalents)")
 
 
+def _design_note(scenario) -> str:
+    """Which features were simulated, when not the Gaussian design of every formula (issue 14)."""
+    design = getattr(scenario.spectrum, "design_name", "gaussian")
+    if design == "real":
+        return f", real chain: kernel ridge on the {scenario.spectrum.points} {scenario.spectrum.dataset} points"
+    if scenario.spectrum.kind == "kernel":
+        return f", {design} surrogate of the kernel's spectrum"
+    return "" if design == "gaussian" else f", {design} design"
+
+
 def run(args) -> int:
     scenario = Scenario.from_toml(args.scenario)
     check_simulable(scenario)
@@ -62,7 +72,8 @@ def run(args) -> int:
                 ["", "value", ""],
                 ["theory", check.theory, check.provenance],
                 ["simulation", check.mean,
-                 f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator})"],
+                 f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator}"
+                 f"{_design_note(scenario)})"],
                 ["z-score", check.z, ""],
                 ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
                 ["verdict", "PASS" if check.passed else "FAIL", ""],
