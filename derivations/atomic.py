@@ -28,7 +28,8 @@ def write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file beside it, fsync, then ``os.replace``.
 
     The folder must exist (a missing one is the caller's error to report); it is fsynced after the
-    rename, so the rename survives a crash. The file gets the ordinary permissions ``0666 & ~umask`` (``mkstemp`` alone makes ``0600``).
+    rename, so the rename survives a crash. The file gets the ordinary permissions ``0666 & ~umask``
+    (``mkstemp`` alone makes ``0600``).
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")

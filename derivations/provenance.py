@@ -1,26 +1,44 @@
 """Provenance of a prediction as the report and ``verify`` show it.
 
-Today a prediction's provenance is free text per quantity (``Prediction.provenance``); the two
-functions here are the only places that read that text, so that they can switch to a typed
-provenance kind in one place.
+A prediction carries a typed :class:`~modelcollapse.theory.provenance.Provenance` per quantity
+(``Prediction.provenance``). A check needs one provenance for the whole number: its sentence joins
+the distinct parts, and its kind is the weakest of them (an exact clean error plus a deterministic
+collapse term is a deterministic equivalent). Labels come from the kind, never from the sentence.
 """
 
 from __future__ import annotations
 
-__all__ = ["provenance_text", "short_provenance"]
+from modelcollapse.theory.provenance import Provenance, ProvenanceKind
+
+__all__ = ["provenance_text", "short_provenance", "weakest_kind"]
+
+# From the strongest statement to the weakest.
+_ORDER = (ProvenanceKind.EXACT, ProvenanceKind.FINITE_SIZE_CORRECTED, ProvenanceKind.DETERMINISTIC_EQUIVALENT,
+          ProvenanceKind.ASYMPTOTIC, ProvenanceKind.HEURISTIC)
+_SHORT = {
+    ProvenanceKind.EXACT: "exact",
+    ProvenanceKind.FINITE_SIZE_CORRECTED: "det. equiv. + 1/d",
+    ProvenanceKind.DETERMINISTIC_EQUIVALENT: "det. equiv.",
+    ProvenanceKind.ASYMPTOTIC: "asymptotic",
+    ProvenanceKind.HEURISTIC: "heuristic",
+}
 
 
-def provenance_text(prediction) -> str:
-    """``"exact"`` for an exact prediction, else its distinct provenance sentences joined by ``"; "``."""
-    return "exact" if prediction.exact else "; ".join(sorted(set(prediction.provenance.values())))
+def weakest_kind(provenances) -> ProvenanceKind:
+    """The weakest kind among ``provenances`` (typed :class:`Provenance` values)."""
+    return max((p.kind for p in provenances), key=_ORDER.index)
 
 
-def short_provenance(text: str) -> str:
-    """``exact``, ``det. equiv.`` (any deterministic-equivalent part), ``asymptotic`` or the text itself."""
-    parts = {p.strip() for p in text.split(";")}
-    if parts == {"exact"}:
-        return "exact"
-    for word, short in (("heuristic", "heuristic"), ("asymptotic", "asymptotic"), ("deterministic", "det. equiv.")):
-        if any(word in p for p in parts):
-            return short
-    return text
+def provenance_text(prediction) -> Provenance:
+    """One provenance for the whole prediction: ``"exact"`` when every part is exact, else the distinct
+    sentences joined by ``"; "``, of the weakest kind among the parts."""
+    parts = prediction.provenance.values()
+    kind = weakest_kind(parts)
+    if kind is ProvenanceKind.EXACT:
+        return Provenance(kind=kind, detail="exact")
+    return Provenance(kind=kind, detail="; ".join(sorted(set(map(str, parts)))))
+
+
+def short_provenance(provenance: Provenance) -> str:
+    """``exact``, ``det. equiv. + 1/d``, ``det. equiv.``, ``asymptotic`` or ``heuristic``, from the kind."""
+    return _SHORT[provenance.kind]

@@ -68,7 +68,8 @@ def builtin_names() -> list[str]:
 
 
 def builtin(name: str) -> ScenarioFile:
-    """The built-in scenario ``name`` (file stem)."""
+    """The built-in scenario ``name`` (file stem; ``sections/<stem>`` for the files a report section checks
+    with a budget of its own, which :func:`builtin_names` does not list)."""
     path = resources.files(_PACKAGE).joinpath("scenarios", f"{name}.toml")
     if not path.is_file():
         raise ScenarioFileError(f"no built-in scenario {name!r}; known: {', '.join(builtin_names())}")

@@ -10,10 +10,12 @@ module reduces to a call.)
 
 from __future__ import annotations
 
+import numpy as np
+
 from modelcollapse.numerics.errors import ModelCollapseError
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, SimulationResult, simulate
 
-__all__ = ["SimulationError", "check_simulable", "run_simulation"]
+__all__ = ["SimulationError", "check_simulable", "run_simulation", "simulation_result"]
 
 
 class SimulationError(ModelCollapseError):
@@ -45,3 +47,10 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
         raise SimulationError(
             "the simulated test error is not finite in float64; the scales of spectrum, teacher.norm, "
             "downstream.sigma or generators.sigma0 are too large to simulate") from None
+
+
+def simulation_result(payload: dict) -> SimulationResult:
+    """A :class:`SimulationResult` from a simulation task's payload (the sweep engine's; no per-trial errors)."""
+    return SimulationResult(mean=payload["mean"], stderr=payload["stderr"], trials=payload["trials"],
+                            seed=payload["seed"], errors=np.empty(0),
+                            estimator=payload.get("estimator", DEFAULT_ESTIMATOR))

@@ -20,6 +20,7 @@ from modelcollapse.derivations.provenance import provenance_text
 from modelcollapse.numerics.predict import Prediction
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import SimulationResult
+from modelcollapse.theory.provenance import Provenance
 
 __all__ = ["Check", "DE_ALLOWANCE", "Z_LIMIT", "allowance_for", "compare", "rounding_floor"]
 
@@ -37,7 +38,7 @@ class Check:
     trials: int
     seed: int
     allowance: float  # relative finite-size allowance applied
-    provenance: str
+    provenance: Provenance  # one for the whole number (derivations.provenance.provenance_text)
     floor: float = 0.0  # absolute float64 rounding floor (see rounding_floor)
 
     @property

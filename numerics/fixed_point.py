@@ -321,13 +321,13 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     ridgeless_lo = (lmin * (d - Ta) / Ta) / 2 if finite and float(lmin) > 0 else hi * b.scalar(1e-3)
     lo = b.array(np.where(np.asarray(lr > 0, dtype=bool), lr, ridgeless_lo))
     if not (finite and float(lmin) > 0):  # infinite spectra: widen downwards until h(lo) < 0
-        h_lo = 1 - sums.df(lo, 1) / Ta - lr / lo
+        h_lo = kappa_equation(sums.df(lo, 1), None, None, lr, Ta, lo)[0]
         for _ in range(2000):
             bad = np.asarray(h_lo >= 0, dtype=bool)
             if not bad.any():
                 break
             lo = _where(b, bad, lo / 16, lo)
-            h_lo = 1 - sums.df(lo, 1) / Ta - lr / lo
+            h_lo = kappa_equation(sums.df(lo, 1), None, None, lr, Ta, lo)[0]
         else:
             raise FixedPointError("could not bracket the effective ridge κ from below",
                                   residual=float(np.max(np.abs(b.to_float(h_lo)))), iterations=0)

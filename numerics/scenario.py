@@ -10,13 +10,20 @@ by ``kind`` (:mod:`modelcollapse.numerics.spectra`, :mod:`modelcollapse.numerics
 validator in the class's ``VALIDATORS`` table. A new key is one field plus one validator.
 
 Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lists of length
-``n`` (one value per generation, generation 1 first); so may ``generators.ridge`` (issue 14,
-default 0: OLS / minimum-norm generators).
+``n`` (one value per generation, generation 1 first). Data schemes (issue 13, THEORY.md §3.7):
+``generators.scheme`` (``"replace"``, the default, ``"accumulate"``, ``"accumulate-subsample"``),
+``generators.real_fraction`` (scalar or per generation, in ``[0, 1]``, default 0) and
+``downstream.real_fraction`` (in ``[0, 1]``, default 0); a fraction of a size is rounded half up,
+``floor(f·size + 1/2)`` (:func:`real_rows`). Defaults are omitted from ``to_dict``.
+Ridge generators (issue 14): ``generators.ridge`` (scalar or per generation, ``>= 0``, default 0:
+OLS / minimum-norm generators).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +41,39 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "SECTIONS", "section_keys"]
+__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "SECTIONS", "section_keys", "SCHEMES", "real_rows"]
+
+# generators.scheme: what generation k fits (THEORY.md §3.7). "replace" is the paper's chain.
+SCHEMES = ("replace", "accumulate", "accumulate-subsample")
+
+
+def real_rows(fraction: float, size: int) -> int:
+    """Real rows of a block of ``size`` rows with real fraction ``fraction``: ``floor(f·size + 1/2)`` (halves up)."""
+    return int(math.floor(fraction * size + 0.5))
+
+
+def _fraction(key, value) -> float:
+    """A number in ``[0, 1]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or not 0 <= value <= 1:
+        raise ScenarioError(key, f"expected a fraction in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _scheme(key, value) -> str:
+    if value not in SCHEMES:
+        raise ScenarioError(key, f"unknown scheme {value!r}; expected one of {', '.join(SCHEMES)}")
+    return value
+
+
+def _real_fractions(key, value, gen):
+    """``generators.real_fraction``: default 0 for every generation, else like ``T0`` (scalar or a list of ``n``)."""
+    if value is None or (isinstance(value, (tuple, list)) and len(value) == 0):
+        return (0.0,) * gen.n
+    if gen.n == 0:  # irrelevant without generations, but still checked
+        for i, v in enumerate(value if isinstance(value, (tuple, list)) else (value,)):
+            _fraction(f"{key}[{i}]" if isinstance(value, (tuple, list)) else key, v)
+        return ()
+    return _per_generation(key, value, gen.n, _fraction)
 
 
 def _per_generation(key, value, n, check):
@@ -83,6 +122,8 @@ class Generators(_Section):
         "n": lambda key, v, _: integer(key, v, minimum=0),
         "T0": lambda key, v, gen: _per_generation(key, v, gen.n, lambda k, x: integer(k, x, minimum=1)),
         "sigma0": lambda key, v, gen: _per_generation(key, v, gen.n, nonnegative),
+        "scheme": lambda key, v, _: _scheme(key, v),
+        "real_fraction": _real_fractions,
         # absent: 0 for every generation (OLS / minimum-norm interpolation, the generators before issue 14)
         "ridge": lambda key, v, gen: _per_generation(key, 0.0 if v is None else v, gen.n, nonnegative),
     }
@@ -92,6 +133,8 @@ class Generators(_Section):
     n: int
     T0: tuple[int, ...] = ()
     sigma0: tuple[float, ...] = ()
+    scheme: str = "replace"
+    real_fraction: tuple[float, ...] = ()
     ridge: tuple[float, ...] = None
 
     @property
@@ -103,11 +146,25 @@ class Generators(_Section):
     def is_constant(self) -> bool:
         return len(set(self.T0)) <= 1 and len(set(self.sigma0)) <= 1
 
+    @property
+    def has_real_data(self) -> bool:
+        """Whether some generation has real rows (``round(f_k T0_k) >= 1``)."""
+        return any(real_rows(f, t0) >= 1 for f, t0 in zip(self.real_fraction, self.T0))
+
+    def real_counts(self) -> tuple[int, ...]:
+        """Real rows ``r_k = floor(f_k T0_k + 1/2)`` of each generation's block."""
+        return tuple(real_rows(f, t0) for f, t0 in zip(self.real_fraction, self.T0))
+
     def to_dict(self) -> dict:
         out: dict = {"n": self.n}
         for key, values in (("T0", self.T0), ("sigma0", self.sigma0)):
             if values:  # with n = 0 either may be absent
                 out[key] = values[0] if len(set(values)) == 1 else list(values)
+        if self.scheme != "replace":
+            out["scheme"] = self.scheme
+        if any(self.real_fraction):
+            values = self.real_fraction
+            out["real_fraction"] = values[0] if len(set(values)) == 1 else list(values)
         if self.has_ridge:  # ridge = 0 is the default and stays out of the file
             out["ridge"] = self.ridge[0] if len(set(self.ridge)) == 1 else list(self.ridge)
         return out
@@ -122,6 +179,7 @@ class Downstream(_Section):
         "T": lambda key, v, _: integer(key, v, minimum=1),
         "sigma": lambda key, v, _: nonnegative(key, v),
         "ridge": lambda key, v, _: nonnegative(key, v),
+        "real_fraction": lambda key, v, _: _fraction(key, v),
     }
     REQUIRED = ("T", "sigma", "ridge")
     MISSING = {}
@@ -129,9 +187,18 @@ class Downstream(_Section):
     T: int
     sigma: float
     ridge: float
+    real_fraction: float = 0.0
+
+    @property
+    def synthetic_rows(self) -> int:
+        """``m = T − floor(f T + 1/2)``: the rows labelled by the last generator (share ``p = m/T``)."""
+        return self.T - real_rows(self.real_fraction, self.T)
 
     def to_dict(self) -> dict:
-        return {"T": self.T, "sigma": self.sigma, "ridge": self.ridge}
+        out = {"T": self.T, "sigma": self.sigma, "ridge": self.ridge}
+        if self.real_fraction:
+            out["real_fraction"] = self.real_fraction
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,16 +298,20 @@ class Scenario:
     def replace(self, **changes) -> "Scenario":
         """A copy with some keys of ``[generators]`` or ``[downstream]`` changed (e.g. ``n, T0, sigma0, T, sigma, ridge``).
 
-        ``ridge`` is the downstream ridge; the generators' ridge is ``ridge0``.
-
         Changing ``n`` with scalar generator settings keeps them scalar; a schedule must be
-        replaced as a whole (``T0=[...]`` of the new length).
+        replaced as a whole (``T0=[...]`` of the new length). ``real_fraction`` is the generators'
+        key; the downstream's is ``downstream_real_fraction``. ``ridge`` is the downstream ridge; the
+        generators' is ``ridge0``.
         """
         gen, down = self.generators, self.downstream
-        down_keys = {k: changes.pop(k) for k in section_keys("downstream") if k in changes}  # ridge: the downstream's
+        # real_fraction is a key of both tables: the bare name is the generators'; ridge is the downstream's
+        down_keys = {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
+        if "ridge" in changes:
+            down_keys["ridge"] = changes.pop("ridge")
         gen_keys = {k: changes.pop(k) for k in section_keys("generators") if k in changes}
         if "ridge0" in changes:  # generators.ridge, spelled apart from the downstream ridge
             gen_keys["ridge"] = changes.pop("ridge0")
+        down_keys.update({k: changes.pop(k) for k in section_keys("downstream") if k in changes})
         if changes:
             raise TypeError(f"replace() got unknown keys {sorted(changes)}")
         if gen_keys:

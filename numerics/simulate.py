@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 from modelcollapse.numerics.simulate_conditional import conditional_trial
 from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
 from modelcollapse.numerics.simulate_kernel import simulate_kernel_chain
+from modelcollapse.numerics.simulate_schemes import SCHEMES, conditional_scheme_trial, plain_scheme_trial
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
 
@@ -105,14 +106,25 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 
 def _run_trials(args) -> np.ndarray:
-    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, ridges0, design, df = args
+    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes, ridges0, design, df = args
     if any(r > 0 for r in ridges0) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
         with threadpool_limits(limits=1):
             return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma, ridge,
                                             design=design, df=df, estimator=estimator) for s in seeds])
-    trial = _one_trial if estimator == "plain" else conditional_trial
     with threadpool_limits(limits=1):
-        return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
+        if schemes is None:  # the paper's chain: replace, no real rows
+            trial = _one_trial if estimator == "plain" else conditional_trial
+            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
+        scheme, fractions, down_fraction = schemes
+        trial = plain_scheme_trial if estimator == "plain" else conditional_scheme_trial
+        return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma,
+                               ridge, down_fraction) for s in seeds])
+
+
+def _fraction(key: str, f) -> float:
+    if isinstance(f, bool) or not isinstance(f, (int, float, np.floating, np.integer)) or not 0 <= f <= 1:
+        raise ValueError(f"{key}: expected a fraction in [0, 1], got {f!r}")
+    return float(f)
 
 
 def simulate_chain(
@@ -129,6 +141,9 @@ def simulate_chain(
     jobs: int = 1,
     progress=None,
     estimator: str = DEFAULT_ESTIMATOR,
+    scheme: str = "replace",
+    real_fraction=(),
+    downstream_real_fraction: float = 0.0,
     ridge0: tuple[float, ...] = (),
     design: str = "gaussian",
     df: float = 0.0,
@@ -154,6 +169,12 @@ def simulate_chain(
     estimator : {"conditional", "plain"}
         ``"plain"`` draws every noise; ``"conditional"`` (default) averages the label noises out
         exactly given the designs. Both are unbiased for the same expectation.
+    scheme : {"replace", "accumulate", "accumulate-subsample"}
+        What generation ``k`` fits (:mod:`modelcollapse.numerics.simulate_schemes`).
+    real_fraction : sequence of float
+        Real fraction of each generation's block (empty: none); ``floor(f·T0_k + 1/2)`` real rows.
+    downstream_real_fraction : float
+        Real fraction of the downstream's ``T`` rows.
     ridge0 : sequence of float, optional
         Per-generation generator ridges ``λ0_k >= 0`` (empty: all 0, OLS / minimum-norm).
     design : {"gaussian", "rademacher", "student_t"}
@@ -180,6 +201,14 @@ def simulate_chain(
         raise ValueError(f"estimator: expected one of {', '.join(ESTIMATORS)}, got {estimator!r}")
     if len(T0) != len(sigma0):
         raise ValueError("T0 and sigma0 need one entry per generation")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme: expected one of {', '.join(SCHEMES)}, got {scheme!r}")
+    fractions = tuple(_fraction("real_fraction", f) for f in real_fraction) or (0.0,) * len(T0)
+    if len(fractions) != len(T0):
+        raise ValueError("real_fraction needs one entry per generation")
+    down_fraction = _fraction("downstream_real_fraction", downstream_real_fraction)
+    default = scheme == "replace" and not any(fractions) and down_fraction == 0
+    schemes = None if default else (scheme, fractions, down_fraction)
     ridge0 = tuple(float(r) for r in ridge0) if len(ridge0) else (0.0,) * len(T0)
     if len(ridge0) != len(T0) or not all(math.isfinite(r) and r >= 0 for r in ridge0):
         raise ValueError("ridge0: one finite ridge >= 0 per generation")
@@ -187,11 +216,14 @@ def simulate_chain(
         raise ValueError(f"design: expected one of {', '.join(DESIGNS)}, got {design!r}")
     if design == "student_t" and not (math.isfinite(df) and df > 2):
         raise ValueError(f"df: Student-t designs need df > 2 (unit variance), got {df!r}")
+    if (any(r > 0 for r in ridge0) or design != "gaussian") and schemes is not None:
+        raise ValueError("ridge generators and non-Gaussian designs are simulated with scheme = 'replace' and no real "
+                         "data only")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
     tasks = [
-        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator,
+        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator, schemes,
          ridge0, design, float(df))
         for i in range(0, trials, batch)
     ]
@@ -241,6 +273,10 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
     n = gen.n
     ridge0 = tuple(getattr(gen, "ridge", ())[:n]) if n else ()
     if getattr(spectrum, "design_name", "gaussian") == "real":
+        if getattr(gen, "scheme", "replace") != "replace" or any(getattr(gen, "real_fraction", ()) or ()) \
+                or getattr(down, "real_fraction", 0.0):
+            raise ValueError("spectrum.design: the real kernel chain is simulated with scheme = 'replace' and no real "
+                             "fraction only")
         dec = spectrum.decomposition()  # the data: points, kept eigenpairs; f* = √N U diag(√λ) c
         fstar = math.sqrt(spectrum.points) * dec.vectors @ (np.sqrt(dec.eigenvalues) * teacher.coefficients(spectrum))
         mean, stderr, errors = simulate_kernel_chain(
@@ -260,6 +296,9 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         jobs=jobs,
         progress=progress,
         estimator=estimator,
+        scheme=getattr(gen, "scheme", "replace"),
+        real_fraction=tuple(getattr(gen, "real_fraction", ()))[:n],
+        downstream_real_fraction=getattr(down, "real_fraction", 0.0),
         ridge0=ridge0,
         design=getattr(spectrum, "design_name", "gaussian"),
         df=float(getattr(spectrum, "df", None) or 0.0),

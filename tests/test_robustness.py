@@ -11,6 +11,7 @@ from conftest import run_cli, scenario_dict, write_toml
 
 from modelcollapse.derivations.verify import Check
 from modelcollapse.numerics.simulate import MAX_EIGENVALUE_SPREAD, simulate_chain
+from modelcollapse.theory.provenance import EXACT
 
 
 def _one_line_exit_2(proc):
@@ -42,5 +43,5 @@ def test_absurd_ridge_is_an_error_without_warnings(tmp_path):
 
 
 def test_a_check_with_infinite_tolerance_never_passes():
-    check = Check(theory=1.0, mean=1.0, stderr=math.inf, trials=10, seed=0, allowance=0.0, provenance="exact")
+    check = Check(theory=1.0, mean=1.0, stderr=math.inf, trials=10, seed=0, allowance=0.0, provenance=EXACT)
     assert not check.passed

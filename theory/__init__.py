@@ -10,7 +10,8 @@ import importlib
 
 from modelcollapse.theory.registry import DERIVATIONS, RESULTS, get_result
 
-RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam", "ridge_generators")
+RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam", "schemes",
+                  "ridge_generators")
 for _name in RESULT_MODULES:
     importlib.import_module(f"modelcollapse.theory.{_name}")
 del _name

@@ -13,6 +13,8 @@ here imports a theory module (no cycles, no deferred imports).
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -104,12 +106,17 @@ def register(result: NamedResult) -> NamedResult:
 
 def named_result(name: str, *, title: str, provenance: Provenance, args=(), lhs: str = "", source: str = "",
                  relation: str = "="):
-    """Decorator registering a zero-argument expression factory under ``name`` (returns the factory)."""
+    """Decorator registering a zero-argument expression factory under ``name``.
+
+    Returns the factory memoised: SymPy expressions are immutable, and some results are derived by
+    ``solve``/``simplify`` (a second each), so each is built once per process, however it is called.
+    """
 
     def wrap(fn):
-        register(NamedResult(name=name, title=title, build=fn, args=args, lhs=lhs, provenance=provenance,
+        built = functools.cache(fn)
+        register(NamedResult(name=name, title=title, build=built, args=args, lhs=lhs, provenance=provenance,
                              source=source, relation=relation))
-        return fn
+        return built
 
     return wrap
 

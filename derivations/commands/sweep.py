@@ -64,19 +64,8 @@ def _check_suffix(option: str, path: str | None, formats) -> None:
         raise common.UsageError(f"{option}: {path!r} has no known suffix; expected one of {', '.join(formats)}")
 
 
-def _connect(address: str):
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
-        raise common.UsageError("--scheduler: needs dask[distributed] (pip install 'dask[distributed]')") from None
-    try:
-        return Client(address, timeout=30)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise common.UsageError(f"--scheduler: cannot connect to {address!r}: {exc}") from None
-
-
 def run(args) -> int:
-    from modelcollapse.derivations.sweep.engine import run_sweep
+    from modelcollapse.derivations.sweep.engine import connect_scheduler, run_sweep
     from modelcollapse.derivations.sweep.grid import parse_vary
     from modelcollapse.derivations.sweep.plot import PLOT_FORMATS, plot_sweep
     from modelcollapse.derivations.sweep.table import FORMATS, table_json, write_table
@@ -93,7 +82,7 @@ def run(args) -> int:
     if args.simulate_every > 1 and not args.simulate:
         raise common.UsageError("--simulate-every: only with --simulate")
     store = Path(args.store) if args.store else default_store(args.out, args.plot)
-    client = _connect(args.scheduler) if args.scheduler and args.simulate else None
+    client = connect_scheduler(args.scheduler) if args.scheduler and args.simulate else None
     try:
         result = run_sweep(scenario, simulate=args.simulate, trials=args.trials, seed=args.seed, jobs=args.jobs,
                            client=client, store=store, progress=not args.quiet and sys.stderr.isatty(),

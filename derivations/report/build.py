@@ -36,15 +36,15 @@ from modelcollapse.derivations.report.sections import SECTIONS
 from modelcollapse.derivations.report.sections.scenarios import plan_user
 from modelcollapse.derivations.report.writers import report_latex, report_markdown, results_json, summary
 from modelcollapse.derivations.scenario_files import builtin, builtin_names, load_folder
-from modelcollapse.derivations.simulation import run_simulation
+from modelcollapse.derivations.simulation import SimulationError, check_simulable, simulation_result
 from modelcollapse.derivations.verify import compare, rounding_floor
 from modelcollapse.numerics.errors import ModelCollapseError
 
 __all__ = ["build_report", "budget_for", "plan_sections", "simulate_plans", "exit_status", "QUICK_TRIALS",
            "FULL_TRIALS"]
 
-QUICK_TRIALS = 100
-FULL_TRIALS = 400
+QUICK_TRIALS = 50
+FULL_TRIALS = 100
 
 
 def budget_for(quick: bool, trials: int | None = None) -> Budget:
@@ -78,22 +78,43 @@ def _row(plan: SectionPlan, point: SimPoint, sim) -> CheckRow:
                     check=compare(point.prediction, sim, floor=rounding_floor(point.scenario)), point=point)
 
 
-def simulate_plans(plans, budget: Budget, seed: int, jobs: int, progress: bool) -> list[tuple[CheckRow, ...]]:
-    """Simulate every point of every plan; one tuple of check rows per plan, in the order of its points."""
+def simulate_plans(plans, budget: Budget, seed: int, jobs: int, progress: bool,
+                   client=None) -> list[tuple[CheckRow, ...]]:
+    """Simulate every point of every plan; one tuple of check rows per plan, in the order of its points.
+
+    The simulations run through the sweep's engine (:func:`modelcollapse.derivations.sweep.engine.execute`):
+    one task per point, on ``jobs`` local processes or a Dask cluster (``client``). Each point's seed is
+    its check's (:func:`check_seed`) and each simulation is single-process, so no number depends on
+    ``jobs``, ``client`` or the order in which the tasks finish.
+    """
     from tqdm import tqdm
 
-    total = sum(len(p.points) for p in plans) * budget.trials
-    rows_per_plan = []
-    with tqdm(total=total, unit="trial", desc="simulating", file=sys.stderr, disable=not progress,
+    from modelcollapse.derivations.sweep.engine import execute
+    from modelcollapse.derivations.sweep.points import simulation_task
+
+    tasks = {}
+    for plan in plans:
+        for point in plan.points:
+            check_simulable(point.scenario)
+            tasks[id(point)] = simulation_task(point.scenario.to_dict(), trials=point.trials or budget.trials,
+                                               seed=check_seed(seed, _point_id(plan, point)), estimator=None)
+    results = {}
+    with tqdm(total=len(tasks), unit="point", desc="simulating", file=sys.stderr, disable=not progress,
               dynamic_ncols=True, mininterval=0.5) as bar:
-        for plan in plans:
-            rows = []
-            for point in plan.points:
-                bar.set_postfix_str(plan.key, refresh=False)
-                sim = run_simulation(point.scenario, trials=budget.trials,
-                                     seed=check_seed(seed, _point_id(plan, point)), jobs=jobs, progress=bar.update)
-                rows.append(_row(plan, point, sim))
-            rows_per_plan.append(tuple(rows))
+        def done(task, payload):
+            results[task.key] = payload
+            bar.update(1)
+
+        execute(list({t.key: t for t in tasks.values()}.values()), jobs=jobs, client=client, done=done)
+    rows_per_plan = []
+    for plan in plans:
+        rows = []
+        for point in plan.points:
+            payload = results[tasks[id(point)].key]
+            if "error" in payload:
+                raise SimulationError(f"{_point_id(plan, point)}: {payload['error']}")
+            rows.append(_row(plan, point, simulation_result(payload)))
+        rows_per_plan.append(tuple(rows))
     return rows_per_plan
 
 
@@ -144,6 +165,7 @@ def _write(stage: Path, plans, rows, settings: dict, clock: list, compile_pdf: b
 
 
 def build_report(out: str | Path, *, quick: bool = False, trials: int | None = None, seed: int = 0, jobs: int = 1,
+                 client=None,
                  scenarios: str | Path | None = None, progress: bool = False, compile_pdf: bool = True,
                  command: str = "modelcollapse report") -> Report:
     """Run every section, simulate every check and write the report into ``out``.
@@ -170,7 +192,7 @@ def build_report(out: str | Path, *, quick: bool = False, trials: int | None = N
     if user_files:
         plans.append(plan_user(user_files))
     clock.append(("theory", time.perf_counter()))
-    rows = simulate_plans(plans, budget, seed, jobs, progress)
+    rows = simulate_plans(plans, budget, seed, jobs, progress, client=client)
     clock.append(("simulation", time.perf_counter()))
     settings = {"command": command, "version": _version(),
                 "quick": quick, "trials": budget.trials, "seed": seed, "line_points": budget.line_points,

@@ -46,9 +46,13 @@ class Curve:
     mark_minimum: bool = False
     color: str | None = None  # fixed colour (reference lines); default: one colour per series
     color_of: str | None = None  # draw in the colour of this series (its limit, its asymptote)
+    yerr: tuple | None = None  # simulation-only points (no verified theory to check): ±yerr bars, no line
 
     def to_dict(self) -> dict:
-        return {"series": self.series, "x": list(self.x), "y": list(self.y), "provenance": self.provenance}
+        out = {"series": self.series, "x": list(self.x), "y": list(self.y), "provenance": self.provenance}
+        if self.yerr is not None:
+            out["yerr"] = list(self.yerr)
+        return out
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -65,6 +69,7 @@ class SimPoint:
     label: str  # parameters that vary, e.g. "$n=5,\ \lambda=0.3$"
     scenario: Scenario
     prediction: Prediction
+    trials: int | None = None  # own Monte Carlo trials, for a point far costlier than the rest (default: budget)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -45,10 +45,10 @@ from modelcollapse.derivations.sweep.points import (
 )
 from modelcollapse.derivations.sweep.store import SweepStore
 from modelcollapse.derivations.sweep.table import build_table
-from modelcollapse.numerics.errors import ScenarioError
+from modelcollapse.numerics.errors import ModelCollapseError, ScenarioError
 from modelcollapse.numerics.scenario import Scenario
 
-__all__ = ["sweep", "run_sweep", "SweepRun", "ESTIMATORS", "DEFAULT_TRIALS"]
+__all__ = ["sweep", "run_sweep", "SweepRun", "execute", "connect_scheduler", "ESTIMATORS", "DEFAULT_TRIALS"]
 
 ESTIMATORS = ("plain", "conditional")
 DEFAULT_TRIALS = 400  # as `modelcollapse simulate`
@@ -121,8 +121,12 @@ def _fork_context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _execute(tasks, *, jobs: int, client, done) -> None:
-    """Run ``tasks``, calling ``done(task, payload)`` in this process as each one finishes."""
+def execute(tasks, *, jobs: int, client, done) -> None:
+    """Run ``tasks``, calling ``done(task, payload)`` in this process as each one finishes.
+
+    One task per worker process (``jobs``) or per Dask task (``client``, a ``distributed.Client``);
+    the sweep and the report both run their simulations through here.
+    """
     if not tasks:
         return
     if client is not None:
@@ -150,6 +154,18 @@ def _execute(tasks, *, jobs: int, client, done) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+
+
+def connect_scheduler(address: str):
+    """A ``distributed.Client`` of the scheduler at ``address`` (``--scheduler``), or a typed error."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask[distributed] is a dependency
+        raise ModelCollapseError("--scheduler: needs dask[distributed] (pip install 'dask[distributed]')") from None
+    try:
+        return Client(address, timeout=30)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ModelCollapseError(f"--scheduler: cannot connect to {address!r}: {exc}") from None
 
 
 def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, seed: int = 0, jobs: int = 1,
@@ -194,7 +210,7 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
             for task in pending:
                 if task.kind == THEORY:
                     done(task, run_task(task))
-            _execute([t for t in pending if t.kind == SIMULATION], jobs=jobs, client=client, done=done)
+            execute([t for t in pending if t.kind == SIMULATION], jobs=jobs, client=client, done=done)
     finally:
         if owned:
             db.close()

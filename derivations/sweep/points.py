@@ -77,8 +77,12 @@ def theory_task(scenario: dict, precision: int | None) -> Task:
     return Task(kind=THEORY, key=record_key(what), what=what, scenario=scenario)
 
 
-def simulation_task(scenario: dict, *, trials: int, root_seed: int, estimator: str | None) -> Task:
-    what = {"kind": SIMULATION, "scenario": scenario, "trials": int(trials), "seed": point_seed(root_seed, scenario),
+def simulation_task(scenario: dict, *, trials: int, root_seed: int = 0, estimator: str | None,
+                    seed: int | None = None) -> Task:
+    """The simulation of one point; its seed is ``seed`` if given (the report's check seeds), else derived
+    from ``root_seed`` and the scenario (:func:`point_seed`)."""
+    seed = point_seed(root_seed, scenario) if seed is None else int(seed)
+    what = {"kind": SIMULATION, "scenario": scenario, "trials": int(trials), "seed": seed,
             "estimator": estimator if estimator is not None else default_estimator()}
     return Task(kind=SIMULATION, key=record_key(what), what=what, scenario=scenario)
 

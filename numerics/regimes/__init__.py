@@ -7,14 +7,25 @@ finite-size correction) is one module with a ``REGIME`` object (``name``, ``appl
 before the regimes it refines.
 """
 
-from modelcollapse.numerics.regimes import clean_ridge, ols_generators, overparam_generators, ridge_generators
+from modelcollapse.numerics.regimes import (
+    accumulate_generators,
+    accumulate_subsample,
+    clean_ridge,
+    ols_generators,
+    overparam_generators,
+    replace_mixing,
+    ridge_generators,
+)
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 
 REGIMES: tuple[Regime, ...] = (
     clean_ridge.REGIME,
-    ridge_generators.REGIME,  # before the ridgeless generator regimes: any ridge_k > 0
+    ridge_generators.REGIME,  # any ridge_k > 0 (replace scheme only; other schemes with ridge: NotCovered)
+    accumulate_generators.REGIME,  # data schemes (THEORY.md §3.7): before the replace regimes they refine
+    accumulate_subsample.REGIME,
+    replace_mixing.REGIME,
     overparam_generators.REGIME,
     ols_generators.REGIME,
 )

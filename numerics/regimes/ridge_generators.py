@@ -12,6 +12,7 @@ from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.ridge_chain import ridge_chain_moments
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.theory.errors import NotCoveredError
 
 __all__ = ["RidgeGenerators", "REGIME"]
 
@@ -26,6 +27,11 @@ class RidgeGenerators:
         return gen.n >= 1 and gen.has_ridge
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
+        gen = scenario.generators
+        if getattr(gen, "scheme", "replace") != "replace" or any(getattr(gen, "real_fraction", ()) or ()) \
+                or getattr(scenario.downstream, "real_fraction", 0.0):
+            raise NotCoveredError("generators.ridge: ridge generators are covered with scheme = 'replace' and no real "
+                                  "fraction only (THEORY.md §3.8); use ridge = 0 with the other data schemes")
         return predict_overparameterised(scenario, backend, chain=ridge_chain_moments(scenario, backend), regime=self.name)
 
 

@@ -14,12 +14,15 @@ from modelcollapse.derivations.report.model import Budget, SectionPlan
 from modelcollapse.derivations.report.sections import (
     generations,
     kernel,
+    large_dimension,
+    mixing,
     optimal_ridge,
     overparam,
     phase,
     ridge,
     scaling,
     scenarios,
+    schemes,
 )
 
 __all__ = ["Section", "SECTIONS"]
@@ -41,6 +44,9 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="overparam", title="Exponential collapse with over-parameterised generators", plan=overparam.plan),
     Section(key="phase", title="Scaling-law phase diagram", plan=phase.plan),
     Section(key="optimal_ridge", title="Optimal ridge against the number of generations", plan=optimal_ridge.plan),
+    Section(key="large_dimension", title="Deterministic equivalents at d = 1000", plan=large_dimension.plan),
+    Section(key="schemes", title="Data schemes: replace, accumulate, accumulate-subsample", plan=schemes.plan),
+    Section(key="mixing", title="Strong model collapse: a synthetic share leaves a floor", plan=mixing.plan),
     Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
