@@ -149,3 +149,15 @@ def test_ridge_generators_agree_with_simulation(kwargs):
     theory = float(predict(sc).test_error)
     sim = simulate(sc, trials=60 if sc.d >= 150 else 150, seed=11)
     assert abs(theory - sim.mean) <= 4 * sim.stderr + 0.03 * sim.mean, (theory, sim.mean, sim.stderr)
+
+
+def test_ridge_generators_with_another_data_scheme_are_not_covered():
+    data = _scenario().to_dict()
+    data["generators"]["scheme"] = "accumulate"
+    with pytest.raises(NotCoveredError, match="generators.ridge"):
+        predict(Scenario.from_dict(data))
+    data["generators"].update(scheme="replace", real_fraction=0.5)
+    with pytest.raises(NotCoveredError, match="generators.ridge"):
+        predict(Scenario.from_dict(data))
+    with pytest.raises(ValueError, match="replace"):
+        simulate(Scenario.from_dict(data), trials=2)
