@@ -8,6 +8,8 @@ equivalent (proportional asymptotics, ``O(1/d)`` off), and which regime produced
 
 from __future__ import annotations
 
+import dataclasses
+
 from modelcollapse.numerics.backend import backend_for
 from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.prediction import CleanPart, Prediction
@@ -38,4 +40,6 @@ def predict(scenario: Scenario, precision: int | None = None) -> Prediction:
         ``precision`` out of range, or the error exceeds float64 (naming the key whose scale caused it).
     """
     backend = backend_for(precision)
-    return predict_at_unit_scale(scenario, backend, lambda s: regime_for(s).predict(s, backend))
+    prediction = predict_at_unit_scale(scenario, backend, lambda s: regime_for(s).predict(s, backend))
+    extra = scenario.teacher.notes(scenario.spectrum)  # e.g. the target outside a kernel's kept spectrum
+    return dataclasses.replace(prediction, notes=tuple(prediction.notes) + tuple(extra)) if extra else prediction

@@ -15,6 +15,8 @@ Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lis
 ``generators.real_fraction`` (scalar or per generation, in ``[0, 1]``, default 0) and
 ``downstream.real_fraction`` (in ``[0, 1]``, default 0); a fraction of a size is rounded half up,
 ``floor(f·size + 1/2)`` (:func:`real_rows`). Defaults are omitted from ``to_dict``.
+Ridge generators (issue 14): ``generators.ridge`` (scalar or per generation, ``>= 0``, default 0:
+OLS / minimum-norm generators).
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ class Generators(_Section):
         "sigma0": lambda key, v, gen: _per_generation(key, v, gen.n, nonnegative),
         "scheme": lambda key, v, _: _scheme(key, v),
         "real_fraction": _real_fractions,
+        # absent: 0 for every generation (OLS / minimum-norm interpolation, the generators before issue 14)
+        "ridge": lambda key, v, gen: _per_generation(key, 0.0 if v is None else v, gen.n, nonnegative),
     }
     REQUIRED = ("n",)
     MISSING = {"n": "missing; expected an integer >= 0"}
@@ -133,6 +137,12 @@ class Generators(_Section):
     sigma0: tuple[float, ...] = ()
     scheme: str = "replace"
     real_fraction: tuple[float, ...] = ()
+    ridge: tuple[float, ...] = None
+
+    @property
+    def has_ridge(self) -> bool:
+        """Some generation fits ridge regression (``ridge_k > 0``; THEORY.md §3.8)."""
+        return any(r > 0 for r in self.ridge[: self.n])
 
     @property
     def is_constant(self) -> bool:
@@ -157,6 +167,8 @@ class Generators(_Section):
         if any(self.real_fraction):
             values = self.real_fraction
             out["real_fraction"] = values[0] if len(set(values)) == 1 else list(values)
+        if self.has_ridge:  # ridge = 0 is the default and stays out of the file
+            out["ridge"] = self.ridge[0] if len(set(self.ridge)) == 1 else list(self.ridge)
         return out
 
 
@@ -205,6 +217,9 @@ class Scenario:
     downstream: Downstream
 
     def __post_init__(self):
+        check_design = getattr(self.spectrum, "check_design", None)  # [spectrum] design / df (issue 14)
+        if check_design is not None:
+            check_design()
         self.teacher.check_against(self.spectrum)
 
     # -- convenient views ---------------------------------------------------------------------
@@ -265,7 +280,7 @@ class Scenario:
 
     def to_dict(self) -> dict:
         return {
-            "spectrum": self.spectrum.to_dict(),
+            "spectrum": {**self.spectrum.to_dict(), **getattr(self.spectrum, "design_dict", dict)()},
             "teacher": self.teacher.to_dict(),
             "generators": self.generators.to_dict(),
             "downstream": self.downstream.to_dict(),
@@ -283,12 +298,17 @@ class Scenario:
 
         Changing ``n`` with scalar generator settings keeps them scalar; a schedule must be
         replaced as a whole (``T0=[...]`` of the new length). ``real_fraction`` is the generators'
-        key; the downstream's is ``downstream_real_fraction``.
+        key; the downstream's is ``downstream_real_fraction``. ``ridge`` is the downstream ridge; the
+        generators' is ``ridge0``.
         """
         gen, down = self.generators, self.downstream
-        # real_fraction is a key of both tables: the bare name is the generators'
+        # real_fraction is a key of both tables: the bare name is the generators'; ridge is the downstream's
         down_keys = {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
+        if "ridge" in changes:
+            down_keys["ridge"] = changes.pop("ridge")
         gen_keys = {k: changes.pop(k) for k in section_keys("generators") if k in changes}
+        if "ridge0" in changes:  # generators.ridge, spelled apart from the downstream ridge
+            gen_keys["ridge"] = changes.pop("ridge0")
         down_keys.update({k: changes.pop(k) for k in section_keys("downstream") if k in changes})
         if changes:
             raise TypeError(f"replace() got unknown keys {sorted(changes)}")

@@ -27,6 +27,8 @@ import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from modelcollapse.numerics.simulate_conditional import conditional_trial
+from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
+from modelcollapse.numerics.simulate_kernel import simulate_kernel_chain
 from modelcollapse.numerics.simulate_schemes import SCHEMES, conditional_scheme_trial, plain_scheme_trial
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
@@ -104,7 +106,11 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 
 def _run_trials(args) -> np.ndarray:
-    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes = args
+    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes, ridges0, design, df = args
+    if any(r > 0 for r in ridges0) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
+        with threadpool_limits(limits=1):
+            return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma, ridge,
+                                            design=design, df=df, estimator=estimator) for s in seeds])
     with threadpool_limits(limits=1):
         if schemes is None:  # the paper's chain: replace, no real rows
             trial = _one_trial if estimator == "plain" else conditional_trial
@@ -138,6 +144,9 @@ def simulate_chain(
     scheme: str = "replace",
     real_fraction=(),
     downstream_real_fraction: float = 0.0,
+    ridge0: tuple[float, ...] = (),
+    design: str = "gaussian",
+    df: float = 0.0,
 ) -> SimulationResult:
     """Simulate the collapse chain from plain arrays (see the module docstring).
 
@@ -166,6 +175,12 @@ def simulate_chain(
         Real fraction of each generation's block (empty: none); ``floor(f·T0_k + 1/2)`` real rows.
     downstream_real_fraction : float
         Real fraction of the downstream's ``T`` rows.
+    ridge0 : sequence of float, optional
+        Per-generation generator ridges ``λ0_k >= 0`` (empty: all 0, OLS / minimum-norm).
+    design : {"gaussian", "rademacher", "student_t"}
+        Law of the i.i.d. unit-variance coordinates ``z`` of the rows ``x = Σ^{1/2} z``.
+    df : float
+        Student-t degrees of freedom (``> 2``; only with ``design = "student_t"``).
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     w0 = np.asarray(coefficients, dtype=np.float64)
@@ -194,11 +209,22 @@ def simulate_chain(
     down_fraction = _fraction("downstream_real_fraction", downstream_real_fraction)
     default = scheme == "replace" and not any(fractions) and down_fraction == 0
     schemes = None if default else (scheme, fractions, down_fraction)
+    ridge0 = tuple(float(r) for r in ridge0) if len(ridge0) else (0.0,) * len(T0)
+    if len(ridge0) != len(T0) or not all(math.isfinite(r) and r >= 0 for r in ridge0):
+        raise ValueError("ridge0: one finite ridge >= 0 per generation")
+    if design not in DESIGNS:
+        raise ValueError(f"design: expected one of {', '.join(DESIGNS)}, got {design!r}")
+    if design == "student_t" and not (math.isfinite(df) and df > 2):
+        raise ValueError(f"df: Student-t designs need df > 2 (unit variance), got {df!r}")
+    if (any(r > 0 for r in ridge0) or design != "gaussian") and schemes is not None:
+        raise ValueError("ridge generators and non-Gaussian designs are simulated with scheme = 'replace' and no real "
+                         "data only")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
     tasks = [
-        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator, schemes)
+        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator, schemes,
+         ridge0, design, float(df))
         for i in range(0, trials, batch)
     ]
     parts = []
@@ -235,13 +261,28 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
              estimator: str = DEFAULT_ESTIMATOR) -> SimulationResult:
     """Monte Carlo of a :class:`~modelcollapse.numerics.scenario.Scenario` (finite ``d`` only).
 
-    ``estimator`` is ``"conditional"`` (default) or ``"plain"``, see :func:`simulate_chain`.
+    ``estimator`` is ``"conditional"`` (default) or ``"plain"``, see :func:`simulate_chain`. A
+    kernel spectrum with ``design = "real"`` (its default) runs the kernel chain on the actual
+    points (:mod:`modelcollapse.numerics.simulate_kernel`); every other design draws features
+    ``Σ^{1/2} z`` of the spectrum (the Gaussian surrogate, or a non-Gaussian one).
     """
     spectrum, teacher = scenario.spectrum, scenario.teacher
     if not spectrum.is_finite:
         raise ValueError("spectrum.d: cannot simulate an infinite spectrum; use a finite d")
     gen, down = scenario.generators, scenario.downstream
     n = gen.n
+    ridge0 = tuple(getattr(gen, "ridge", ())[:n]) if n else ()
+    if getattr(spectrum, "design_name", "gaussian") == "real":
+        if getattr(gen, "scheme", "replace") != "replace" or any(getattr(gen, "real_fraction", ()) or ()) \
+                or getattr(down, "real_fraction", 0.0):
+            raise ValueError("spectrum.design: the real kernel chain is simulated with scheme = 'replace' and no real "
+                             "fraction only")
+        dec = spectrum.decomposition()  # the data: points, kept eigenpairs; f* = √N U diag(√λ) c
+        fstar = math.sqrt(spectrum.points) * dec.vectors @ (np.sqrt(dec.eigenvalues) * teacher.coefficients(spectrum))
+        mean, stderr, errors = simulate_kernel_chain(
+            spectrum.kernel_matrix(), fstar, T0=gen.T0[:n], sigma0=gen.sigma0[:n], ridge0=ridge0 or (0.0,) * n,
+            T=down.T, sigma=down.sigma, ridge=down.ridge, trials=trials, seed=seed, estimator=estimator, progress=progress)
+        return SimulationResult(mean=mean, stderr=stderr, trials=trials, seed=seed, errors=errors, estimator=estimator)
     return simulate_chain(
         spectrum.eigenvalues(),
         teacher.coefficients(spectrum),
@@ -258,4 +299,7 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         scheme=getattr(gen, "scheme", "replace"),
         real_fraction=tuple(getattr(gen, "real_fraction", ()))[:n],
         downstream_real_fraction=getattr(down, "real_fraction", 0.0),
+        ridge0=ridge0,
+        design=getattr(spectrum, "design_name", "gaussian"),
+        df=float(getattr(spectrum, "df", None) or 0.0),
     )

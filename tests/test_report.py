@@ -88,7 +88,7 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     unavailable = {s["key"]: s["unavailable"] for s in results["sections"] if s["unavailable"]}
     assert unavailable == {}
     figures = [f for s in results["sections"] for f in s["figures"]]
-    keys = {"ridge", "generations", "scaling", "overparam", "phase", "optimal_ridge", "schemes", "mixing"}
+    keys = {"ridge", "generations", "scaling", "overparam", "phase", "optimal_ridge", "schemes", "mixing", "kernel"}
     assert {f"fig_{k}.{ext}" for k in keys for ext in ("png", "pdf")} == set(figures)
     for f in figures:
         data = (out / f).read_bytes()

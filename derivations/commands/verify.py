@@ -45,6 +45,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"1/d-corrected, {DE_ALLOWANCE} for first-order deterministic equivalents)")
 
 
+def _design_note(scenario) -> str:
+    """Which features were simulated, when not the Gaussian design of every formula (issue 14)."""
+    design = getattr(scenario.spectrum, "design_name", "gaussian")
+    if design == "real":
+        return f", real chain: kernel ridge on the {scenario.spectrum.points} {scenario.spectrum.dataset} points"
+    if scenario.spectrum.kind == "kernel":
+        return f", {design} surrogate of the kernel's spectrum"
+    return "" if design == "gaussian" else f", {design} design"
+
+
 def run(args) -> int:
     scenario = Scenario.from_toml(args.scenario)
     check_simulable(scenario)
@@ -63,7 +73,8 @@ def run(args) -> int:
                 ["", "value", ""],
                 ["theory", check.theory, check.provenance],
                 ["simulation", check.mean,
-                 f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator})"],
+                 f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator}"
+                 f"{_design_note(scenario)})"],
                 ["z-score", *_z_cell(check)],
                 ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
                 ["verdict", "PASS" if check.passed else "FAIL", ""],

@@ -14,6 +14,7 @@ from modelcollapse.numerics.regimes import (
     ols_generators,
     overparam_generators,
     replace_mixing,
+    ridge_generators,
 )
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
@@ -21,6 +22,7 @@ from modelcollapse.theory.errors import NotCoveredError
 
 REGIMES: tuple[Regime, ...] = (
     clean_ridge.REGIME,
+    ridge_generators.REGIME,  # any ridge_k > 0 (replace scheme only; other schemes with ridge: NotCovered)
     accumulate_generators.REGIME,  # data schemes (THEORY.md §3.7): before the replace regimes they refine
     accumulate_subsample.REGIME,
     replace_mixing.REGIME,

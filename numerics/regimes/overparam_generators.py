@@ -44,7 +44,7 @@ def _smoother(scenario: Scenario, clean, lam, b: Backend, *, first_order: bool =
     return a, gain(a, b.fsum(a * a), T)
 
 
-def predict_overparameterised(scenario: Scenario, backend: Backend) -> Prediction:
+def predict_overparameterised(scenario: Scenario, backend: Backend, *, chain=None, regime: str | None = None) -> Prediction:
     """Predicted test error with over-parameterised generators and/or schedules (THEORY.md §3.5).
 
     Parameters
@@ -53,6 +53,11 @@ def predict_overparameterised(scenario: Scenario, backend: Backend) -> Predictio
         Finite ``d``; generations of any covered kind (:mod:`modelcollapse.numerics.overparam`).
     backend : Backend
         float64 or mpmath; the same code runs on both.
+    chain : ChainMoments, optional
+        The chain's moments if another regime computed them (ridge generators); by default those
+        of :func:`modelcollapse.numerics.overparam.chain_moments`.
+    regime : str, optional
+        The name the prediction reports (default this regime's).
 
     Returns
     -------
@@ -69,7 +74,7 @@ def predict_overparameterised(scenario: Scenario, backend: Backend) -> Predictio
         A ``κ`` fixed point did not converge.
     """
     b = backend
-    chain = chain_moments(scenario, b)
+    chain = chain if chain is not None else chain_moments(scenario, b)
     clean = clean_prediction(scenario, b)
     lam = scenario.spectrum.eigenvalues(b)
     t, pi, w = chain.energy, chain.shrink, chain.weights
@@ -94,7 +99,7 @@ def predict_overparameterised(scenario: Scenario, backend: Backend) -> Predictio
     notes = list(chain.notes)
     notes.append(f"collapse = bias increase {float(bias_increase):.6g} + variance increase {float(variance_increase):.6g}")
     return assemble(clean=clean, collapse=collapse, collapse_provenance=collapse_prov, backend=b, parts=parts,
-                    regime=REGIME.name, iterations=max(clean.iterations, chain.iterations),
+                    regime=regime or REGIME.name, iterations=max(clean.iterations, chain.iterations),
                     residual=max(clean.residual, chain.residual), notes=notes, first_order_collapse=first)
 
 

@@ -47,7 +47,7 @@ class ReplaceMixing:
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         if not scenario.spectrum.is_finite:
             raise NotCoveredError("spectrum.d: real_fraction with generators.n >= 1 needs a finite d")
-        if getattr(scenario.generators, "ridge", 0):  # ridge generators (another branch's key): not derived here
+        if getattr(scenario.generators, "has_ridge", False):  # ridge generators (issue 14): not derived here
             raise NotCoveredError("generators.ridge: data schemes and real fractions are derived for OLS / min-norm "
                                   "generators only (ridge = 0)")
         gen, d = scenario.generators, scenario.d

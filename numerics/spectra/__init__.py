@@ -9,13 +9,14 @@ has a faster form), plus one entry in :data:`SPECTRUM_KINDS` below.
 from modelcollapse.numerics.spectra.base import Spectrum
 from modelcollapse.numerics.spectra.eigenvalues import EigenvalueSpectrum
 from modelcollapse.numerics.spectra.isotropic import IsotropicSpectrum
+from modelcollapse.numerics.spectra.kernel import KernelSpectrum
 from modelcollapse.numerics.spectra.power_law import PowerLawSpectrum
 from modelcollapse.numerics.teachers import Teacher
 
 # the registration table: kind name -> class, in the order error messages list them
-SPECTRUM_KINDS = (IsotropicSpectrum, PowerLawSpectrum, EigenvalueSpectrum)
+SPECTRUM_KINDS = (IsotropicSpectrum, PowerLawSpectrum, EigenvalueSpectrum, KernelSpectrum)
 for _kind in SPECTRUM_KINDS:
     Spectrum.register_kind(_kind)
 del _kind
 
-__all__ = ["Spectrum", "Teacher", "SPECTRUM_KINDS", "IsotropicSpectrum", "PowerLawSpectrum", "EigenvalueSpectrum"]
+__all__ = ["Spectrum", "Teacher", "SPECTRUM_KINDS", "IsotropicSpectrum", "PowerLawSpectrum", "EigenvalueSpectrum", "KernelSpectrum"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
+from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.spectra.base import Spectrum
 from modelcollapse.numerics.validate import finite_positive, number_list
 from modelcollapse.theory.errors import ScenarioError
@@ -15,7 +16,7 @@ __all__ = ["EigenvalueSpectrum"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class EigenvalueSpectrum(Spectrum):
+class EigenvalueSpectrum(DesignFields, Spectrum):
     """``Σ = diag(values)``.
 
     Parameters

@@ -8,13 +8,14 @@ import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.limits import check_dimension
+from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.spectra.base import Spectrum, finite_dimension
 
 __all__ = ["IsotropicSpectrum"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class IsotropicSpectrum(Spectrum):
+class IsotropicSpectrum(DesignFields, Spectrum):
     """Isotropic features, ``Σ = I_d``.
 
     Parameters

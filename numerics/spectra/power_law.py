@@ -16,6 +16,7 @@ import scipy.special
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.infinite import infinite_power_law_sums
 from modelcollapse.numerics.limits import check_dimension
+from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.spectra.base import Spectrum, finite_dimension
 from modelcollapse.numerics.sums import LARGE_POWER_LAW_D
 from modelcollapse.numerics.validate import finite_positive
@@ -25,7 +26,7 @@ __all__ = ["PowerLawSpectrum"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class PowerLawSpectrum(Spectrum):
+class PowerLawSpectrum(DesignFields, Spectrum):
     """``λ_j = j^(−β)``.
 
     Parameters

@@ -7,11 +7,12 @@ kind is one module defining a ``Teacher`` subclass plus one entry in :data:`TEAC
 from modelcollapse.numerics.teachers.base import Teacher
 from modelcollapse.numerics.teachers.coefficients import CoefficientTeacher
 from modelcollapse.numerics.teachers.isotropic import IsotropicTeacher
+from modelcollapse.numerics.teachers.labels import LabelTeacher
 from modelcollapse.numerics.teachers.source import SourceTeacher
 
-TEACHER_KINDS = (SourceTeacher, IsotropicTeacher, CoefficientTeacher)
+TEACHER_KINDS = (SourceTeacher, IsotropicTeacher, CoefficientTeacher, LabelTeacher)
 for _kind in TEACHER_KINDS:
     Teacher.register_kind(_kind)
 del _kind
 
-__all__ = ["Teacher", "TEACHER_KINDS", "SourceTeacher", "IsotropicTeacher", "CoefficientTeacher"]
+__all__ = ["Teacher", "TEACHER_KINDS", "SourceTeacher", "IsotropicTeacher", "CoefficientTeacher", "LabelTeacher"]

@@ -81,5 +81,9 @@ class Teacher(metaclass=ByKind):
         """Coefficients ``c_j`` (float64, non-negative for the families)."""
         return np.sqrt(self.weights(spectrum) / spectrum.eigenvalues())
 
+    def notes(self, spectrum) -> tuple[str, ...]:
+        """What a prediction should say about this teacher on ``spectrum`` (a kind may add notes)."""
+        return ()
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "norm": self.norm}

@@ -13,6 +13,7 @@ from typing import Callable
 from modelcollapse.derivations.report.model import Budget, SectionPlan
 from modelcollapse.derivations.report.sections import (
     generations,
+    kernel,
     large_dimension,
     mixing,
     optimal_ridge,
@@ -46,5 +47,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="large_dimension", title="Deterministic equivalents at d = 1000", plan=large_dimension.plan),
     Section(key="schemes", title="Data schemes: replace, accumulate, accumulate-subsample", plan=schemes.plan),
     Section(key="mixing", title="Strong model collapse: a synthetic share leaves a floor", plan=mixing.plan),
+    Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
