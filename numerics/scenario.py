@@ -84,6 +84,8 @@ def _per_generation(key, value, n, check):
         if n >= 1:
             raise ScenarioError(key, f"required when generators.n >= 1 (a value, or a list of {n})")
         return ()
+    if isinstance(value, tuple) and n == 0 and len(value) == 1:  # the stored form of a scalar (re-validation)
+        return (check(key, value[0]),)
     if isinstance(value, (tuple, list)):
         if len(value) != n:
             raise ScenarioError(key, f"a list must have one entry per generation ({n}), got {len(value)}")
