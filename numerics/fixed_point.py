@@ -49,7 +49,7 @@ from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.errors import FixedPointError
 from modelcollapse.numerics.formulas import formula
 
-__all__ = ["KappaSolution", "solve_kappa", "kappa_equation"]
+__all__ = ["KappaSolution", "solve_kappa", "kappa_equation", "illinois"]
 
 
 def kappa_equation(df1, df2, df3, ridge, T, kappa):
@@ -473,3 +473,35 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
     if not (math.isfinite(residual) and math.isfinite(kappa)):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
     return KappaSolution(kappa, it, residual, FLOAT64)
+
+
+def illinois(F, u_lo, f_lo, u_hi, f_hi, *, backend: Backend, tol, scale, max_iter: int, what: str):
+    """A root of ``F`` between ``u_lo`` and ``u_hi`` (``F`` of opposite signs there) by the Illinois
+    variant of regula falsi: the secant of the bracket, halving the stale end's value when the same
+    end moves twice (superlinear, never leaves the bracket).
+
+    Stops when ``|F| <= tol`` or the bracket is a few ulps wide; returns ``(u, F(u), iterations)``.
+
+    Raises
+    ------
+    FixedPointError
+        Not converged within ``max_iter`` (``what`` names the equation; residual ``|F|/scale``).
+    """
+    eps = backend.eps
+    side, f = 0, f_lo
+    for it in range(1, max_iter + 1):
+        u = (u_lo * f_hi - u_hi * f_lo) / (f_hi - f_lo)
+        f = F(u)
+        if abs(f) <= tol or abs(u_hi - u_lo) <= 16 * eps * (1 + abs(u)):
+            return u, f, it
+        if (f < 0) == (f_lo < 0):  # the lower end moves
+            u_lo, f_lo = u, f
+            if side == 1:
+                f_hi = f_hi / 2
+            side = 1
+        else:
+            u_hi, f_hi = u, f
+            if side == -1:
+                f_lo = f_lo / 2
+            side = -1
+    raise FixedPointError(f"{what} did not converge", residual=float(abs(f) / scale), iterations=max_iter)

@@ -38,7 +38,7 @@ import numpy as np
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
-from modelcollapse.numerics.fixed_point import solve_kappa
+from modelcollapse.numerics.fixed_point import illinois, solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.sums import SpectralSums
@@ -167,24 +167,9 @@ def solve_kappa_hat(sums: SpectralSums, T0: int, kappa0, *, max_iter: int | None
     if not f_hi < 0:
         raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator", residual=float(abs(f_hi)) / T0, iterations=0)
     max_iter = max_iter or (200 if not b.is_mp else 200 + 10 * b.dps)
-    tol = 64 * b.eps * T
-    side = 0
-    for it in range(1, max_iter + 1):
-        u = (u_lo * f_hi - u_hi * f_lo) / (f_hi - f_lo)
-        f = F(u)
-        if abs(f) <= tol or abs(u_hi - u_lo) <= 16 * b.eps * (1 + abs(u)):
-            return b.exp(u), it, float(abs(f) / T)
-        if f > 0:
-            u_lo, f_lo = u, f
-            if side == 1:
-                f_hi = f_hi / 2
-            side = 1
-        else:
-            u_hi, f_hi = u, f
-            if side == -1:
-                f_lo = f_lo / 2
-            side = -1
-    raise FixedPointError("corrected ridgeless κ̂ of a generator did not converge", residual=float(abs(f) / T), iterations=max_iter)
+    u, f, it = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
+                        what="corrected ridgeless κ̂ of a generator")
+    return b.exp(u), it, float(abs(f) / T)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import numpy as np
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
-from modelcollapse.numerics.fixed_point import solve_kappa
+from modelcollapse.numerics.fixed_point import illinois, solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import ChainMoments
 from modelcollapse.numerics.scenario import Scenario
@@ -77,25 +77,9 @@ def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, *, max_iter: int 
         raise FixedPointError("could not bracket the corrected κ̂ of a ridge generator",
                               residual=float(min(abs(f_lo), abs(f_hi)) / T), iterations=0)
     max_iter = max_iter or (300 if not b.is_mp else 300 + 10 * b.dps)
-    tol = 64 * b.eps * T
-    side = 0
-    f = f_lo
-    for it in range(1, max_iter + 1):
-        u = (u_lo * f_hi - u_hi * f_lo) / (f_hi - f_lo)
-        f = F(u)
-        if abs(f) <= tol or abs(u_hi - u_lo) <= 16 * b.eps * (1 + abs(u)):
-            return b.exp(u), plain.kappa, it + plain.iterations, float(abs(f) / T)
-        if f < 0:
-            u_lo, f_lo = u, f
-            if side == 1:
-                f_hi = f_hi / 2
-            side = 1
-        else:
-            u_hi, f_hi = u, f
-            if side == -1:
-                f_lo = f_lo / 2
-            side = -1
-    raise FixedPointError("corrected κ̂ of a ridge generator did not converge", residual=float(abs(f) / T), iterations=max_iter)
+    u, f, it = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
+                        what="corrected κ̂ of a ridge generator")
+    return b.exp(u), plain.kappa, it + plain.iterations, float(abs(f) / T)
 
 
 def _ridge_step(sums, lam, t, pi, *, T0, ridge0, s0, b: Backend, k: int):
