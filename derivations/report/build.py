@@ -136,13 +136,33 @@ def _compile_pdf(out: Path) -> str | None:
     return None
 
 
-def _write(stage: Path, plans, rows, settings: dict, clock: list, compile_pdf: bool, out: Path) -> Report:
-    sections = []
-    for plan, plan_rows in zip(plans, rows):
-        section = ReportSection(plan=plan, rows=plan_rows)
-        if not plan.unavailable and any(p.kind != "table" for p in plan.panels):
-            section = dataclasses.replace(section, figures=tuple(draw_section(section, stage)))
-        sections.append(section)
+def _draw_all(sections, stage: Path, jobs: int) -> list:
+    """Every section's figures (file names per section): one task per figure on ``jobs`` processes.
+
+    The figures are independent (matplotlib ``Figure`` objects, no global state), so drawing them in
+    parallel writes the same files as drawing them in turn.
+    """
+    todo = [i for i, s in enumerate(sections)
+            if not s.plan.unavailable and any(p.kind != "table" for p in s.plan.panels)]
+    names = [()] * len(sections)
+    if jobs == 1 or len(todo) <= 1:
+        for i in todo:
+            names[i] = tuple(draw_section(sections[i], stage))
+        return names
+    from concurrent.futures import ProcessPoolExecutor
+
+    from modelcollapse.derivations.sweep.engine import fork_context
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=fork_context()) as pool:
+        for i, drawn in zip(todo, pool.map(draw_section, [sections[i] for i in todo], [stage] * len(todo))):
+            names[i] = tuple(drawn)
+    return names
+
+
+def _write(stage: Path, plans, rows, settings: dict, clock: list, compile_pdf: bool, out: Path,
+           jobs: int = 1) -> Report:
+    sections = [ReportSection(plan=plan, rows=plan_rows) for plan, plan_rows in zip(plans, rows)]
+    sections = [dataclasses.replace(s, figures=f) for s, f in zip(sections, _draw_all(sections, stage, jobs))]
     clock.append(("figures", time.perf_counter()))
     scen_dir = stage / "scenarios"
     scen_dir.mkdir()
@@ -199,7 +219,7 @@ def build_report(out: str | Path, *, quick: bool = False, trials: int | None = N
                 "scenarios": [f.origin for f in user_files]}
     try:
         with staged_folder(out) as stage:
-            return _write(stage, plans, rows, settings, clock, compile_pdf, out)
+            return _write(stage, plans, rows, settings, clock, compile_pdf, out, jobs=jobs)
     except OSError as exc:
         raise ModelCollapseError(f"--out: cannot write the report to {str(out)!r}: {exc.strerror or exc}") from None
 

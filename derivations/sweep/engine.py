@@ -115,7 +115,7 @@ def _open_store(store):
     return store, False
 
 
-def _fork_context():
+def fork_context():
     # fork: workers start in milliseconds and need no __main__ guard (as numerics.simulate).
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -145,7 +145,7 @@ def execute(tasks, *, jobs: int, client, done) -> None:
         for task in tasks:
             done(task, run_task(task))
         return
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_fork_context())
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=fork_context())
     try:
         futures = {pool.submit(run_task, t): t for t in tasks}
         for future in as_completed(futures):
