@@ -41,6 +41,7 @@ bracket.
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +50,12 @@ from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.errors import FixedPointError
 from modelcollapse.numerics.formulas import formula
 
-__all__ = ["KappaSolution", "solve_kappa", "kappa_equation", "illinois"]
+__all__ = ["KappaSolution", "solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "illinois",
+           "PRESOLVED"]
+
+#: The table that answers scalar float64 solves, set only inside
+#: :func:`modelcollapse.numerics.kappa_table.presolved` (a context variable: nothing outlives the block).
+PRESOLVED: ContextVar = ContextVar("modelcollapse_presolved_kappa", default=None)
 
 
 def kappa_equation(df1, df2, df3, ridge, T, kappa):
@@ -88,12 +94,18 @@ class KappaSolution:
         Largest relative residual ``|κ − λ − κ df_1(κ)/T| / κ`` over the grid (0 where ``κ = 0``
         exactly).
     backend : Backend
+    iterations_each, residual_each : ndarray or None
+        For a grid (array in): the iterations and the residual of each element, shaped like
+        ``kappa`` (an element's own count; 0 and 0.0 where ``κ = 0`` exactly). ``None`` for a
+        scalar call, where ``iterations`` and ``residual`` are the element's own.
     """
 
     kappa: object
     iterations: int
     residual: float
     backend: Backend
+    iterations_each: np.ndarray | None = None
+    residual_each: np.ndarray | None = None
 
 
 # Block of the (κ × eigenvalue) pass, in elements: 512 kB of float64 stays in L2 and is reused,
@@ -170,13 +182,25 @@ def _next_order(b: Backend, predicted):
     return 2 if predicted <= t2 else 3
 
 
+def _cube(b: Backend, x):
+    """``x ** 3`` elementwise as a scalar ``**`` computes it (libm ``pow``): numpy's array power
+    differs from it in the last bit for about 5% of arguments, and the grid must take the same
+    decisions as a scalar call."""
+    if b.is_mp:
+        return x ** 3
+    return np.fromiter((v ** 3 for v in x), dtype=np.float64, count=len(x))
+
+
 def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_u):
     """Safeguarded Halley in ``u = log κ`` for every element (module docstring).
 
     ``tol_u`` is the absolute step tolerance in ``u`` of a loose stage (``None``: converge to the
     ulp of ``u`` and the rounding-level residual). Each evaluation computes only the sums its
-    step needs (:func:`_next_order`). Returns ``(u, h, iterations, converged)`` with ``h``
-    evaluated at the returned ``u`` (converged elements keep their evaluated point).
+    step needs (:func:`_next_order`); each element takes the step of its own order (a Newton
+    element in a pass that computes ``df_3`` for others still takes its Newton step), so an
+    element's arithmetic does not depend on the other elements of the grid. Returns
+    ``(u, h, iterations, converged)`` with ``h`` evaluated at the returned ``u`` (converged
+    elements keep their evaluated point) and ``iterations`` per element.
     """
     u, u_lo, u_hi = u.copy(), u_lo.copy(), u_hi.copy()
     n = len(u)
@@ -186,13 +210,16 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
     u_prev = u.copy()
     polish = np.zeros(n, dtype=bool)
     converged = np.zeros(n, dtype=bool)
+    iterations = np.zeros(n, dtype=np.int64)
     idx = np.arange(n)
     eps = b.eps
     it = 0
     while idx.size and it < max_iter:
         it += 1
+        iterations[idx] = it
         ui, lo, hi = u[idx], u_lo[idx], u_hi[idx]
-        o = int(order[idx].max())
+        oi = order[idx]
+        o = int(oi.max())
         k = b.exp(ui)
         h, dh, d2h, scale = kappa_equation(*moments(k, o), ridge[idx], T[idx], k)
         h_at[idx] = h
@@ -204,9 +231,9 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
         predicted = step * step
         if o == 3:
             corr = h * d2h / (2 * dh * dh)
-            halley_ok = np.asarray(abs(corr) <= 0.5, dtype=bool)
+            halley_ok = (oi == 3) & np.asarray(abs(corr) <= 0.5, dtype=bool)
             step = _where(b, halley_ok, step / _where(b, halley_ok, 1 - corr, 1), step)
-            predicted = _where(b, halley_ok, abs(step) ** 3, step * step)
+            predicted = _where(b, halley_ok, _cube(b, abs(step)), step * step)
         un = ui - step
         outside = np.asarray(un < lo, dtype=bool) | np.asarray(un > hi, dtype=bool)
         un = _where(b, outside, (lo + hi) / 2, un)
@@ -232,7 +259,7 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
         worse = np.asarray(abs(h_new) > abs(h_at[c]), dtype=bool)
         u[c] = _where(b, worse, u_prev[c], u[c])
         h_at[c] = _where(b, worse, h_at[c], h_new)
-    return u, h_at, it, converged
+    return u, h_at, iterations, converged
 
 
 def _sketch_of(lam64: np.ndarray):
@@ -292,7 +319,11 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     b: Backend = sums.backend
     scalar_in = np.ndim(ridge) == 0 and np.ndim(T) == 0
     lam = getattr(sums, "eigenvalues", None)
-    if scalar_in and not b.is_mp and lam is not None and isinstance(lam, np.ndarray) and lam.dtype == np.float64:
+    float64_finite = not b.is_mp and lam is not None and isinstance(lam, np.ndarray) and lam.dtype == np.float64
+    if scalar_in and float64_finite:
+        table = PRESOLVED.get()
+        if table is not None:  # inside numerics.kappa_table.presolved(): answered from (or kept in) its table
+            return table.solve(sums, float(ridge), float(T), max_iter)
         return _solve_scalar64(sums, float(ridge), float(T), max_iter)
     lam_r, T_arr = np.broadcast_arrays(np.asarray(ridge, dtype=object), np.asarray(T, dtype=object))
     lam_r = b.array(np.asarray(lam_r, dtype=float) if not b.is_mp else lam_r).reshape(-1)
@@ -300,6 +331,8 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     shape = np.broadcast(np.asarray(ridge), np.asarray(T)).shape
     if np.asarray(lam_r < 0, dtype=bool).any() or np.asarray(T_arr < 1, dtype=bool).any():
         raise ValueError("solve_kappa: need ridge >= 0 and T >= 1")
+    if float64_finite and scalar_path_applies(sums):
+        return _grid_solution(sums, lam_r, T_arr, shape, max_iter)
     d = sums.d
     zero = b.scalar(0)
     if max_iter is None:
@@ -309,8 +342,11 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     exact_zero = np.asarray(lam_r == 0, dtype=bool) & np.asarray(T_arr >= d, dtype=bool)
     kappa = np.full(lam_r.shape, zero, dtype=lam_r.dtype)
     active = ~exact_zero
+    its_each, res_each = np.zeros(lam_r.shape, dtype=np.int64), np.zeros(lam_r.shape)
     if not active.any():
-        return KappaSolution(kappa.reshape(shape)[()] if scalar_in else kappa.reshape(shape), 0, 0.0, b)
+        if scalar_in:
+            return KappaSolution(kappa.reshape(shape)[()], 0, 0.0, b)
+        return KappaSolution(kappa.reshape(shape), 0, 0.0, b, its_each.reshape(shape), res_each.reshape(shape))
     lr, Ta = lam_r[active], T_arr[active]
 
     # Bracket [lo, hi] with h(lo) < 0 <= h(hi): h(λ + trΣ/T) >= 0 since df_1(κ) <= trΣ/κ.
@@ -340,7 +376,8 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     else:
         moments = _sums_moments(sums)
 
-    u, h, it, converged = _halley(moments, b, lr, Ta, u, u_lo, u_hi, max_iter=max_iter, tol_u=None)
+    u, h, its, converged = _halley(moments, b, lr, Ta, u, u_lo, u_hi, max_iter=max_iter, tol_u=None)
+    it = int(its.max())
     residual = float(np.max(np.abs(np.asarray(b.to_float(h), dtype=float))))
     if not converged.all():
         raise FixedPointError("effective ridge κ did not converge", residual=residual, iterations=it)
@@ -348,7 +385,11 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     if not math.isfinite(residual) or not np.all(np.isfinite(np.asarray(b.to_float(kappa), dtype=float))):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
     out = kappa.reshape(shape)
-    return KappaSolution(out[()] if scalar_in else out, it, residual, b)
+    if scalar_in:
+        return KappaSolution(out[()], it, residual, b)
+    its_each[active] = its
+    res_each[active] = np.abs(np.asarray(b.to_float(h), dtype=float))
+    return KappaSolution(out, it, residual, b, its_each.reshape(shape), res_each.reshape(shape))
 
 
 def _start(lam, lr, Ta, u_mid, u_lo, u_hi, b: Backend):
@@ -473,6 +514,80 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
     if not (math.isfinite(residual) and math.isfinite(kappa)):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
     return KappaSolution(kappa, it, residual, FLOAT64)
+
+
+# -- float64 grids on finite spectra: the scalar path, element by element, vectorised -------------
+
+def scalar_path_applies(sums) -> bool:
+    """Whether :func:`solve_kappa_each` reproduces the scalar float64 path on ``sums``: float64
+    eigenvalues, all ``> 0``, with a finite trace (the scalar path's sketch start and bracket)."""
+    lam = getattr(sums, "eigenvalues", None)
+    return (not sums.backend.is_mp and isinstance(lam, np.ndarray) and lam.dtype == np.float64 and len(lam) > 0
+            and float(sums.min_eigenvalue) > 0 and math.isfinite(float(sums.trace)))
+
+
+def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | None = None):
+    """Every element of a float64 grid solved as a scalar :func:`solve_kappa` call would solve it.
+
+    The same bracket and sketch start (``math.log`` of the same Python floats), the same Halley
+    steps per element (:func:`_halley` takes each element's own order; ``|step|³`` by scalar
+    ``pow``), the same sums (one blocked pass, a row of which is summed as the scalar pass sums
+    it): so each ``κ``, iteration count and residual is bit for bit the scalar call's, and one
+    pass over the spectrum serves the whole grid. Needs :func:`scalar_path_applies`.
+
+    Parameters
+    ----------
+    ridge, T : 1-d float64 arrays of the same length (``λ >= 0``, ``T >= 1``, not checked here)
+
+    Returns
+    -------
+    (kappa, iterations, residual, converged) : 1-d arrays
+        ``residual`` is ``|h|`` at the returned ``κ``. The scalar call raises
+        :class:`FixedPointError` where ``converged`` is False (iterations ``max_iter``) or
+        ``kappa``/``residual`` is not finite.
+    """
+    lam = sums.eigenvalues
+    d, n = len(lam), len(ridge)
+    max_iter = 400 if max_iter is None else max_iter
+    kappa, residual = np.zeros(n), np.zeros(n)
+    iterations, converged = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+    active = np.flatnonzero(~((ridge == 0) & (T >= d)))  # κ = 0 exactly: ridgeless and under-parameterised
+    if not active.size:
+        return kappa, iterations, residual, converged
+    lmin, trace = float(sums.min_eigenvalue), float(sums.trace)
+    pairs = list(zip(ridge[active].tolist(), T[active].tolist()))  # Python floats, as the scalar path has them
+    r, t = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    u_lo = np.array([math.log(x if x > 0 else lmin * (d - tt) / tt / 2) for x, tt in pairs])
+    u_hi = np.array([math.log(x + trace / tt) for x, tt in pairs])
+    u = (u_lo + u_hi) / 2
+    sk = _sketch_of(lam)
+    if sk is not None:
+        sketch, weight = sk
+        s_sum, s_min = float(sketch.sum()), float(sketch.min())
+        s_hi = np.array([math.log(x + weight * s_sum / tt) for x, tt in pairs])
+        s_lo = np.array([math.log(x if x > 0 else s_min * max(d - tt, 1) / tt / 2) for x, tt in pairs])
+        us, _, _, done = _halley(_spectrum_moments(sketch, weight, FLOAT64), FLOAT64, r, t, (s_lo + s_hi) / 2,
+                                 s_lo, s_hi, max_iter=100, tol_u=_SKETCH_TOL_U)
+        u = np.where(done & (u_lo < us) & (us < u_hi), us, u)
+    u, h, its, done = _halley(_spectrum_moments(lam, 1, FLOAT64), FLOAT64, r, t, u, u_lo, u_hi,
+                              max_iter=max_iter, tol_u=None)
+    with np.errstate(over="ignore", invalid="ignore"):
+        kappa[active] = np.exp(u)
+    residual[active] = np.abs(h)
+    iterations[active] = its  # an element that did not converge ran to max_iter, as the scalar call reports
+    converged[active] = done
+    return kappa, iterations, residual, converged
+
+
+def _grid_solution(sums, ridge, T, shape, max_iter) -> KappaSolution:
+    """:func:`solve_kappa` of a float64 grid on a finite spectrum (raises as before: the worst residual)."""
+    kappa, its, res, converged = solve_kappa_each(sums, ridge, T, max_iter=max_iter)
+    residual, it = float(np.max(res)), int(its.max())
+    if not converged.all():
+        raise FixedPointError("effective ridge κ did not converge", residual=residual, iterations=it)
+    if not (math.isfinite(residual) and np.all(np.isfinite(kappa))):
+        raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
+    return KappaSolution(kappa.reshape(shape), it, residual, FLOAT64, its.reshape(shape), res.reshape(shape))
 
 
 def illinois(F, u_lo, f_lo, u_hi, f_hi, *, backend: Backend, tol, scale, max_iter: int, what: str):
