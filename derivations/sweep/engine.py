@@ -45,6 +45,7 @@ from modelcollapse.derivations.sweep.points import (
 )
 from modelcollapse.derivations.sweep.store import SweepStore
 from modelcollapse.derivations.sweep.table import build_table
+from modelcollapse.derivations.sweep.theory import run_theory
 from modelcollapse.numerics.errors import ModelCollapseError, ScenarioError
 from modelcollapse.numerics.scenario import Scenario
 
@@ -207,9 +208,7 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
                 results[task.key] = payload
                 bar.update(1)
 
-            for task in pending:
-                if task.kind == THEORY:
-                    done(task, run_task(task))
+            run_theory([t for t in pending if t.kind == THEORY], precision=precision, done=done, run=run_task)
             execute([t for t in pending if t.kind == SIMULATION], jobs=jobs, client=client, done=done)
     finally:
         if owned:
