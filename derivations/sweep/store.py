@@ -26,6 +26,7 @@ Several sweeps may share one store: identical points are computed once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -38,6 +39,7 @@ __all__ = ["SweepStore", "record_key", "canonical_json", "encode_payload", "norm
 SCHEMA_VERSION = 1
 
 
+@functools.cache  # importlib.metadata parses the package's METADATA: ~1 ms, once per key otherwise
 def toolkit_version() -> str:
     """The installed modelcollapse version (part of every key: a new version recomputes)."""
     try:
