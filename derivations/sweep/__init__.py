@@ -7,7 +7,8 @@
 
 Modules: :mod:`.grid` (the ``--vary`` grammar and each point's scenario), :mod:`.points`
 (one point's tasks and its seed), :mod:`.store` (the crash-safe SQLite store), :mod:`.engine`
-(running a sweep locally or on Dask), :mod:`.table` (the DataFrame and its files),
+(running a sweep locally or on Dask), :mod:`.theory` (the theory points: one κ solve per
+spectrum, then ``predict`` per point), :mod:`.table` (the DataFrame and its files),
 :mod:`.plot` (the figure). The command line is :mod:`modelcollapse.derivations.commands.sweep`.
 """
 

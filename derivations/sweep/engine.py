@@ -8,12 +8,18 @@ written to the store at once, in its own transaction, by this process only. On C
 queued points are dropped (the running ones finish in their workers; everything finished is
 stored).
 
-Theory is one public ``predict`` call per point, so every row equals ``predict`` exactly.
-Measured: 0.7 ms a point for the isotropic ``d = 100`` scenario (0.11 s for the 164 points of
-the report's ridge figure); 26 ms at a power law with ``d = 10^4``, where the κ solve is 80% of
-the time and building the spectral sums 1 ms (2%) — so reusing one spectral-sum object across
-a spectrum's points would save at most 2%, and a single κ solve for all ridges would need
-``predict``'s internals; neither is done.
+Theory is one public ``predict`` call per point, so every row equals ``predict`` exactly, with
+the κ of all points of a spectrum solved first in one vectorised call (:mod:`.theory`,
+:mod:`modelcollapse.numerics.kappa_table`): the same numbers bit for bit, fewer solves.
+Measured (benchmarks/bench_sweep_theory.py, 1 BLAS thread, shared 2-core machine, 41 ridges ×
+``n = 0, 2, 5, 10``): the report's ridge figure (isotropic ``d = 100``) 0.46 ms a point against
+0.52 ms per point before (x1.1; its 41 κ alone: 0.8 ms in one grid call against 2.7 ms in
+scalar calls); a power law with ``d = 10^4`` (``T0 = 400 < d``) 3.2 against 3.6 ms a point
+(x1.1; 41 κ: 4.3 against 16 ms). The κ solve is no longer what a point costs: at ``d = 10^4``
+the chain moments of over-parameterised generators take half of it (the same at every
+downstream ridge, recomputed per point) and the ``1/d``-corrected sums at ``κ`` most of the
+rest; the toolkit version, read once per process, was half of a theory-only sweep's time
+(1 ms a record key; the whole ``sweep()`` of the ridge figure now 0.12 s, was 0.22 s).
 
 Results do not depend on the number or kind of workers: a point's simulation seed is a
 function of the root seed and its scenario (:func:`~.points.point_seed`), each simulation runs
