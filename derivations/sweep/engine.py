@@ -12,14 +12,14 @@ Theory is one public ``predict`` call per point, so every row equals ``predict``
 the κ of all points of a spectrum solved first in one vectorised call (:mod:`.theory`,
 :mod:`modelcollapse.numerics.kappa_table`): the same numbers bit for bit, fewer solves.
 Measured (benchmarks/bench_sweep_theory.py, 1 BLAS thread, shared 2-core machine, 41 ridges ×
-``n = 0, 2, 5, 10``): the report's ridge figure (isotropic ``d = 100``) 0.46 ms a point against
-0.52 ms per point before (x1.1; its 41 κ alone: 0.8 ms in one grid call against 2.7 ms in
-scalar calls); a power law with ``d = 10^4`` (``T0 = 400 < d``) 3.2 against 3.6 ms a point
-(x1.1; 41 κ: 4.3 against 16 ms). The κ solve is no longer what a point costs: at ``d = 10^4``
-the chain moments of over-parameterised generators take half of it (the same at every
-downstream ridge, recomputed per point) and the ``1/d``-corrected sums at ``κ`` most of the
-rest; the toolkit version, read once per process, was half of a theory-only sweep's time
-(1 ms a record key; the whole ``sweep()`` of the ridge figure now 0.12 s, was 0.22 s).
+``n = 0, 2, 5, 10``): the report's ridge figure (isotropic ``d = 100``) 0.49 ms a point against
+0.56 ms before (x1.13; its 41 κ alone: 0.9 ms in one grid call against 2.7 ms in scalar calls);
+a power law with ``d = 10^4`` (``T0 = 400 < d``) 3.7 against 3.9 ms a point (x1.06; 41 κ: 3.1
+against 6.5 ms). The κ solve is no longer what a point costs: at ``d = 10^4`` the chain moments
+of over-parameterised generators take half of it (the same at every downstream ridge,
+recomputed per point) and the ``1/d``-corrected sums at ``κ`` most of the rest. The toolkit
+version, now read once per process, was half of a theory-only sweep's time (1 ms a record key;
+the whole ``sweep()`` of the ridge figure now 0.11 s, was 0.22 s).
 
 Results do not depend on the number or kind of workers: a point's simulation seed is a
 function of the root seed and its scenario (:func:`~.points.point_seed`), each simulation runs
