@@ -17,6 +17,7 @@ from conftest import scenario_dict
 
 from modelcollapse.derivations.sweep import sweep
 from modelcollapse.numerics import fixed_point
+from modelcollapse.numerics.errors import FixedPointError
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.kappa_table import KappaTable, presolved
 from modelcollapse.numerics.predict import predict
@@ -177,3 +178,33 @@ def test_presolved_solutions_equal_scalar_solves_bit_for_bit():
         for a, b in zip(alone, shared):
             assert (a.kappa, a.iterations, a.residual) == (b.kappa, b.iterations, b.residual)
             assert type(a.kappa) is type(b.kappa)
+
+
+def test_a_pair_that_fails_in_the_grid_is_solved_and_reported_per_point(monkeypatch):
+    """An element the grid does not converge is not kept: its point raises the scalar path's own error."""
+    failing = 0.05
+    grid, scalar = fixed_point.solve_kappa_each, fixed_point._solve_scalar64
+
+    def grid_fails_at(sums, ridge, T, **kw):
+        kappa, its, res, converged = grid(sums, ridge, T, **kw)
+        return kappa, its, res, converged & (ridge != failing)
+
+    def scalar_fails_at(sums, ridge, T, max_iter):
+        if ridge == failing:
+            raise FixedPointError("effective ridge κ did not converge", residual=0.25, iterations=400)
+        return scalar(sums, ridge, T, max_iter)
+
+    monkeypatch.setattr(fixed_point, "solve_kappa_each", grid_fails_at)
+    monkeypatch.setattr(fixed_point, "_solve_scalar64", scalar_fails_at)
+    grids = {"downstream.ridge": [1e-3, failing, 0.5], "generators.n": [0, 1]}
+    df = sweep(Scenario.from_dict(POWER), grids=grids)
+    assert list(df["error"].notna()) == [False, False, True, True, False, False]
+    assert df["error"].iloc[2] == "effective ridge κ did not converge (residual 0.25 after 400 iterations)"
+    assert_rows_equal_predict(df, POWER, list(grids))  # predict, per point, under the same failing solver
+    sums = spectral_sums(Spectrum(kind="power_law", d=40, beta=2.0))
+    with presolved() as table:
+        table.presolve(sums, [1e-3, failing], 60)
+        for _ in range(2):  # not kept: raised again, by the scalar path
+            with pytest.raises(FixedPointError):
+                solve_kappa(sums, failing, 60)
+        assert table.scalar_solves == 0 and solve_kappa(sums, 1e-3, 60).kappa > 0 and table.hits == 1
