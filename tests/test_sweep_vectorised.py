@@ -208,3 +208,15 @@ def test_a_pair_that_fails_in_the_grid_is_solved_and_reported_per_point(monkeypa
             with pytest.raises(FixedPointError):
                 solve_kappa(sums, failing, 60)
         assert table.scalar_solves == 0 and solve_kappa(sums, 1e-3, 60).kappa > 0 and table.hits == 1
+
+
+def test_large_power_law_summed_term_by_term_is_grouped_as_predict_sums_it(monkeypatch):
+    """d > 20000 with explicit coefficients: predict sums term by term, so the grid solves it too."""
+    count = Counting(monkeypatch)
+    d = 20_001
+    base = scenario_dict(spectrum={"kind": "power_law", "d": d, "beta": 2.0},
+                         teacher={"kind": "coefficients", "values": list(np.linspace(1.0, 0.0, d))},
+                         generators={"n": 0}, downstream={"T": 300, "sigma": 0.5, "ridge": 0.01})
+    df = sweep(Scenario.from_dict(base), grids={"downstream.ridge": [1e-3, 1e-2, 0.1]})
+    assert count.grid == 1 and count.scalar == 0
+    assert_rows_equal_predict(df, base, ["downstream.ridge"])

@@ -11,9 +11,10 @@ Every number of a row is bit-identical to ``predict`` without the table (the gri
 path element by element; tests/test_sweep_vectorised.py checks every field).
 
 Not grouped (each point solves its own ``κ``, exactly as before): ``precision=`` (mpmath), power
-laws that ``predict`` sums by Euler–Maclaurin (``d = inf`` or ``d > 20000``), spectra with a zero
-eigenvalue. Points whose regime needs no downstream ``κ`` (OLS, ridgeless ``Σ ∝ I``) or that
-cannot be predicted simply leave their presolved pair unused; errors are each point's own.
+laws that ``predict`` sums by Euler–Maclaurin (``d = inf``, or ``d > 20000`` with a family
+teacher), spectra with a zero eigenvalue. Points whose regime needs no downstream ``κ`` (OLS,
+ridgeless ``Σ ∝ I``) or that cannot be predicted simply leave their presolved pair unused;
+errors are each point's own.
 """
 
 from __future__ import annotations
@@ -34,14 +35,16 @@ def presolve_downstream(table: KappaTable, tasks) -> int:
     Returns the number of vectorised solves. A spectrum whose sums cannot be built here is left
     to its points (they report the reason as their ``error``).
     """
+    # by spectrum and teacher: the sums are built as predict builds them (the teacher decides whether a
+    # large power law is summed term by term); pairs already solved for equal eigenvalues are skipped
     groups: dict[str, list[Task]] = {}
     for task in tasks:
-        groups.setdefault(canonical_json(task.scenario["spectrum"]), []).append(task)
+        groups.setdefault(canonical_json([task.scenario["spectrum"], task.scenario["teacher"]]), []).append(task)
     solves = 0
     for members in groups.values():
         try:
-            spectrum = Scenario.from_dict(members[0].scenario).spectrum
-            sums = spectrum.spectral_sums(None, FLOAT64)
+            scenario = Scenario.from_dict(members[0].scenario)
+            sums = scenario.spectrum.spectral_sums(scenario.teacher, FLOAT64)
         except ModelCollapseError:
             continue
         ridges = [t.scenario["downstream"]["ridge"] for t in members]
