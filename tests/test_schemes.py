@@ -99,7 +99,7 @@ def test_every_scheme_result_is_registered_with_provenance_and_latex():
     for name in names:
         r = get_result(name)
         assert r.latex() and r.provenance.kind in ProvenanceKind
-    assert get_result("accumulate_real_step").provenance.kind is ProvenanceKind.HEURISTIC
+    assert get_result("accumulate_real_step").provenance.kind is ProvenanceKind.DETERMINISTIC_EQUIVALENT
     assert get_result("mixing_factor").provenance.is_exact
     assert {"derivation_accumulate_chain", "derivation_mixing_floor"} <= set(DERIVATIONS)
 
