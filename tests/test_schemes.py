@@ -99,7 +99,7 @@ def test_every_scheme_result_is_registered_with_provenance_and_latex():
     for name in names:
         r = get_result(name)
         assert r.latex() and r.provenance.kind in ProvenanceKind
-    assert get_result("accumulate_real_step").provenance.kind is ProvenanceKind.HEURISTIC
+    assert get_result("accumulate_real_step").provenance.kind is ProvenanceKind.DETERMINISTIC_EQUIVALENT
     assert get_result("mixing_factor").provenance.is_exact
     assert {"derivation_accumulate_chain", "derivation_mixing_floor"} <= set(DERIVATIONS)
 
@@ -167,12 +167,13 @@ def test_downstream_fraction_zero_reproduces_the_old_prediction():
     assert predict(s).regime == "ols_generators"
 
 
-def test_accumulate_subsample_refuses_beyond_one_generation():
-    s = explicit(20, 3, generators={"n": 3, "T0": 30, "sigma0": 1.0, "scheme": "accumulate-subsample"},
+def test_accumulate_subsample_is_replace_at_one_generation_and_refuses_small_fits():
+    s = explicit(20, 3, generators={"n": 3, "T0": [30, 21, 30], "sigma0": 1.0, "scheme": "accumulate-subsample"},
                  downstream={"T": 50, "sigma": 0.5, "ridge": 0.0})
-    with pytest.raises(NotCoveredError, match="generators.scheme"):
+    with pytest.raises(NotCoveredError, match="generators.T0"):  # fit 2 draws 21 < d + 2 rows
         predict(s)
-    one = s.replace(n=1)
+    one = explicit(20, 3, generators={"n": 1, "T0": 30, "sigma0": 1.0, "scheme": "accumulate-subsample"},
+                   downstream={"T": 50, "sigma": 0.5, "ridge": 0.0})
     assert predict(one).test_error == predict(one.replace(scheme="replace")).test_error
 
 

@@ -1,0 +1,237 @@
+"""Chains of OLS fits on pools of blocks: the operator-valued deterministic equivalent (THEORY.md §3.7).
+
+The derivation and the equations are :mod:`modelcollapse.theory.pool_chain`. In the whitened
+problem every row ``m`` of the pool is a *type* — its block ``b``, its label source ``src`` (the
+generator that labelled it; none for real rows and the first block) and its independent Bernoulli
+memberships ``s_k`` of the fits ``k >= b`` (probability ``q_k``: 1 for accumulate, ``T0_k/N_k``
+for accumulate-subsample, ``[k = b]`` for replace). With ``D = (I + Eχ)⁻¹E`` and
+``r = (I + Eχ)⁻¹s`` (``E = diag(s)(I − 1 e_srcᵀ)``, ``n × n``):
+
+    χ Σ_m E[D_m] = d' I                                      (first order; closed-form forward substitution)
+    Z = Ψ A Ψᵀ + Ψ 𝒯(Z) Ψᵀ,  Ψ = χ/d',  A = Σ_m σ_m² E[r_m r_mᵀ],  𝒯(Z) = d' Σ_m E[D_m Z D_mᵀ]
+    e_k = d Z_kk,   d' = d + 1.
+
+The expectations over the memberships are causal recursions (``pool_row_gain``): row ``k`` of
+``D w`` is ``y_k = s_k (c_k − Σ_{j<k} χ_kj y_j)/(1 + χ_kk)``, ``c = (I − 1e_srcᵀ)w``, and ``s_k`` is
+independent of ``y_{<k}``, so first and second moments follow exactly in ``O(n³)`` per type.
+
+Solving: ``χ`` row by row (each row a triangular solve, no iteration); ``Z`` from the linear
+equation by GMRES in float64 (matrix-free), refined in the backend's precision by residual
+correction (each round gains about 14 digits), so ``precision=`` digits are honoured.
+
+Exactness, measured: with ``d' = d + 1`` the equations reproduce the exact replace
+(``n σ0² d/(T0 − d − 1)``) and accumulate (``d Σ σ0_k² T0_k/(N_k(N_k − d − 1))``) chain errors
+and the accumulate-with-real-rows recursion to 1e-12 relative (tests/test_pool_chain.py), which is
+why they are used only for accumulate-subsample, where no exact result is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator, gmres
+
+from modelcollapse.numerics.backend import FLOAT64, Backend
+from modelcollapse.numerics.formulas import formula
+from modelcollapse.theory.errors import FixedPointError, NotCoveredError
+
+__all__ = ["PoolTypes", "pool_types", "PoolChainSolution", "solve_pool_chain", "MAX_GENERATIONS"]
+
+# Cost grows as n^4 per application of 𝒯 (n generations, 2n row types): n = 64 takes about 4 s in
+# float64 on one core (benchmarks/bench_pool_chain.py); beyond it the equivalent is refused.
+MAX_GENERATIONS = 64
+_MAX_REFINEMENTS = 40
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolTypes:
+    """The row types of a pooled chain (arrays over types; generation indices from 0)."""
+
+    d: int
+    counts: tuple[int, ...]  # rows of the type
+    block: tuple[int, ...]  # first fit that can select it
+    source: tuple[int, ...]  # generator that labelled it, -1 for w0 (real rows, first block)
+    noise: tuple[float, ...]  # σ0 of its block
+    selected: tuple[tuple[int, ...], ...]  # q_k = selected_k / pool_k: rows fit k draws ...
+    pool: tuple[tuple[int, ...], ...]  # ... from the rows it can draw from (exact rationals)
+
+    @property
+    def n(self) -> int:
+        return len(self.pool[0])
+
+
+def pool_types(*, scheme: str, d: int, T0, sigma0, real_counts) -> PoolTypes:
+    """Row types of ``scheme`` for blocks ``T0`` (first block labelled by ``w0``), noises and real rows."""
+    n = len(T0)
+    pools = np.cumsum(T0)
+    counts, block, source, noise, selected, pool = [], [], [], [], [], []
+    for b in range(n):
+        if scheme == "replace":
+            num = tuple(int(k == b) for k in range(n))
+        elif scheme == "accumulate":
+            num = tuple(int(k >= b) for k in range(n))
+        elif scheme == "accumulate-subsample":
+            num = tuple(int(T0[k]) if k >= b else 0 for k in range(n))
+        else:
+            raise ValueError(f"scheme: expected replace, accumulate or accumulate-subsample, got {scheme!r}")
+        den = tuple(int(pools[k]) if scheme == "accumulate-subsample" else 1 for k in range(n))
+        real = T0[b] if b == 0 else real_counts[b]
+        for rows, src in ((real, -1), (T0[b] - real, b - 1)):
+            if rows:
+                counts.append(int(rows))
+                block.append(b)
+                source.append(src)
+                noise.append(sigma0[b])
+                selected.append(num)
+                pool.append(den)
+    return PoolTypes(d=d, counts=tuple(counts), block=tuple(block), source=tuple(source), noise=tuple(noise),
+                     selected=tuple(selected), pool=tuple(pool))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolChainSolution:
+    """Chain errors ``e_k`` of every generation, and how the linear equation for ``Z`` was solved."""
+
+    errors: np.ndarray  # e_1 .. e_n, backend numbers
+    iterations: int  # GMRES iterations plus refinement rounds
+    residual: float  # max |B + 𝒦(Z) − Z| / max |Z| at the returned Z
+
+
+class _Equations:
+    """The two equations of the module docstring for one set of row types, in one backend."""
+
+    def __init__(self, types: PoolTypes, b: Backend):
+        self.b = b
+        n, self.n = types.n, types.n
+        self.d = types.d
+        self.dp = b.scalar(types.d + 1)
+        self.counts = b.array(types.counts)
+        self.noise = b.array(types.noise) ** 2
+        self.q = b.array(types.selected) / b.array(types.pool)  # (types, n)
+        self.src = np.asarray(types.source)
+        self.real = self.src < 0
+        self.onehot = b.array(np.zeros((len(self.src), n)))
+        self.onehot[~self.real, self.src[~self.real]] = b.scalar(1)
+        self.chi = self._first_order()
+        self.psi = self.chi / self.dp
+
+    def _first_order(self) -> np.ndarray:
+        """``χ`` with ``χ Σ_m E[D_m] = d' I``, row by row (module docstring)."""
+        b, n = self.b, self.n
+        zero = b.scalar(0)
+        gain = formula("pool_row_gain")
+        self_response = formula("pool_self_response")
+        chi = np.full((n, n), zero, dtype=self.q.dtype)
+        mean = np.full((len(self.src), n, n), zero, dtype=self.q.dtype)  # E[D] per type
+        for k in range(n):
+            q_k = self.q[:, k]
+            selected = b.fsum(self.counts * q_k)  # rows fit k uses (T0_k)
+            if not selected > self.dp:
+                raise NotCoveredError(f"generators.T0: fit {k + 1} uses {selected} rows; the pooled-chain equivalent "
+                                      f"needs at least d + 2 = {int(self.dp) + 1}")
+            chi[k, k] = self_response(selected, self.d)
+            beta = chi[k, k] / (1 + chi[k, k])
+            pattern = -self.onehot.copy()
+            pattern[:, k] += 1  # rows of c = (I − 1 e_srcᵀ) e_j, row k
+            Q = (self.counts * q_k) @ pattern
+            if k:
+                M_prev = np.tensordot(self.counts, mean[:, :k, :], axes=1)  # Σ_m E[D_m], rows < k
+                H = np.tensordot(self.counts * q_k, mean[:, :k, :], axes=1)
+                L = M_prev[:, :k] - beta * H[:, :k]  # x L = −β Q[:k], L lower triangular
+                x = np.full(k, zero, dtype=self.q.dtype)
+                for j in range(k - 1, -1, -1):
+                    x[j] = (-beta * Q[j] - x[j + 1:] @ L[j + 1:, j]) / L[j, j]
+                chi[k, :k] = x
+                mean[:, k, :] = gain(q_k, chi[k, k])[:, None] * (pattern - np.tensordot(mean[:, :k, :], x, axes=([1], [0])))
+            else:
+                mean[:, k, :] = gain(q_k, chi[k, k])[:, None] * pattern
+        return chi
+
+    def second_moments(self, Z, *, weights) -> np.ndarray:
+        """``Σ_m weight_m E[D_m Z D_mᵀ]`` (``Z=None``: ``Σ_m weight_m E[r_m r_mᵀ]``)."""
+        b, n, chi = self.b, self.n, self.chi
+        zero = b.scalar(0)
+        types = len(self.src)
+        if Z is None:
+            Ecc = np.full((types, n, n), b.scalar(1), dtype=self.q.dtype)
+        else:
+            zs = self.onehot @ Z  # Z[src, :] per type (0 for real rows)
+            zss = np.einsum("ti,ti->t", zs, self.onehot) if not b.is_mp else (zs * self.onehot).sum(axis=1)
+            Ecc = Z[None, :, :] - zs[:, None, :] - zs[:, :, None] + zss[:, None, None]
+        gain = formula("pool_row_gain")
+        S = np.full((types, n, n), zero, dtype=self.q.dtype)
+        Cy = np.full((types, n, n), zero, dtype=self.q.dtype)  # Cy[t, i, l] = E[c_i y_l]
+        for k in range(n):
+            ch = chi[k, :k]
+            g = gain(self.q[:, k], chi[k, k])
+            Cy[:, :, k] = g[:, None] * (Ecc[:, :, k] - Cy[:, :, :k] @ ch)
+            if k:
+                S_ch = S[:, :k, :k] @ ch
+                row = g[:, None] * (Cy[:, k, :k] - S_ch)
+                S[:, k, :k] = row
+                S[:, :k, k] = row
+                quad = Ecc[:, k, k] - 2 * (Cy[:, k, :k] @ ch) + S_ch @ ch
+            else:
+                quad = Ecc[:, k, k]
+            S[:, k, k] = g / (1 + chi[k, k]) * quad
+        return np.tensordot(weights, S, axes=1)
+
+    def kernel(self, Z) -> np.ndarray:
+        """``𝒦(Z) = Ψ 𝒯(Z) Ψᵀ``."""
+        return self.psi @ (self.dp * self.second_moments(Z, weights=self.counts)) @ self.psi.T
+
+    def source_term(self) -> np.ndarray:
+        return self.psi @ self.second_moments(None, weights=self.counts * self.noise) @ self.psi.T
+
+
+def _gmres(eq64: _Equations, rhs: np.ndarray) -> tuple[np.ndarray, int]:
+    """Solve ``Y − 𝒦(Y) = rhs`` in float64 (matrix-free GMRES on the n² entries)."""
+    n = eq64.n
+    scale = float(np.max(np.abs(rhs))) or 1.0
+    op = LinearOperator((n * n, n * n), matvec=lambda v: v - eq64.kernel(v.reshape(n, n)).reshape(-1), dtype=float)
+    count = [0]
+    solution, info = gmres(op, (rhs / scale).reshape(-1), rtol=1e-14, atol=0.0, restart=min(n * n, 200),
+                           maxiter=50, callback=lambda _: count.__setitem__(0, count[0] + 1), callback_type="pr_norm")
+    if info < 0:  # pragma: no cover - illegal input to GMRES
+        raise FixedPointError("pooled chain: GMRES failed", residual=float("inf"), iterations=count[0])
+    return solution.reshape(n, n) * scale, count[0]
+
+
+def solve_pool_chain(types: PoolTypes, backend: Backend = FLOAT64) -> PoolChainSolution:
+    """Chain errors of the pooled chain by the operator-valued deterministic equivalent.
+
+    Raises
+    ------
+    NotCoveredError
+        A fit with fewer than ``d + 2`` rows, or more than :data:`MAX_GENERATIONS` generations.
+    FixedPointError
+        The linear equation for ``Z`` was not solved to the backend's precision (carries the residual).
+    """
+    b = backend
+    if types.n > MAX_GENERATIONS:
+        raise NotCoveredError(f"generators.n: the pooled-chain equivalent is computed for n <= {MAX_GENERATIONS} "
+                              f"(its cost grows as n^4), got n = {types.n}")
+    eq = _Equations(types, b)
+    eq64 = eq if not b.is_mp else _Equations(types, FLOAT64)
+    source = eq.source_term()
+    Z = np.zeros_like(source) if not b.is_mp else np.full(source.shape, b.scalar(0), dtype=object)
+    iterations, tol = 0, 64 * float(b.eps) * types.n
+    residual = float("inf")
+    for _ in range(_MAX_REFINEMENTS):
+        R = source + eq.kernel(Z) - Z
+        size = max(abs(z) for z in np.asarray(Z).reshape(-1)) if iterations else max(abs(s) for s in source.reshape(-1))
+        residual = float(max(abs(r) for r in R.reshape(-1)) / size)
+        if residual <= tol:
+            break
+        step, its = _gmres(eq64, np.asarray(R, dtype=float))
+        iterations += its + 1
+        Z = Z + (b.array(step) if b.is_mp else step)
+    else:
+        raise FixedPointError("pooled chain: the second-order equation did not converge", residual=residual,
+                              iterations=iterations)
+    errors = b.scalar(types.d) * np.diagonal(Z).copy()
+    if not all(e >= 0 and np.isfinite(float(e)) for e in errors):  # pragma: no cover - guarded by the domain
+        raise FixedPointError("pooled chain: a chain error is negative or not finite", residual=residual,
+                              iterations=iterations)
+    return PoolChainSolution(errors=errors, iterations=iterations, residual=residual)
