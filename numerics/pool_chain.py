@@ -55,6 +55,9 @@ class PoolTypes:
     noise: tuple[float, ...]  # σ0 of its block
     selected: tuple[tuple[int, ...], ...]  # q_k = selected_k / pool_k: rows fit k draws ...
     pool: tuple[tuple[int, ...], ...]  # ... from the rows it can draw from (exact rationals)
+    fit_rows: tuple[int, ...]  # T_k: rows fit k uses
+    draw_rows: tuple[int, ...]  # N_k: rows it draws them from (replace: its block; accumulate: the pool, all drawn)
+    overlap: tuple[tuple[float, ...], ...]  # o[k][j]: share of fit j's rows that fit k re-uses (j < k)
 
     @property
     def n(self) -> int:
@@ -85,8 +88,18 @@ def pool_types(*, scheme: str, d: int, T0, sigma0, real_counts) -> PoolTypes:
                 noise.append(sigma0[b])
                 selected.append(num)
                 pool.append(den)
+    if scheme == "replace":
+        fit_rows, draw_rows = tuple(T0), tuple(T0)
+        overlap = tuple(tuple(0.0 for _ in range(n)) for _ in range(n))
+    elif scheme == "accumulate":
+        fit_rows = draw_rows = tuple(int(p) for p in pools)
+        overlap = tuple(tuple(1.0 if j < k else 0.0 for j in range(n)) for k in range(n))
+    else:
+        fit_rows, draw_rows = tuple(T0), tuple(int(p) for p in pools)
+        overlap = tuple(tuple(T0[k] / int(pools[k]) if j < k else 0.0 for j in range(n)) for k in range(n))
     return PoolTypes(d=d, counts=tuple(counts), block=tuple(block), source=tuple(source), noise=tuple(noise),
-                     selected=tuple(selected), pool=tuple(pool))
+                     selected=tuple(selected), pool=tuple(pool), fit_rows=fit_rows, draw_rows=draw_rows,
+                     overlap=overlap)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,6 +128,21 @@ class _Equations:
         self.onehot[~self.real, self.src[~self.real]] = b.scalar(1)
         self.chi = self._first_order()
         self.psi = self.chi / self.dp
+        self.w1, self.w2 = self._source_weights(types)
+
+    def _source_weights(self, types: PoolTypes):
+        """``W1``, ``W2`` of each synthetic row type's label-error covariance (module docstring, ``C_m``)."""
+        b, n = self.b, self.n
+        w = formula("pool_source_weight")(b.array(types.fit_rows), b.array(types.draw_rows), self.d)
+        root = b.sqrt(np.outer(w, w))
+        keep = b.sqrt(1 - b.array(types.overlap))  # keep[k, j] = sqrt(1 − o_kj)
+        w1 = np.full((len(self.src), n, n), b.scalar(0), dtype=self.q.dtype)
+        for t, src in enumerate(self.src):
+            if src >= 0:
+                a = keep[:, src]
+                w1[t] = self.dp + (root - self.dp) * np.outer(a, a)
+        w2 = np.where(self.real[:, None, None], b.scalar(0), (self.dp + w1) / 2)
+        return w1, w2
 
     def _first_order(self) -> np.ndarray:
         """``χ`` with ``χ Σ_m E[D_m] = d' I``, row by row (module docstring)."""
@@ -148,17 +176,11 @@ class _Equations:
                 mean[:, k, :] = gain(q_k, chi[k, k])[:, None] * pattern
         return chi
 
-    def second_moments(self, Z, *, weights) -> np.ndarray:
-        """``Σ_m weight_m E[D_m Z D_mᵀ]`` (``Z=None``: ``Σ_m weight_m E[r_m r_mᵀ]``)."""
+    def second_moments(self, Ecc, *, weights) -> np.ndarray:
+        """``Σ_m weight_m E[D_m C_m D_mᵀ]`` for the label-error covariances ``Ecc[m] = C_m`` (types × n × n)."""
         b, n, chi = self.b, self.n, self.chi
         zero = b.scalar(0)
         types = len(self.src)
-        if Z is None:
-            Ecc = np.full((types, n, n), b.scalar(1), dtype=self.q.dtype)
-        else:
-            zs = self.onehot @ Z  # Z[src, :] per type (0 for real rows)
-            zss = np.einsum("ti,ti->t", zs, self.onehot) if not b.is_mp else (zs * self.onehot).sum(axis=1)
-            Ecc = Z[None, :, :] - zs[:, None, :] - zs[:, :, None] + zss[:, None, None]
         gain = formula("pool_row_gain")
         S = np.full((types, n, n), zero, dtype=self.q.dtype)
         Cy = np.full((types, n, n), zero, dtype=self.q.dtype)  # Cy[t, i, l] = E[c_i y_l]
@@ -177,12 +199,19 @@ class _Equations:
             S[:, k, k] = g / (1 + chi[k, k]) * quad
         return np.tensordot(weights, S, axes=1)
 
+    def label_covariances(self, Z) -> np.ndarray:
+        """``C_m(Z) = d'Z − W2∘(Z e_s 1ᵀ + 1 e_sᵀ Z) + W1 Z_ss`` per row type (``d'Z`` for real rows)."""
+        zs = self.onehot @ Z  # Z[src, :] per type (0 for real rows)
+        zss = (zs * self.onehot).sum(axis=1)
+        return self.dp * Z[None, :, :] - self.w2 * (zs[:, None, :] + zs[:, :, None]) + self.w1 * zss[:, None, None]
+
     def kernel(self, Z) -> np.ndarray:
-        """``𝒦(Z) = Ψ 𝒯(Z) Ψᵀ``."""
-        return self.psi @ (self.dp * self.second_moments(Z, weights=self.counts)) @ self.psi.T
+        """``𝒦(Z) = Ψ 𝒯(Z) Ψᵀ``, ``𝒯(Z) = Σ_m E[D_m C_m(Z) D_mᵀ]``."""
+        return self.psi @ self.second_moments(self.label_covariances(Z), weights=self.counts) @ self.psi.T
 
     def source_term(self) -> np.ndarray:
-        return self.psi @ self.second_moments(None, weights=self.counts * self.noise) @ self.psi.T
+        ones = np.full((len(self.src), self.n, self.n), self.b.scalar(1), dtype=self.q.dtype)
+        return self.psi @ self.second_moments(ones, weights=self.counts * self.noise) @ self.psi.T
 
 
 def _gmres(eq64: _Equations, rhs: np.ndarray) -> tuple[np.ndarray, int]:

@@ -59,6 +59,24 @@ def test_accumulate_with_real_rows_is_the_measured_recursion():
     np.testing.assert_allclose(errors("accumulate", real=real).errors, expected, rtol=1e-11)
 
 
+def test_replace_with_real_rows_is_the_exact_recursion():
+    real = [0, 30, 10, 100, 7]  # the finite-size weights make every mixed fit exact
+    step = formula("replace_real_step")
+    e, expected = 0.0, []
+    for t, s, r in zip(T0S, SIGMA0S, real):
+        e = step(e, t, t - r, D, s)
+        expected.append(e)
+    np.testing.assert_allclose(errors("replace", real=real).errors, expected, rtol=1e-11)
+
+
+def test_source_weight_is_the_exact_mixing_factor():
+    T, d = 80, 50  # one fit, sources independent of its designs: p² + p(1−p) w/(T−d−1) = g(T, m, d)
+    w = formula("pool_source_weight")(T, T, d)
+    for m in (1, 17, 40, 79):
+        p = m / T
+        assert p * p + p * (1 - p) * w / (T - d - 1) == pytest.approx(formula("mixing_factor")(T, m, d), rel=1e-13)
+
+
 def test_thirty_digits_agree_with_float64_and_converge():
     real = [0, 30, 10, 100, 7]
     f64 = errors("accumulate-subsample", real=real)

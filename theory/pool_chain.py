@@ -35,14 +35,15 @@ from functools import lru_cache
 import sympy as sp
 
 from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step
-from modelcollapse.theory.provenance import equivalent
+from modelcollapse.theory.provenance import equivalent, exact
 from modelcollapse.theory.registry import named_result, register_derivation
-from modelcollapse.theory.symbols import T0, d, sigma0
+from modelcollapse.theory.symbols import T, T0, d, sigma0
 
-__all__ = ["pool_row_gain", "pool_self_response", "pool_first_order", "pool_second_order", "pool_chain_derivation",
-           "POOL_EQUIVALENT"]
+__all__ = ["pool_row_gain", "pool_self_response", "pool_source_weight", "pool_first_order", "pool_second_order",
+           "pool_chain_derivation", "POOL_EQUIVALENT"]
 
 q_sym = sp.Symbol("q", nonnegative=True)  # P(the fit selects the row)
+N_draw = sp.Symbol("N", positive=True, integer=True)  # rows a fit draws its T rows from
 chi_kk = sp.Symbol(r"\chi_{kk}", nonnegative=True)
 _n = sp.Symbol("n_g", positive=True, integer=True)  # matrix size (printed as n)
 Psi = sp.MatrixSymbol("Psi", _n, _n)
@@ -73,6 +74,23 @@ def pool_self_response() -> sp.Expr:
 def pool_row_gain() -> sp.Expr:
     """``q/(1 + χ_kk)``: ``y_k = s_k (c_k − Σ_{j<k} χ_kj y_j)/(1 + χ_kk)`` averaged over ``s_k``."""
     return q_sym / (1 + chi_kk)
+
+
+@named_result("pool_source_weight", title="Pooled chain: finite-size weight of a label source in a fit of T rows drawn from N",
+              lhs=r"w", args=(T, N_draw, d),
+              provenance=exact("exact one-fit moments (Gaussian rows, label sources independent of the fit's designs, "
+                               "T rows drawn uniformly from N)"),
+              source=_SOURCE + "; exact mixing moments of THEORY.md 3.7")
+def pool_source_weight() -> sp.Expr:
+    """``(T − d − 1) X_eff``, ``X_eff = X − (1 − X)/(N − 1)``, ``X = (T−2)(d+2)/((T+2)(T−d−1))``.
+
+    One OLS fit whose rows carry label errors ``x_mᵀu_m`` from sources independent of its designs
+    has ``E‖Δ‖² = ‖ū‖² + X_eff Var_rows(u)`` exactly (the per-row moments of the mixing factor, with
+    the hypergeometric composition of ``T`` rows drawn from ``N``). The first-order equations give
+    ``d'/(T − d − 1)`` in place of ``X_eff``; ``w`` replaces ``d'`` in the source terms of ``C_m``.
+    """
+    X = (T - 2) * (d + 2) / ((T + 2) * (T - d - 1))
+    return (T - d - 1) * (X - (1 - X) / (N_draw - 1))
 
 
 @named_result("pool_first_order", title="Pooled chain: first-order (operator-valued) equation",
