@@ -130,7 +130,14 @@ def test_predict_uses_the_equivalent_with_its_provenance():
     assert p.test_error == pytest.approx(0.25 * 30 / (80 - 30 - 1) + e, rel=1e-12)  # OLS downstream: exact reduction
 
 
-CASES = {  # d, generators, downstream — the measured domain T0 >= 1.6 d
+def test_a_prediction_near_the_interpolation_edge_says_so():
+    near = predict(scenario(30, 1, {"n": 4, "T0": 40, "sigma0": 1.0}, {"T": 80, "sigma": 0.5, "ridge": 0.0}))
+    roomy = predict(scenario(30, 1, {"n": 4, "T0": 45, "sigma0": 1.0}, {"T": 80, "sigma": 0.5, "ridge": 0.0}))
+    assert any("interpolation edge" in note for note in near.notes)
+    assert not any("interpolation edge" in note for note in roomy.notes)
+
+
+CASES = {  # d, generators, downstream
     "OLS downstream, equal blocks": (50, {"n": 6, "T0": 90, "sigma0": 1.0}, {"T": 120, "sigma": 0.5, "ridge": 0.0}),
     "unequal blocks and noises, ridge": (
         50, {"n": 5, "T0": [80, 120, 90, 150, 100], "sigma0": [1.0, 0.5, 1.5, 1.0, 2.0]},
@@ -138,6 +145,8 @@ CASES = {  # d, generators, downstream — the measured domain T0 >= 1.6 d
     "real fractions, mixed downstream": (
         60, {"n": 5, "T0": 110, "sigma0": 1.0, "real_fraction": [0, 0.3, 0.1, 0.5, 0.2]},
         {"T": 150, "sigma": 0.5, "ridge": 0.02, "real_fraction": 0.4}),
+    "T0 - d - 1 = 14, long chain, real fractions": (
+        50, {"n": 10, "T0": 65, "sigma0": 1.0, "real_fraction": 0.2}, {"T": 100, "sigma": 0.5, "ridge": 0.01}),
 }
 
 

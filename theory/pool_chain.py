@@ -20,9 +20,15 @@ and, by the same step on ``L⁻¹(A ⊗ I)L⁻ᵀ``, the second-order equation f
     Z = Ψ A Ψᵀ + Ψ 𝒯(Z) Ψᵀ,   𝒯(Z) = d' Σ_m E_s[D_m Z D_mᵀ],   A = Σ_m σ_m² E_s[r_m r_mᵀ],
     r_m = (I + E_mχ)⁻¹ s_m,   e_k = d Z_kk.
 
-Asymptotically ``d' = d``; ``d' = d + 1`` makes it exact for one fit (``E tr W⁻¹ = d/(T − d − 1)``),
-and then it reproduces exactly the replace and accumulate chains (and the accumulate-with-real-rows
-recursion) — checked numerically for unequal blocks and noises. Memberships are independent across
+Asymptotically ``d' = d`` and ``C_m(Z) = d'PZPᵀ`` (``P = I − 1e_sᵀ``, the row's label-error
+covariance); ``d' = d + 1`` makes one fit exact (``E tr W⁻¹ = d/(T − d − 1)``). Finite-size source
+weights (``pool_source_weight``): ``C_m(Z) = d'Z − W2∘(Z e_s 1ᵀ + 1 e_sᵀ Z) + W1 Z_ss`` with
+``W1 = d' + (√(w_k w_l) − d')√((1 − o_ks)(1 − o_ls))``, ``W2 = (d' + W1)/2``: ``w`` makes one fit whose
+label sources are independent of its designs exact (the exact mixing moments), ``W2`` keeps ``C``
+unchanged when the source is contained in the fit's error (accumulate), and ``o_kj`` (the share of
+fit ``j``'s rows fit ``k`` re-uses) switches the weight off for sources fitted on re-used rows. Then
+the equations reproduce exactly the replace chain (with real rows too), the accumulate chain and
+the accumulate-with-real-rows recursion — checked numerically for unequal blocks and noises. Memberships are independent across
 fits with ``P(s_{m,k} = 1) = T0_k/N_k`` for accumulate-subsample (each fit draws its subset
 independently, so a row's marginal is exactly this), which makes the expectations causal
 recursions: ``y_k = s_k(c_k − Σ_{j<k} χ_kj y_j)/(1 + χ_kk)``.
@@ -39,7 +45,8 @@ from modelcollapse.theory.provenance import equivalent, exact
 from modelcollapse.theory.registry import named_result, register_derivation
 from modelcollapse.theory.symbols import T, T0, d, sigma0
 
-__all__ = ["pool_row_gain", "pool_self_response", "pool_source_weight", "pool_first_order", "pool_second_order",
+__all__ = ["pool_row_gain", "pool_self_response", "pool_source_weight", "pool_first_order", "pool_label_covariance",
+           "pool_second_order",
            "pool_chain_derivation", "POOL_EQUIVALENT"]
 
 q_sym = sp.Symbol("q", nonnegative=True)  # P(the fit selects the row)
@@ -50,15 +57,20 @@ Psi = sp.MatrixSymbol("Psi", _n, _n)
 Chi = sp.MatrixSymbol("chi", _n, _n)
 Z_mat = sp.MatrixSymbol("Z", _n, _n)
 A_src = sp.MatrixSymbol("A", _n, _n)
-T_of_Z = sp.MatrixSymbol("T(Z)", _n, _n)  # 𝒯(Z) = d' Σ_m E[D_m Z D_mᵀ]
+T_of_Z = sp.MatrixSymbol("T(Z)", _n, _n)  # 𝒯(Z) = Σ_m E[D_m C_m(Z) D_mᵀ]
 ED = sp.MatrixSymbol("M", _n, _n)  # Σ_m E[D_m]
 E_row = sp.MatrixSymbol("E_m", _n, _n)
+C_m = sp.MatrixSymbol("C_m", _n, _n)  # C_m(Z)
+W1_mat = sp.MatrixSymbol("W_1", _n, _n)
+W2_mat = sp.MatrixSymbol("W_2", _n, _n)
+Zs_mat = sp.MatrixSymbol("S_s", _n, _n)  # Z e_s 1ᵀ + 1 e_sᵀ Z
+Z_ss = sp.Symbol("Z_ss", nonnegative=True)
 x_outer = sp.MatrixSymbol("X_m", d, d)  # x_m x_mᵀ
 Id = sp.Identity(_n)
 
 _SOURCE = "THEORY.md 3.7 (our result: operator-valued deterministic equivalent of pooled OLS chains)"
-POOL_EQUIVALENT = equivalent("deterministic equivalent (operator-valued, row-by-row Woodbury; exact for "
-                             "replace and accumulate)")
+POOL_EQUIVALENT = equivalent("deterministic equivalent (operator-valued, row-by-row Woodbury, finite-size source "
+                             "weights from exact one-fit moments; exact for replace and accumulate)")
 
 
 @named_result("pool_self_response", title="Pooled chain: self-response of a fit on T0 rows",
@@ -100,10 +112,17 @@ def pool_first_order() -> sp.Eq:
     return sp.Eq(sp.MatMul(Chi, ED), (d + 1) * Id)
 
 
+@named_result("pool_label_covariance", title="Pooled chain: label-error covariance of a synthetic row (finite-size weights)",
+              lhs="", provenance=POOL_EQUIVALENT, source=_SOURCE)
+def pool_label_covariance() -> sp.Eq:
+    """``C_m(Z) = d'Z − W2∘S_s + W1 Z_ss``, ``S_s = Z e_s 1ᵀ + 1 e_sᵀ Z`` (printed only; ``W1 = W2 = d'`` is ``d'PZPᵀ``)."""
+    return sp.Eq(C_m, (d + 1) * Z_mat - sp.HadamardProduct(W2_mat, Zs_mat) + Z_ss * W1_mat)
+
+
 @named_result("pool_second_order", title="Pooled chain: second-order equation for the chain covariances",
               lhs="", provenance=POOL_EQUIVALENT, source=_SOURCE)
 def pool_second_order() -> sp.Eq:
-    """``Z = Ψ A Ψᵀ + Ψ 𝒯(Z) Ψᵀ``, ``𝒯(Z) = d' Σ_m E[D_m Z D_mᵀ]``, ``e_k = d Z_kk`` (printed only)."""
+    """``Z = Ψ A Ψᵀ + Ψ 𝒯(Z) Ψᵀ``, ``𝒯(Z) = Σ_m E[D_m C_m(Z) D_mᵀ]``, ``e_k = d Z_kk`` (printed only)."""
     return sp.Eq(Z_mat, Psi * A_src * Psi.T + Psi * T_of_Z * Psi.T)
 
 
@@ -131,8 +150,12 @@ def pool_chain_derivation() -> Derivation:
              lhs=sp.Symbol("L_m"), rhs=sp.kronecker_product(E_row, x_outer)),
         Step(name="first_order", statement="Woodbury on one row; x_mᵀ(L_{−m}⁻¹)_{kj} x_m → χ_kj (concentration); M = Σ_m E[D_m]",
              lhs=pool_first_order().lhs, rhs=pool_first_order().rhs, relation=EQUIVALENT),
-        Step(name="second_order", statement="the same step on L⁻¹ kron(A, I) L⁻ᵀ; E[ΔΔᵀ] = kron(Z, I), T(Z) = d' Σ_m E[D_m Z D_mᵀ], e_k = d Z_kk",
+        Step(name="second_order", statement="the same step on L⁻¹ kron(A, I) L⁻ᵀ; E[ΔΔᵀ] = kron(Z, I), T(Z) = Σ_m E[D_m C_m(Z) D_mᵀ], "
+                       "e_k = d Z_kk",
              lhs=pool_second_order().lhs, rhs=pool_second_order().rhs, relation=EQUIVALENT),
+        Step(name="source_weights", statement="finite size: the row's label-error covariance with the exact one-fit "
+                                               "weights w (pool_source_weight), S_s = Z e_s 1ᵀ + 1 e_sᵀ Z; W1 = W2 = d' is d'PZPᵀ",
+             lhs=pool_label_covariance().lhs, rhs=pool_label_covariance().rhs, relation=EQUIVALENT),
         Step(name="one_fit_kappa", statement="n = 1, d' = d + 1: χ = d'(1 + χ)/T0", lhs=chi1, rhs=_positive_denominator(chi_one),
              relation=EQUAL),
         Step(name="one_fit_error", statement="n = 1: e_1 = d z, the exact OLS error σ0² d/(T0 − d − 1)",

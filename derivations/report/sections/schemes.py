@@ -47,7 +47,8 @@ def plan(budget: Budget) -> SectionPlan:
         rf"${formula('accumulate_chain_equal_blocks')}$, bounded by ${formula('accumulate_chain_limit')}$ (dashed; "
         rf"$\approx (\pi^2/6)\sigma_0^2 d/T_0$ for $d\ll T_0$). Accumulate-subsample (fit $T_0$ rows drawn from the "
         rf"pool) lies in between: no closed form is known; the line is our operator-valued deterministic "
-        rf"equivalent of the chain of pooled OLS fits (THEORY.md 3.7), which reproduces the two exact lines."
+        rf"equivalent of the chain of pooled OLS fits with finite-size source weights (THEORY.md 3.7), which "
+        rf"reproduces the two exact lines."
     )
     return SectionPlan(key="schemes", caption=caption, panels=(panel,),
                        data={"base": base.to_dict(), "accumulate_limit": limit})
