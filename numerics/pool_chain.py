@@ -125,7 +125,10 @@ class _Equations:
         self.d = types.d
         self.dp = b.scalar(types.d + 1)
         self.counts = b.array(types.counts)
-        self.noise = b.array(types.noise) ** 2
+        noise = b.array(types.noise) ** 2
+        # e_k is homogeneous of degree 2 in the noises: solve at unit scale (1e-200 or 1e150 stay finite)
+        self.noise_scale = max(noise)
+        self.noise = noise / self.noise_scale if self.noise_scale > 0 else noise
         self.q = b.array(types.selected) / b.array(types.pool)  # (types, n)
         self.src = np.asarray(types.source)
         self.real = self.src < 0
@@ -247,6 +250,8 @@ def solve_pool_chain(types: PoolTypes, backend: Backend = FLOAT64) -> PoolChainS
         raise NotCoveredError(f"generators.n: the pooled-chain equivalent is computed for n <= {MAX_GENERATIONS} "
                               f"(its cost grows as n^4), got n = {types.n}")
     eq = _Equations(types, b)
+    if not eq.noise_scale > 0:  # noiseless chain: every generator is w0 exactly
+        return PoolChainSolution(errors=b.array(np.zeros(types.n)), iterations=0, residual=0.0)
     eq64 = eq if not b.is_mp else _Equations(types, FLOAT64)
     source = eq.source_term()
     Z = np.zeros_like(source) if not b.is_mp else np.full(source.shape, b.scalar(0), dtype=object)
@@ -264,7 +269,7 @@ def solve_pool_chain(types: PoolTypes, backend: Backend = FLOAT64) -> PoolChainS
     else:
         raise FixedPointError("pooled chain: the second-order equation did not converge", residual=residual,
                               iterations=iterations)
-    errors = b.scalar(types.d) * np.diagonal(Z).copy()
+    errors = b.scalar(types.d) * eq.noise_scale * np.diagonal(Z).copy()
     if not all(e >= 0 and np.isfinite(float(e)) for e in errors):  # pragma: no cover - guarded by the domain
         raise FixedPointError("pooled chain: a chain error is negative or not finite", residual=residual,
                               iterations=iterations)

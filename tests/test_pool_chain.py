@@ -103,6 +103,13 @@ def test_one_fit_derivation_ends_in_the_exact_ols_error():
     assert sp.simplify(steps["one_fit_kappa"].rhs - (d_sym + 1) / (T0_sym - d_sym - 1)) == 0
 
 
+def test_noiseless_and_tiny_noises():
+    assert np.all(errors("accumulate-subsample", sigma0=[0.0] * 5).errors == 0)
+    base = errors("accumulate-subsample").errors
+    tiny = errors("accumulate-subsample", sigma0=[s * 1e-150 for s in SIGMA0S]).errors
+    np.testing.assert_allclose(tiny, base * 1e-300, rtol=1e-12)  # homogeneous of degree 2, no underflow
+
+
 def test_refusals_name_the_key():
     with pytest.raises(NotCoveredError, match="generators.T0"):
         errors("accumulate-subsample", T0=[60, 41, 60], sigma0=[1.0] * 3)
