@@ -130,6 +130,7 @@ class _Equations:
         self.noise_scale = max(noise)
         self.noise = noise / self.noise_scale if self.noise_scale > 0 else noise
         self.q = b.array(types.selected) / b.array(types.pool)  # (types, n)
+        self.fit_rows = types.fit_rows
         self.src = np.asarray(types.source)
         self.real = self.src < 0
         self.onehot = b.array(np.zeros((len(self.src), n)))
@@ -162,11 +163,11 @@ class _Equations:
         mean = np.full((len(self.src), n, n), zero, dtype=self.q.dtype)  # E[D] per type
         for k in range(n):
             q_k = self.q[:, k]
-            selected = b.fsum(self.counts * q_k)  # rows fit k uses (T0_k)
-            if not selected > self.dp:
-                raise NotCoveredError(f"generators.T0: fit {k + 1} uses {selected} rows; the pooled-chain equivalent "
-                                      f"needs at least d + 2 = {int(self.dp) + 1}")
-            chi[k, k] = self_response(selected, self.d)
+            rows = self.fit_rows[k]  # = Σ_m q_k over the pool, exactly
+            if rows < self.d + 2:
+                raise NotCoveredError(f"generators.T0: fit {k + 1} uses {rows} rows; the pooled-chain equivalent "
+                                      f"needs at least d + 2 = {self.d + 2}")
+            chi[k, k] = self_response(b.scalar(rows), self.d)
             beta = chi[k, k] / (1 + chi[k, k])
             pattern = -self.onehot.copy()
             pattern[:, k] += 1  # rows of c = (I − 1 e_srcᵀ) e_j, row k
