@@ -43,6 +43,7 @@ import sympy as sp
 from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step
 from modelcollapse.theory.provenance import equivalent, exact
 from modelcollapse.theory.registry import named_result, register_derivation
+from modelcollapse.theory.schemes import mixing_pair_moment
 from modelcollapse.theory.symbols import T, T0, d, sigma0
 
 __all__ = ["pool_row_gain", "pool_self_response", "pool_source_weight", "pool_first_order", "pool_label_covariance",
@@ -101,7 +102,7 @@ def pool_source_weight() -> sp.Expr:
     the hypergeometric composition of ``T`` rows drawn from ``N``). The first-order equations give
     ``d'/(T − d − 1)`` in place of ``X_eff``; ``w`` replaces ``d'`` in the source terms of ``C_m``.
     """
-    X = (T - 2) * (d + 2) / ((T + 2) * (T - d - 1))
+    X = mixing_pair_moment()
     return (T - d - 1) * (X - (1 - X) / (N_draw - 1))
 
 

@@ -37,7 +37,7 @@ __all__ = [
     "N_pool", "chain_error", "chain_error_prev", "m_syn", "p_share", "r_real", "e_clean", "trace_sym",
     "accumulate_chain_term", "accumulate_chain_sum", "accumulate_chain_equal_blocks", "accumulate_chain_limit",
     "accumulate_chain_limit_small_ratio", "replace_chain_equal_blocks", "chain_downstream_reduction",
-    "mixing_factor", "mixing_factor_large_T", "mixing_ols_test_error", "mixing_ridge_collapse",
+    "mixing_pair_moment", "mixing_factor", "mixing_factor_large_T", "mixing_ols_test_error", "mixing_ridge_collapse",
     "mixing_floor_ols", "mixing_floor_ridge", "replace_real_step", "replace_real_stationary",
     "accumulate_real_step", "accumulate_overparam_term", "accumulate_derivation", "mixing_floor_derivation",
 ]
@@ -115,6 +115,11 @@ def chain_downstream_reduction() -> sp.Expr:
     return e_clean + chain_error / d * trace_sym
 
 
+def mixing_pair_moment(T_: sp.Expr = T, d_: sp.Expr = d) -> sp.Expr:
+    """``X = (T−2)(d+2)/((T+2)(T−d−1))``: the factor of the ``m(T−m)`` term of ``g`` (per-row moments ``α = X/T``)."""
+    return (T_ - 2) * (d_ + 2) / ((T_ + 2) * (T_ - d_ - 1))
+
+
 @named_result("mixing_factor", title="Mixing factor of an OLS fit with m synthetic rows of T",
               lhs=r"g(T, m, d)", args=(T, m_syn, d),
               provenance=exact("exact (Gaussian rows, any Sigma, T >= d+2; Haar-Stiefel projection moments)"),
@@ -122,7 +127,7 @@ def chain_downstream_reduction() -> sp.Expr:
 def mixing_factor() -> sp.Expr:
     """``g = m(m−1)/(T(T−1)) + m(T−m)(T−2)(d+2)/(T(T−1)(T+2)(T−d−1))``; ``g(T,T,d) = 1``, ``g(T,0,d) = 0``."""
     return (m_syn * (m_syn - 1) / (T * (T - 1))
-            + m_syn * (T - m_syn) * (T - 2) * (d + 2) / (T * (T - 1) * (T + 2) * (T - d - 1)))
+            + m_syn * (T - m_syn) / (T * (T - 1)) * mixing_pair_moment())
 
 
 @named_result("mixing_factor_large_T", title="Mixing factor for large T at fixed synthetic share p",
