@@ -25,10 +25,22 @@ from modelcollapse.numerics.sums import spectral_sums
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.provenance import EXACT, Provenance, equivalent
 
-__all__ = ["predict_on_chain"]
+__all__ = ["predict_on_chain", "require_ols_chain"]
 
 MIXING_EQUIVALENT = equivalent("deterministic equivalent (ridge downstream with a synthetic share)")
 REDUCTION_EQUIVALENT = equivalent("deterministic equivalent (downstream smoother trace; chain exact)")
+
+
+def require_ols_chain(scenario: Scenario, what: str) -> None:
+    """The domain every data-scheme regime shares: a finite ``d`` and OLS / min-norm generators.
+
+    ``what`` names the feature in the message (``"generators.scheme = 'accumulate'"``).
+    """
+    if not scenario.spectrum.is_finite:
+        raise NotCoveredError(f"spectrum.d: {what} needs a finite d")
+    if getattr(scenario.generators, "has_ridge", False):  # ridge generators (issue 14): not derived here
+        raise NotCoveredError("generators.ridge: data schemes and real fractions are derived for OLS / min-norm "
+                              "generators only (ridge = 0)")
 
 
 def _combine(chain: Provenance, downstream: Provenance) -> Provenance:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.formulas import formula
-from modelcollapse.numerics.mixing import predict_on_chain
+from modelcollapse.numerics.mixing import predict_on_chain, require_ols_chain
 from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory import get_result
@@ -83,11 +83,7 @@ class AccumulateGenerators:
         return scenario.generators.n >= 1 and scenario.generators.scheme == "accumulate"
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
-        if not scenario.spectrum.is_finite:
-            raise NotCoveredError("spectrum.d: generators.scheme = 'accumulate' needs a finite d")
-        if getattr(scenario.generators, "has_ridge", False):  # ridge generators (issue 14): not derived here
-            raise NotCoveredError("generators.ridge: data schemes and real fractions are derived for OLS / min-norm "
-                                  "generators only (ridge = 0)")
+        require_ols_chain(scenario, "generators.scheme = 'accumulate'")
         e, provenance, centred = accumulate_chain_error(scenario, backend)
         return predict_on_chain(scenario, backend, chain_error=e, chain_provenance=provenance, centred=centred,
                                 regime=self.name)

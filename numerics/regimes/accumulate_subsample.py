@@ -23,7 +23,7 @@ more than :data:`~modelcollapse.numerics.pool_chain.MAX_GENERATIONS` generations
 from __future__ import annotations
 
 from modelcollapse.numerics.backend import Backend
-from modelcollapse.numerics.mixing import predict_on_chain
+from modelcollapse.numerics.mixing import predict_on_chain, require_ols_chain
 from modelcollapse.numerics.pool_chain import pool_types, solve_pool_chain
 from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.regimes import ols_generators, overparam_generators, replace_mixing
@@ -51,11 +51,7 @@ class AccumulateSubsample:
             for regime in (replace_mixing.REGIME, overparam_generators.REGIME, ols_generators.REGIME):
                 if regime.applies(as_replace):
                     return regime.predict(as_replace, backend)
-        if not scenario.spectrum.is_finite:
-            raise NotCoveredError("spectrum.d: generators.scheme = 'accumulate-subsample' needs a finite d")
-        if getattr(gen, "has_ridge", False):  # ridge generators (issue 14): not derived here
-            raise NotCoveredError("generators.ridge: data schemes and real fractions are derived for OLS / min-norm "
-                                  "generators only (ridge = 0)")
+        require_ols_chain(scenario, "generators.scheme = 'accumulate-subsample'")
         d, T0 = scenario.d, gen.T0[:gen.n]
         small = [k + 1 for k, t in enumerate(T0) if t < d + 2]
         if small:

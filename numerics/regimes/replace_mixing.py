@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.formulas import formula
-from modelcollapse.numerics.mixing import predict_on_chain
+from modelcollapse.numerics.mixing import predict_on_chain, require_ols_chain
 from modelcollapse.numerics.overparam import chain_moments
 from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.scenario import Scenario
@@ -45,11 +45,7 @@ class ReplaceMixing:
                 and (gen.has_real_data or scenario.downstream.synthetic_rows < scenario.T))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
-        if not scenario.spectrum.is_finite:
-            raise NotCoveredError("spectrum.d: real_fraction with generators.n >= 1 needs a finite d")
-        if getattr(scenario.generators, "has_ridge", False):  # ridge generators (issue 14): not derived here
-            raise NotCoveredError("generators.ridge: data schemes and real fractions are derived for OLS / min-norm "
-                                  "generators only (ridge = 0)")
+        require_ols_chain(scenario, "real_fraction with generators.n >= 1")
         gen, d = scenario.generators, scenario.d
         if all(t0 >= d + 2 for t0 in gen.T0):
             e = replace_real_chain_error(scenario, backend)
