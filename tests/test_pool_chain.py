@@ -72,9 +72,10 @@ def test_replace_with_real_rows_is_the_exact_recursion():
 def test_source_weight_is_the_exact_mixing_factor():
     T, d = 80, 50  # one fit, sources independent of its designs: p² + p(1−p) w/(T−d−1) = g(T, m, d)
     w = formula("pool_source_weight")(T, T, d)
-    for m in (1, 17, 40, 79):
+    for m in (1, 17, 40, 79):  # g written out here (THEORY.md 3.7), not taken from the library
+        g = m * (m - 1) / (T * (T - 1)) + m * (T - m) * (T - 2) * (d + 2) / (T * (T - 1) * (T + 2) * (T - d - 1))
         p = m / T
-        assert p * p + p * (1 - p) * w / (T - d - 1) == pytest.approx(formula("mixing_factor")(T, m, d), rel=1e-13)
+        assert p * p + p * (1 - p) * w / (T - d - 1) == pytest.approx(g, rel=1e-13)
 
 
 def test_thirty_digits_agree_with_float64_and_converge():
