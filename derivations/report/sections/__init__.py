@@ -18,6 +18,7 @@ from modelcollapse.derivations.report.sections import (
     mixing,
     optimal_ridge,
     overparam,
+    paper_figure4,
     phase,
     ridge,
     scaling,
@@ -48,5 +49,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="schemes", title="Data schemes: replace, accumulate, accumulate-subsample", plan=schemes.plan),
     Section(key="mixing", title="Strong model collapse: a synthetic share leaves a floor", plan=mixing.plan),
     Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
+    Section(key="paper_figure4", title="The paper's Figure 4: adaptive regularisation on real data",
+            plan=paper_figure4.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
