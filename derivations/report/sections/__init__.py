@@ -18,6 +18,7 @@ from modelcollapse.derivations.report.sections import (
     mixing,
     optimal_ridge,
     overparam,
+    paper,
     paper_figure4,
     phase,
     reused_design,
@@ -54,5 +55,6 @@ SECTIONS: tuple[Section, ...] = (
             plan=reused_design.plan),
     Section(key="paper_figure4", title="The paper's Figure 4: adaptive regularisation on real data",
             plan=paper_figure4.plan),
+    Section(key="paper", title="The paper's derived statements and its map", plan=paper.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
