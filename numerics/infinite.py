@@ -46,6 +46,7 @@ import numpy as np
 import scipy.special
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
+from modelcollapse.numerics.teachers.base import Teacher
 from modelcollapse.theory.errors import FixedPointError, NotCoveredError, ScenarioError
 
 __all__ = ["PowerLawSums", "infinite_power_law_sums", "power_sum"]
@@ -212,10 +213,6 @@ def _em_correction(ops, plan: _Plan, x0, t):
     return sum(terms[1:], terms[0]) * pre, terms[-1] * pre
 
 
-def _as_float(x) -> np.ndarray:
-    return np.asarray(x, dtype=object).astype(np.float64)
-
-
 def _powers(x: np.ndarray, count: int) -> np.ndarray:
     """Rows ``x^0, x^1, …, x^(count−1)`` (shape ``(count,) + x.shape``), for float or object arrays."""
     out = np.empty((count,) + x.shape, dtype=x.dtype)
@@ -366,14 +363,19 @@ class PowerLawSums:
     backend: Backend = FLOAT64
     trace: object = field(init=False)
     min_eigenvalue: object = field(init=False)
+    _teacher: object = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.beta > 1:
             raise ScenarioError("spectrum.beta", f"expected a number > 1, got {self.beta!r}")
-        if self.teacher_kind == "isotropic" and self.d == math.inf:
-            raise ScenarioError("teacher.kind", "'isotropic' needs a finite spectrum.d")
-        if self.teacher_kind not in (None, "source", "isotropic"):
-            raise ScenarioError("teacher.kind", f"{self.teacher_kind!r} is not a power-law family")
+        teacher = None
+        if self.teacher_kind is not None:  # the kind's own class answers (no kind names here)
+            kind = Teacher.family().get(self.teacher_kind)
+            if kind is None or not kind.has_closed_form_sums:
+                raise ScenarioError("teacher.kind", f"{self.teacher_kind!r} is not a power-law family")
+            teacher = Teacher(kind=self.teacher_kind, r=self.r, norm=self.norm)
+            teacher.power_law_weights(self.beta, self.d, float)  # raises where the form does not apply
+        object.__setattr__(self, "_teacher", teacher)
         b = self.backend
         object.__setattr__(self, "trace", self._zeta_partial(self.beta))
         object.__setattr__(self, "min_eigenvalue", b.scalar(0) if self.d == math.inf else b.power(b.scalar(self.d), -b.scalar(self.beta)))
@@ -428,12 +430,10 @@ class PowerLawSums:
         """``(γ, norm/Z)`` of the teacher's sum, ``Z`` its normalisation (working precision)."""
         beta = self.beta
         ops = self._ops
-        if self.teacher_kind == "source":
-            s = ops.num(1) + 2 * ops.num(beta) * ops.num(self.r)  # exact in mpmath: γ and ζ(s) must match
-            return s - 2 * ops.num(beta), ops.num(self.norm) / self._zeta_partial(s, ops)
-        if self.teacher_kind == "isotropic":
-            return -beta, ops.num(self.norm) / self._zeta_partial(ops.num(beta), ops)
-        raise ScenarioError("teacher", "bias_sum needs a teacher")
+        if self._teacher is None:
+            raise ScenarioError("teacher", "bias_sum needs a teacher")
+        gamma, s = self._teacher.power_law_weights(beta, self.d, ops.num)
+        return gamma, ops.num(self.norm) / self._zeta_partial(s, ops)
 
     def bias_sum(self, kappa):
         """``Σ_j λ_j c_j²/(λ_j+κ)²`` for the source or isotropic teacher."""
@@ -506,12 +506,12 @@ def infinite_power_law_sums(spectrum, teacher=None, backend: Backend = FLOAT64) 
         ``source`` or ``isotropic`` (explicit coefficients need the term-by-term sums).
     backend : Backend
     """
-    if spectrum.kind != "power_law":
+    if spectrum.beta is None:  # the kinds without a power-law exponent
         raise ScenarioError("spectrum.kind", f"the Euler–Maclaurin sums need 'power_law', got {spectrum.kind!r}")
     if teacher is not None:
         teacher.check_against(spectrum)
-        if teacher.kind == "coefficients":
-            raise ScenarioError("teacher.kind", "explicit coefficients need the term-by-term sums (finite d)")
+        if not teacher.has_closed_form_sums:
+            raise ScenarioError("teacher.kind", f"{teacher.kind!r} needs the term-by-term sums (finite d)")
     return PowerLawSums(
         beta=spectrum.beta,
         d=spectrum.d,

@@ -270,7 +270,7 @@ def asymptotic_optimal_ridge(scenario: Scenario) -> float:
         Other spectra or teachers, ``r >= 1`` (log corrections at ``r = 1``), or ``σ_eff = 0``.
     """
     sp_, te = scenario.spectrum, scenario.teacher
-    if sp_.kind != "power_law" or te.kind != "source" or not 0 < te.r < 1:
+    if sp_.beta is None or te.r is None or not 0 < te.r < 1:  # a power-law exponent β and a source exponent r
         raise NotCoveredError("teacher.r: the asymptotic optimal-ridge law needs a power law, a source teacher and 0 < r < 1")
     s2 = effective_noise(scenario)
     if s2 <= 0:
@@ -382,7 +382,7 @@ def ridge_strategies(scenario: Scenario, ns=range(0, 11), *, tiny_ridge: float =
     Needs a power-law spectrum with a source teacher, finite ``d`` and OLS generators (``T0 > d + 1``).
     """
     sp_, te = scenario.spectrum, scenario.teacher
-    if sp_.kind != "power_law" or te.kind != "source":
+    if sp_.beta is None or te.r is None:  # a power-law exponent β and a source exponent r
         raise NotCoveredError("spectrum.kind: the adaptive rule needs a power-law spectrum and a source teacher")
     ns = np.asarray(list(ns), dtype=int)
     if len(ns) == 0 or ns.min() < 0:
