@@ -48,16 +48,15 @@ from __future__ import annotations
 
 import math
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.errors import FixedPointError
 from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.roots import RootResult
 
-__all__ = ["KappaSolution", "solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "illinois",
-           "PRESOLVED"]
+__all__ = ["solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "PRESOLVED"]
 
 #: The table that answers scalar float64 solves, set only inside
 #: :func:`modelcollapse.numerics.kappa_table.presolved` (a context variable: nothing outlives the block).
@@ -83,35 +82,6 @@ def kappa_equation(df1, df2, df3, ridge, T, kappa):
 _RESIDUAL = formula("kappa_residual")
 _SLOPE = formula("kappa_residual_log_slope")
 _CURVATURE = formula("kappa_residual_log_curvature")
-
-
-@dataclass(frozen=True)
-class KappaSolution:
-    """Solution of the ``κ`` fixed point.
-
-    Attributes
-    ----------
-    kappa : ndarray or scalar
-        ``κ`` (same shape as the broadcast of ``ridge`` and ``T``; scalar in, scalar out).
-    iterations : int
-        Iterations used (the maximum over the grid) at the working precision, the start-up
-        iterations on the sketch (and, for mpmath, in float64) not counted.
-    residual : float
-        Largest relative residual ``|κ − λ − κ df_1(κ)/T| / κ`` over the grid (0 where ``κ = 0``
-        exactly).
-    backend : Backend
-    iterations_each, residual_each : ndarray or None
-        For a grid (array in): the iterations and the residual of each element, shaped like
-        ``kappa`` (an element's own count; 0 and 0.0 where ``κ = 0`` exactly). ``None`` for a
-        scalar call, where ``iterations`` and ``residual`` are the element's own.
-    """
-
-    kappa: object
-    iterations: int
-    residual: float
-    backend: Backend
-    iterations_each: np.ndarray | None = None
-    residual_each: np.ndarray | None = None
 
 
 # Block of the (κ × eigenvalue) pass, in elements: 512 kB of float64 stays in L2 and is reused,
@@ -296,7 +266,7 @@ def _sketch_start(lam64: np.ndarray, ridge64: np.ndarray, T64: np.ndarray, u_mid
     return u
 
 
-def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution:
+def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> RootResult:
     """Solve ``κ − λ = κ df_1(κ)/T`` for every pair of (broadcast) ``ridge`` and ``T``.
 
     Parameters
@@ -314,7 +284,13 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
 
     Returns
     -------
-    KappaSolution
+    RootResult
+        ``root`` is ``κ`` (same shape as the broadcast of ``ridge`` and ``T``; scalar in, scalar
+        out; also as ``.kappa``). ``iterations``: the maximum over the grid at the working
+        precision, the start-up iterations on the sketch (and, for mpmath, in float64) not
+        counted. ``residual``: the largest relative residual ``|κ − λ − κ df_1(κ)/T| / κ`` (0
+        where ``κ = 0`` exactly). For a grid (array in), ``iterations_each`` and ``residual_each``
+        give each element's own (0 and 0.0 where ``κ = 0`` exactly).
 
     Raises
     ------
@@ -351,8 +327,9 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     its_each, res_each = np.zeros(lam_r.shape, dtype=np.int64), np.zeros(lam_r.shape)
     if not active.any():
         if scalar_in:
-            return KappaSolution(kappa.reshape(shape)[()], 0, 0.0, b)
-        return KappaSolution(kappa.reshape(shape), 0, 0.0, b, its_each.reshape(shape), res_each.reshape(shape))
+            return RootResult(root=kappa.reshape(shape)[()], iterations=0, residual=0.0, backend=b)
+        return RootResult(root=kappa.reshape(shape), iterations=0, residual=0.0, backend=b,
+                          iterations_each=its_each.reshape(shape), residual_each=res_each.reshape(shape))
     lr, Ta = lam_r[active], T_arr[active]
 
     # Bracket [lo, hi] with h(lo) < 0 <= h(hi): h(λ + trΣ/T) >= 0 since df_1(κ) <= trΣ/κ.
@@ -392,10 +369,11 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
     out = kappa.reshape(shape)
     if scalar_in:
-        return KappaSolution(out[()], it, residual, b)
+        return RootResult(root=out[()], iterations=it, residual=residual, backend=b)
     its_each[active] = its
     res_each[active] = np.abs(np.asarray(b.to_float(h), dtype=float))
-    return KappaSolution(out, it, residual, b, its_each.reshape(shape), res_each.reshape(shape))
+    return RootResult(root=out, iterations=it, residual=residual, backend=b, iterations_each=its_each.reshape(shape),
+                      residual_each=res_each.reshape(shape))
 
 
 def _start(lam, lr, Ta, u_mid, u_lo, u_hi, b: Backend):
@@ -490,7 +468,7 @@ def _halley_scalar(moments, ridge: float, T: float, u: float, lo: float, hi: flo
     return u, float(h), max_iter, False
 
 
-def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> KappaSolution:
+def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> RootResult:
     if not (ridge >= 0 and T >= 1):
         raise ValueError("solve_kappa: need ridge >= 0 and T >= 1")
     lam = sums.eigenvalues
@@ -498,7 +476,7 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
     if max_iter is None:
         max_iter = 400
     if ridge == 0 and T >= d:
-        return KappaSolution(np.float64(0.0), 0, 0.0, FLOAT64)
+        return RootResult(root=np.float64(0.0), iterations=0, residual=0.0)
     lmin = float(sums.min_eigenvalue)
     u_lo = math.log(ridge if ridge > 0 else lmin * (d - T) / T / 2)
     u_hi = math.log(ridge + float(sums.trace) / T)
@@ -519,7 +497,7 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
     kappa = np.exp(np.float64(u))
     if not (math.isfinite(residual) and math.isfinite(kappa)):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
-    return KappaSolution(kappa, it, residual, FLOAT64)
+    return RootResult(root=kappa, iterations=it, residual=residual)
 
 
 # -- float64 grids on finite spectra: the scalar path, element by element, vectorised -------------
@@ -547,10 +525,12 @@ def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | 
 
     Returns
     -------
-    (kappa, iterations, residual, converged) : 1-d arrays
-        ``residual`` is ``|h|`` at the returned ``κ``. The scalar call raises
-        :class:`FixedPointError` where ``converged`` is False (iterations ``max_iter``) or
-        ``kappa``/``residual`` is not finite.
+    RootResult
+        Elementwise (raises nothing): ``root`` the 1-d array of ``κ``, ``iterations_each``,
+        ``residual_each`` (``|h|`` at the returned ``κ``) and ``converged_each`` per element;
+        ``iterations``, ``residual``, ``converged`` their maximum / maximum / all. The scalar call
+        raises :class:`FixedPointError` where an element did not converge (iterations ``max_iter``)
+        or its ``κ``/residual is not finite.
     """
     lam = sums.eigenvalues
     d, n = len(lam), len(ridge)
@@ -559,7 +539,7 @@ def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | 
     iterations, converged = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
     active = np.flatnonzero(~((ridge == 0) & (T >= d)))  # κ = 0 exactly: ridgeless and under-parameterised
     if not active.size:
-        return kappa, iterations, residual, converged
+        return _each(kappa, iterations, residual, converged)
     lmin, trace = float(sums.min_eigenvalue), float(sums.trace)
     pairs = list(zip(ridge[active].tolist(), T[active].tolist()))  # Python floats, as the scalar path has them
     r, t = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
@@ -582,47 +562,25 @@ def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | 
     residual[active] = np.abs(h)
     iterations[active] = its  # an element that did not converge ran to max_iter, as the scalar call reports
     converged[active] = done
-    return kappa, iterations, residual, converged
+    return _each(kappa, iterations, residual, converged)
 
 
-def _grid_solution(sums, ridge, T, shape, max_iter) -> KappaSolution:
+def _each(kappa, iterations, residual, converged) -> RootResult:
+    """The elementwise result of :func:`solve_kappa_each` (aggregates: the worst element)."""
+    return RootResult(root=kappa, iterations=int(iterations.max(initial=0)), residual=float(np.max(residual, initial=0.0)),
+                      converged=bool(converged.all()), iterations_each=iterations, residual_each=residual,
+                      converged_each=converged)
+
+
+def _grid_solution(sums, ridge, T, shape, max_iter) -> RootResult:
     """:func:`solve_kappa` of a float64 grid on a finite spectrum (raises as before: the worst residual)."""
-    kappa, its, res, converged = solve_kappa_each(sums, ridge, T, max_iter=max_iter)
+    each = solve_kappa_each(sums, ridge, T, max_iter=max_iter)
+    kappa, its, res = each.root, each.iterations_each, each.residual_each
     residual, it = float(np.max(res)), int(its.max())
-    if not converged.all():
+    if not each.converged:
         raise FixedPointError("effective ridge κ did not converge", residual=residual, iterations=it)
     if not (math.isfinite(residual) and np.all(np.isfinite(kappa))):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
-    return KappaSolution(kappa.reshape(shape), it, residual, FLOAT64, its.reshape(shape), res.reshape(shape))
+    return RootResult(root=kappa.reshape(shape), iterations=it, residual=residual, iterations_each=its.reshape(shape),
+                      residual_each=res.reshape(shape))
 
-
-def illinois(F, u_lo, f_lo, u_hi, f_hi, *, backend: Backend, tol, scale, max_iter: int, what: str):
-    """A root of ``F`` between ``u_lo`` and ``u_hi`` (``F`` of opposite signs there) by the Illinois
-    variant of regula falsi: the secant of the bracket, halving the stale end's value when the same
-    end moves twice (superlinear, never leaves the bracket).
-
-    Stops when ``|F| <= tol`` or the bracket is a few ulps wide; returns ``(u, F(u), iterations)``.
-
-    Raises
-    ------
-    FixedPointError
-        Not converged within ``max_iter`` (``what`` names the equation; residual ``|F|/scale``).
-    """
-    eps = backend.eps
-    side, f = 0, f_lo
-    for it in range(1, max_iter + 1):
-        u = (u_lo * f_hi - u_hi * f_lo) / (f_hi - f_lo)
-        f = F(u)
-        if abs(f) <= tol or abs(u_hi - u_lo) <= 16 * eps * (1 + abs(u)):
-            return u, f, it
-        if (f < 0) == (f_lo < 0):  # the lower end moves
-            u_lo, f_lo = u, f
-            if side == 1:
-                f_hi = f_hi / 2
-            side = 1
-        else:
-            u_hi, f_hi = u, f
-            if side == -1:
-                f_lo = f_lo / 2
-            side = -1
-    raise FixedPointError(f"{what} did not converge", residual=float(abs(f) / scale), iterations=max_iter)
