@@ -5,7 +5,7 @@ linear corrections of the bias, variance and collapse trace, the resummation of 
 the trace across the hard-edge boundary layer (weight ``w = exp(−λ/(0.15 μ₋))``, ``μ₋`` the lower
 edge of the spectrum of ``Σ̂``), and the refusals where the expansion does not hold.
 
-Domain (measured, /work/scratch/fs/FINDINGS.md §4): refused with :class:`NotCoveredError` when
+Domain (measured: docs/THEORY.md §3.9, tests/test_finite_size_simulation.py): refused with :class:`NotCoveredError` when
 
 * ``|Δρ/ρ₁| > 0.15`` — too few samples for the expansion (steep spectra, ``T`` of a few; at
   ``|Δρ/ρ₁| = 0.21`` the corrected value is 6% off). For ``d = inf`` the ratio is its ``d → ∞``

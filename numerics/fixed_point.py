@@ -84,56 +84,15 @@ _SLOPE = formula("kappa_residual_log_slope")
 _CURVATURE = formula("kappa_residual_log_curvature")
 
 
-# Block of the (κ × eigenvalue) pass, in elements: 512 kB of float64 stays in L2 and is reused,
-# so no temporary is mmapped and page-faulted afresh on every pass (measured 1.8 ms per pass of
-# 100 κ × 10⁴ eigenvalues, against 4.4 ms unblocked).
-_BLOCK_ELEMENTS = 65_536
 _SKETCH_SIZE = 256  # eigenvalues in the start-up sketch
 _SKETCH_TOL_U = 1e-2  # a last step below this puts u within ~1e-6 of the sketch root, itself ~3e-3 from the root
 
 
 def _spectrum_moments(lam: np.ndarray, weight, b: Backend):
     """``(κ, order) ↦ (df_1, df_2, df_3)`` of ``weight · Σ_j (λ_j/(λ_j+κ))^m`` for ``m <= order``
-    (``None`` above), one pass over the spectrum per block of ``κ``."""
-    d = len(lam)
-    if b.is_mp:
-        def moments(kappa, order):
-            out = np.empty((3, len(kappa)), dtype=object)
-            for i, k in enumerate(kappa):
-                a = lam / (lam + k)
-                out[0, i] = b.fsum(a)
-                if order >= 2:
-                    a2 = a * a
-                    out[1, i] = b.fsum(a2)
-                    if order >= 3:
-                        out[2, i] = b.fsum(a2 * a)
-            return tuple(out[m] if m < order else None for m in range(3))
-        return moments
-
-    rows = max(1, _BLOCK_ELEMENTS // d)
-
+    (``None`` above), one pass over the spectrum per block of ``κ`` (:meth:`Backend.ratio_power_sums`)."""
     def moments(kappa, order):
-        n = len(kappa)
-        out = np.empty((order, n))
-        m = min(rows, n)
-        a_buf, a2_buf = np.empty((m, d)), np.empty((m, d)) if order >= 2 else None
-        for s in range(0, n, m):
-            k = kappa[s:s + m, None]
-            r = len(k)
-            a = a_buf[:r]
-            np.add(lam, k, out=a)
-            np.divide(lam, a, out=a)
-            np.sum(a, axis=1, out=out[0, s:s + r])
-            if order >= 2:
-                a2 = a2_buf[:r]
-                np.multiply(a, a, out=a2)
-                np.sum(a2, axis=1, out=out[1, s:s + r])
-                if order >= 3:
-                    np.multiply(a2, a, out=a2)
-                    np.sum(a2, axis=1, out=out[2, s:s + r])
-        if weight != 1:
-            out *= weight
-        return tuple(out[m] if m < order else None for m in range(3))
+        return b.ratio_power_sums(lam, kappa, order, weight)
     return moments
 
 
@@ -141,11 +100,6 @@ def _sums_moments(sums):
     def moments(kappa, order):
         return tuple(sums.df(kappa, m + 1) if m < order else None for m in range(3))
     return moments
-
-
-def _where(b: Backend, cond, x, y):
-    out = np.where(cond, x, y)
-    return out if not b.is_mp else out.astype(object)
 
 
 def _next_order(b: Backend, predicted):
@@ -156,15 +110,6 @@ def _next_order(b: Backend, predicted):
     if isinstance(predicted, np.ndarray):
         return np.where(np.asarray(predicted <= t2, dtype=bool), 2, 3)
     return 2 if predicted <= t2 else 3
-
-
-def _cube(b: Backend, x):
-    """``x ** 3`` elementwise as a scalar ``**`` computes it (libm ``pow``): numpy's array power
-    differs from it in the last bit for about 5% of arguments, and the grid must take the same
-    decisions as a scalar call."""
-    if b.is_mp:
-        return x ** 3
-    return np.fromiter((v ** 3 for v in x), dtype=np.float64, count=len(x))
 
 
 def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_u):
@@ -181,7 +126,7 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
     u, u_lo, u_hi = u.copy(), u_lo.copy(), u_hi.copy()
     n = len(u)
     h_at = np.empty(n, dtype=u.dtype)
-    h_at[:] = np.inf if not b.is_mp else b.ctx.inf
+    h_at[:] = b.inf
     order = np.full(n, 3)
     u_prev = u.copy()
     polish = np.zeros(n, dtype=bool)
@@ -200,28 +145,28 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
         h, dh, d2h, scale = kappa_equation(*moments(k, o), ridge[idx], T[idx], k)
         h_at[idx] = h
         pos = np.asarray(h > 0, dtype=bool)
-        u_hi[idx] = hi = _where(b, pos, ui, hi)
-        u_lo[idx] = lo = _where(b, pos, lo, ui)
+        u_hi[idx] = hi = b.where(pos, ui, hi)
+        u_lo[idx] = lo = b.where(pos, lo, ui)
         small = np.asarray(abs(h) <= 4 * eps * scale, dtype=bool)
         step = h / dh
         predicted = step * step
         if o == 3:
             corr = h * d2h / (2 * dh * dh)
             halley_ok = (oi == 3) & np.asarray(abs(corr) <= 0.5, dtype=bool)
-            step = _where(b, halley_ok, step / _where(b, halley_ok, 1 - corr, 1), step)
-            predicted = _where(b, halley_ok, _cube(b, abs(step)), step * step)
+            step = b.where(halley_ok, step / b.where(halley_ok, 1 - corr, 1), step)
+            predicted = b.where(halley_ok, b.ipow(abs(step), 3), step * step)
         un = ui - step
         outside = np.asarray(un < lo, dtype=bool) | np.asarray(un > hi, dtype=bool)
-        un = _where(b, outside, (lo + hi) / 2, un)
+        un = b.where(outside, (lo + hi) / 2, un)
         order[idx] = np.where(outside, 3, _next_order(b, predicted))
         if tol_u is None:
-            tol = 4 * eps * np.maximum(1, abs(ui)) if not b.is_mp else np.array([4 * eps * max(1, abs(v)) for v in ui], dtype=object)
+            tol = 4 * eps * np.maximum(1, abs(ui))  # elementwise on float64 and on mpf objects alike
             tiny = ~outside & np.asarray(abs(un - ui) <= tol, dtype=bool)
             stop = small | tiny | np.asarray(hi - lo <= tol, dtype=bool)
             # converged with a step above the ulp of u (ill-conditioned h): take that step too
             step_on = stop & ~outside & ~tiny
             polish[idx] = step_on
-            u[idx] = _where(b, stop & ~step_on, ui, un)
+            u[idx] = b.where(stop & ~step_on, ui, un)
             u_prev[idx] = ui
         else:
             stop = ~outside & np.asarray(abs(un - ui) <= tol_u, dtype=bool)
@@ -233,8 +178,8 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
         k = b.exp(u[c])
         h_new = kappa_equation(moments(k, 1)[0], None, None, ridge[c], T[c], k)[0]
         worse = np.asarray(abs(h_new) > abs(h_at[c]), dtype=bool)
-        u[c] = _where(b, worse, u_prev[c], u[c])
-        h_at[c] = _where(b, worse, h_at[c], h_new)
+        u[c] = b.where(worse, u_prev[c], u[c])
+        h_at[c] = b.where(worse, h_at[c], h_new)
     return u, h_at, iterations, converged
 
 
@@ -301,15 +246,15 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> RootResult:
     b: Backend = sums.backend
     scalar_in = np.ndim(ridge) == 0 and np.ndim(T) == 0
     lam = getattr(sums, "eigenvalues", None)
-    float64_finite = not b.is_mp and lam is not None and isinstance(lam, np.ndarray) and lam.dtype == np.float64
+    float64_finite = lam is not None and isinstance(lam, np.ndarray) and lam.dtype == b.dtype == np.float64
     if scalar_in and float64_finite:
         table = PRESOLVED.get()
         if table is not None:  # inside numerics.kappa_table.presolved(): answered from (or kept in) its table
             return table.solve(sums, float(ridge), float(T), max_iter)
         return _solve_scalar64(sums, float(ridge), float(T), max_iter)
     lam_r, T_arr = np.broadcast_arrays(np.asarray(ridge, dtype=object), np.asarray(T, dtype=object))
-    lam_r = b.array(np.asarray(lam_r, dtype=float) if not b.is_mp else lam_r).reshape(-1)
-    T_arr = b.array(np.asarray(T_arr, dtype=float) if not b.is_mp else T_arr).reshape(-1)
+    lam_r = b.array(lam_r).reshape(-1)
+    T_arr = b.array(T_arr).reshape(-1)
     shape = np.broadcast(np.asarray(ridge), np.asarray(T)).shape
     if np.asarray(lam_r < 0, dtype=bool).any() or np.asarray(T_arr < 1, dtype=bool).any():
         raise ValueError("solve_kappa: need ridge >= 0 and T >= 1")
@@ -318,7 +263,7 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> RootResult:
     d = sums.d
     zero = b.scalar(0)
     if max_iter is None:
-        max_iter = 400 if not b.is_mp else 200 + 10 * b.dps
+        max_iter = b.iteration_cap(400, 200)
 
     # κ = 0 exactly: ridgeless and under-parameterised.
     exact_zero = np.asarray(lam_r == 0, dtype=bool) & np.asarray(T_arr >= d, dtype=bool)
@@ -345,7 +290,7 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> RootResult:
             bad = np.asarray(h_lo >= 0, dtype=bool)
             if not bad.any():
                 break
-            lo = _where(b, bad, lo / 16, lo)
+            lo = b.where(bad, lo / 16, lo)
             h_lo = kappa_equation(sums.df(lo, 1), None, None, lr, Ta, lo)[0]
         else:
             raise FixedPointError("could not bracket the effective ridge κ from below",
@@ -389,23 +334,16 @@ def _start(lam, lr, Ta, u_mid, u_lo, u_hi, b: Backend):
         if not (np.all(np.isfinite(lam64)) and np.all(lam64 > 0)):
             return u_mid
         u64 = _sketch_start(lam64, r64, T64, np.asarray(b.to_float(u_mid), dtype=float))
-        if b.is_mp:  # float64 solve of the full spectrum: the mpmath iteration then starts at ~1e-16
+        if b != FLOAT64:  # float64 solve of the full spectrum: the mpmath iteration then starts at ~1e-16
             lo64 = np.asarray(b.to_float(u_lo), dtype=float)
             hi64 = np.asarray(b.to_float(u_hi), dtype=float)
             inside = (u64 > lo64) & (u64 < hi64)
             u64 = np.where(inside, u64, (lo64 + hi64) / 2)
             u64, _, _, _ = _halley(_spectrum_moments(lam64, 1, FLOAT64), FLOAT64, r64, T64, u64, lo64, hi64,
                                    max_iter=100, tol_u=None)
-    if not b.is_mp:
-        inside = np.isfinite(u64) & (u64 > u_lo) & (u64 < u_hi)
-        return np.where(inside, u64, u_mid)
-    out = u_mid.copy()
-    for i, v in enumerate(u64):
-        if math.isfinite(v):
-            vm = b.scalar(float(v))
-            if u_lo[i] < vm < u_hi[i]:
-                out[i] = vm
-    return out
+    start = b.array(u64)
+    inside = np.isfinite(u64) & np.asarray(start > u_lo, dtype=bool) & np.asarray(start < u_hi, dtype=bool)
+    return b.where(inside, start, u_mid)
 
 
 # -- float64 scalar calls: the same iteration on Python floats (numpy's per-call overhead on
@@ -506,7 +444,7 @@ def scalar_path_applies(sums) -> bool:
     """Whether :func:`solve_kappa_each` reproduces the scalar float64 path on ``sums``: float64
     eigenvalues, all ``> 0``, with a finite trace (the scalar path's sketch start and bracket)."""
     lam = getattr(sums, "eigenvalues", None)
-    return (not sums.backend.is_mp and isinstance(lam, np.ndarray) and lam.dtype == np.float64 and len(lam) > 0
+    return (isinstance(lam, np.ndarray) and lam.dtype == sums.backend.dtype == np.float64 and len(lam) > 0
             and float(sums.min_eigenvalue) > 0 and math.isfinite(float(sums.trace)))
 
 

@@ -43,7 +43,6 @@ from functools import lru_cache
 
 import mpmath
 import numpy as np
-import scipy.special
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.teachers.base import Teacher
@@ -62,8 +61,15 @@ _REF.dps = 30
 class _Float:
     """float64 arithmetic on numpy arrays."""
 
-    is_mp = False
     digits = _FLOAT_DIGITS
+    ctx = _REF  # constants (ζ, Bernoulli) taken from mpmath a few digits beyond float64
+    dtype = np.float64
+    plan_digits = None  # the series plan of float64 is one for all precisions
+
+    @staticmethod
+    def exact(x):
+        """A series parameter as the plan takes it (rounded to float64)."""
+        return float(x)
 
     def num(self, x):
         return float(x)
@@ -85,12 +91,12 @@ class _Float:
 class _Mp:
     """mpmath arithmetic (a private context with guard digits) on numpy object arrays."""
 
-    is_mp = True
+    dtype = object
 
     def __init__(self, dps: int):
         self.ctx = mpmath.MPContext()
         self.ctx.dps = dps
-        self.digits = dps
+        self.digits = self.plan_digits = dps
         c = self.ctx
         self.exp = np.frompyfunc(c.exp, 1, 1)
         self.log = np.frompyfunc(c.log, 1, 1)
@@ -99,6 +105,11 @@ class _Mp:
 
     def num(self, x):
         return self.ctx.mpf(x)
+
+    @staticmethod
+    def exact(x):
+        """A series parameter as the plan takes it (exact: γ stays a working number)."""
+        return x
 
     def array(self, x):
         arr = np.asarray(x, dtype=object)
@@ -281,7 +292,7 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
     ops = ops or _Float()
     # γ stays exact on mpmath (e.g. 1 + 2βr − 2β of the float inputs): rounding it to a float would
     # cost ~1e-16 relative in the sum
-    plan = _plan(float(beta), gamma if ops.is_mp else float(gamma), int(m), ops.digits if ops.is_mp else None)
+    plan = _plan(float(beta), ops.exact(gamma), int(m), ops.plan_digits)
     if d != math.inf and d < plan.N + 8:  # short sums: term by term
         j = ops.array(np.arange(1, d + 1, dtype=np.float64))
         jb, jg = ops.power(j, plan.beta), ops.power(j, -plan.gamma)
@@ -382,43 +393,43 @@ class PowerLawSums:
 
     @property
     def _ops(self):
-        return _Float() if not self.backend.is_mp else _mp_ops(self.backend.dps + _GUARD_DIGITS)
+        return _working_ops(self.backend.guarded(_GUARD_DIGITS))
 
     def _zeta_partial(self, s, ops=None):
         """``Σ_{j=1}^{d} j^(−s)`` (``s > 1``): a backend number, or a working number of ``ops``."""
         b = self.backend
-        if not b.is_mp and ops is None and self.d == math.inf:
-            return float(scipy.special.zeta(s))
-        work = ops or (self._ops if b.is_mp else _Float())
-        ctx = work.ctx if work.is_mp else _REF
+        if ops is None and self.d == math.inf and b == FLOAT64:
+            return b.zeta(s)  # SciPy's ζ, to float64
+        work = ops or self._ops
+        ctx = work.ctx
         with ctx.workdps(work.digits + 5):
             z = ctx.zeta(s) - (_hurwitz_zeta(ctx, ctx.mpf(s), self.d + 1) if self.d != math.inf else 0)
         if ops is not None:
             return ops.num(z)
-        return b.ctx.mpf(z) if b.is_mp else float(z)
+        return b.number(z)
 
     def _evaluate(self, kappa, gamma, m, scale=None):
         b = self.backend
         ops = self._ops
-        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
+        kap = np.asarray(kappa, dtype=b.dtype)
         scalar = kap.ndim == 0
         work = ops.array(kap.reshape(-1))
         if any(v < 0 for v in work):
             raise NotCoveredError("kappa: power-law sums need κ >= 0")
         zero = np.array([v == 0 for v in work], dtype=bool)
-        out = np.empty(work.shape, dtype=object if ops.is_mp else np.float64)
+        out = np.empty(work.shape, dtype=ops.dtype)
         if (~zero).any():
             out[~zero] = power_sum(work[~zero], beta=self.beta, gamma=gamma, m=m, d=self.d, ops=ops)
         if zero.any():  # κ = 0: Σ_{j<=d} j^(−γ), finite only for finite d
             if self.d == math.inf:
                 raise NotCoveredError("spectrum.d: power-law sums at κ = 0 diverge for d = inf")
-            ctx = ops.ctx if ops.is_mp else _REF
+            ctx = ops.ctx
             with ctx.workdps(ops.digits + 5):
                 h = ctx.zeta(gamma) - _hurwitz_zeta(ctx, ctx.mpf(gamma), self.d + 1) if gamma != 1 else ctx.harmonic(self.d)
             out[zero] = ops.num(h)
         if scale is not None:
             out = out * scale
-        res = b.array(out) if b.is_mp else out
+        res = b.array(out)
         res = res.reshape(kap.shape)
         return res[()] if scalar else res
 
@@ -453,8 +464,8 @@ class PowerLawSums:
         evaluating ``κ² · bias_sum`` there would be ``inf · 0``.
         """
         b = self.backend
-        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
-        digits = self.backend.dps if b.is_mp else 17
+        kap = np.asarray(kappa, dtype=b.dtype)
+        digits = b.significant_digits
         huge = np.array([float(v) * 10.0 ** -(digits + 1) > 1 for v in kap.reshape(-1)], dtype=bool).reshape(kap.shape)
         if huge.all():
             norm = self.teacher_norm()
@@ -471,8 +482,8 @@ class PowerLawSums:
         if m == 2:
             return self.scaled_bias_sum(kappa)
         b = self.backend
-        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
-        digits = self.backend.dps if b.is_mp else 17
+        kap = np.asarray(kappa, dtype=b.dtype)
+        digits = b.significant_digits
         huge = np.array([float(v) * 10.0 ** -(digits + 1) > 1 for v in kap.reshape(-1)], dtype=bool).reshape(kap.shape)
         zero = b.scalar(0)
         if huge.all():
@@ -493,6 +504,11 @@ class PowerLawSums:
 @lru_cache(maxsize=16)
 def _mp_ops(dps: int) -> _Mp:
     return _Mp(dps)
+
+
+def _working_ops(digits: int | None):
+    """The series arithmetic at ``digits`` working digits (``None``: float64)."""
+    return _Float() if digits is None else _mp_ops(digits)
 
 
 def infinite_power_law_sums(spectrum, teacher=None, backend: Backend = FLOAT64) -> PowerLawSums:

@@ -168,7 +168,7 @@ def solve_kappa_hat(sums: SpectralSums, T0: int, kappa0, *, max_iter: int | None
         raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator", residual=float(abs(f_lo)) / T0, iterations=0)
     if not f_hi < 0:
         raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator", residual=float(abs(f_hi)) / T0, iterations=0)
-    max_iter = max_iter or (200 if not b.is_mp else 200 + 10 * b.dps)
+    max_iter = max_iter or b.iteration_cap(200)
     found = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
                      what="corrected ridgeless κ̂ of a generator")
     return RootResult(root=b.exp(found.root), iterations=found.iterations, residual=found.residual, backend=b)

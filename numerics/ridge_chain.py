@@ -79,7 +79,7 @@ def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, kappa0, *, max_it
     if not (f_lo < 0 < f_hi):
         raise FixedPointError("could not bracket the corrected κ̂ of a ridge generator",
                               residual=float(min(abs(f_lo), abs(f_hi)) / T), iterations=0)
-    max_iter = max_iter or (300 if not b.is_mp else 300 + 10 * b.dps)
+    max_iter = max_iter or b.iteration_cap(300)
     found = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
                      what="corrected κ̂ of a ridge generator")
     return RootResult(root=b.exp(found.root), iterations=found.iterations, residual=found.residual, backend=b)

@@ -88,6 +88,45 @@ def test_the_simulator_imports_nothing_of_the_project(path):
     assert not project and not relative, project
 
 
+def _kind_names() -> set[str]:
+    from modelcollapse.numerics.spectra import Spectrum, Teacher
+
+    return set(Spectrum.family()) | set(Teacher.family())
+
+
+def _kind_comparisons(tree: ast.AST, kinds: set[str]) -> list[int]:
+    """Lines comparing a ``.kind``-like attribute with a kind's name (a string, or a tuple of them)."""
+    def named(node):
+        return isinstance(node, ast.Attribute) and node.attr in ("kind", "teacher_kind", "KIND")
+
+    def literal(node):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return any(literal(e) for e in node.elts)
+        return isinstance(node, ast.Constant) and node.value in kinds
+
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Compare)
+            and any(named(x) for x in (node.left, *node.comparators))
+            and any(literal(x) for x in (node.left, *node.comparators))]
+
+
+def test_no_kind_names_are_compared_outside_the_kinds_modules():
+    """Callers ask a kind (its attributes and methods); only spectra/ and teachers/ know kind names."""
+    kinds = _kind_names()
+    own = (ROOT / "numerics" / "spectra", ROOT / "numerics" / "teachers")
+    found = {str(p.relative_to(ROOT)): lines for p in _modules() if not p.is_relative_to(own[0])
+             and not p.is_relative_to(own[1]) and (lines := _kind_comparisons(ast.parse(p.read_text()), kinds))}
+    assert not found, found
+    probe = ast.parse('if spectrum.kind != "power_law" or t.kind in ("source", "x"):\n    pass\n')
+    assert _kind_comparisons(probe, kinds) == [1, 1]  # both comparisons: the check itself can fail
+
+
+def test_precision_is_asked_of_the_backend():
+    """No ``.is_mp`` branches: what differs between float64 and mpmath is a ``Backend`` method."""
+    found = [f"{p.relative_to(ROOT)}:{n.lineno}" for p in _modules() for n in ast.walk(ast.parse(p.read_text()))
+             if isinstance(n, ast.Attribute) and n.attr == "is_mp"]
+    assert not found, found
+
+
 def test_the_walker_sees_a_wrong_arrow(tmp_path):
     """The check itself can fail: a theory module importing numerics is caught."""
     fake = tmp_path / "probe.py"
