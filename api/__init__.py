@@ -32,7 +32,7 @@ __all__ = [
     "Scenario", "load", "builtin_scenarios",
     # numbers
     "predict", "simulate", "verify", "sweep", "powerlaw_fit",
-    "Prediction", "Simulation", "Verification",
+    "Prediction", "Simulation", "Verification", "PowerLawFit",
     # formulas
     "result", "results", "derive", "scaling_law", "Result", "ScalingLaw",
     # errors
@@ -52,6 +52,7 @@ _HOME = {
     "sweep": "modelcollapse.workflow",
     "powerlaw_fit": "modelcollapse.workflow",
     "Prediction": "modelcollapse.numerics.prediction",
+    "PowerLawFit": "modelcollapse.numerics.powerlaw_fit",
     "Simulation": "modelcollapse.derivations.simulation",
     "SimulationError": "modelcollapse.derivations.simulation",
     "Verification": "modelcollapse.derivations.verify",

@@ -10,15 +10,19 @@ command line's for the same options: ``verify`` here and ``modelcollapse verify`
 from __future__ import annotations
 
 import numbers
+from pathlib import Path
 
 from modelcollapse.derivations.commands.common import MAX_JOBS, MAX_SEED, MAX_TRIALS
 from modelcollapse.derivations.scenario_files import load
 from modelcollapse.derivations.simulation import Simulation, run_simulation
 from modelcollapse.derivations.verify import Verification, verify_scenario
 from modelcollapse.numerics import predict as _predict
+from modelcollapse.numerics.powerlaw_fit import PowerLawFit, fit_scenario
+from modelcollapse.numerics.powerlaw_fit import powerlaw_fit as fit_eigenvalues
 from modelcollapse.numerics.prediction import Prediction
+from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, ESTIMATORS
-from modelcollapse.theory.errors import NotCoveredError, ScenarioError
+from modelcollapse.theory.errors import ScenarioError
 
 __all__ = ["predict", "simulate", "verify", "sweep", "powerlaw_fit"]
 
@@ -152,13 +156,32 @@ def sweep(scenario, grids=None, **options):
     return run(load(scenario), grids=grids, **options)
 
 
-def powerlaw_fit(*args, **kwargs):
-    """Fit a power law to a spectrum (:func:`modelcollapse.numerics.powerlaw_fit.powerlaw_fit`).
+def powerlaw_fit(source, weights=None, *, window: tuple[int, int] | None = None) -> PowerLawFit:
+    """Fit a power law ``λ_j ≈ A j^(−β)`` (and the source exponent ``r``) to a spectrum (``modelcollapse powerlaw-fit``).
 
-    Raises :class:`~modelcollapse.theory.errors.NotCoveredError` where this version does not have it.
+    Parameters
+    ----------
+    source : Scenario, mapping, path, built-in name, or array_like
+        A scenario (its finite spectrum and teacher's energies), or the eigenvalues themselves.
+    weights : array_like, optional
+        With eigenvalues: the teacher's energies ``w_j = λ_j c_j²`` (gives ``r``).
+    window : (int, int), optional
+        1-based inclusive index window of the fit.
+
+    Returns
+    -------
+    PowerLawFit
+        See :func:`modelcollapse.numerics.powerlaw_fit.powerlaw_fit`.
+
+    Examples
+    --------
+    >>> import modelcollapse as mc
+    >>> fit = mc.powerlaw_fit("powerlaw_ridge")          # lambda_j = j^-2, source teacher r = 0.5
+    >>> round(fit.beta, 3), round(fit.r, 3)
+    (2.0, 0.5)
     """
-    try:
-        from modelcollapse.numerics.powerlaw_fit import powerlaw_fit as fit
-    except ModuleNotFoundError:
-        raise NotCoveredError("powerlaw_fit: this version of modelcollapse has no power-law fit") from None
-    return fit(*args, **kwargs)
+    if isinstance(source, (str, Path, dict, Scenario)):
+        if weights is not None:
+            raise ScenarioError("weights", "only with a list of eigenvalues; a scenario's teacher gives its own")
+        return fit_scenario(load(source), window=window)
+    return fit_eigenvalues(source, weights, window=window)

@@ -16,7 +16,9 @@ Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lis
 ``downstream.real_fraction`` (in ``[0, 1]``, default 0); a fraction of a size is rounded half up,
 ``floor(f·size + 1/2)`` (:func:`real_rows`). Defaults are omitted from ``to_dict``.
 Ridge generators (issue 14): ``generators.ridge`` (scalar or per generation, ``>= 0``, default 0:
-OLS / minimum-norm generators).
+OLS / minimum-norm generators). Reused design (issue 19, THEORY.md §3.10):
+``generators.design_matrix`` (``"fresh"``, the default, or ``"reused"``: one design for every
+generation, so ``T0`` must be one number; :data:`DESIGN_MATRICES`).
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "parse_toml", "SECTIONS", "section_keys",
-           "SCHEMES", "real_rows", "set_keys", "UnknownKeyError"]
+           "SCHEMES", "DESIGN_MATRICES", "real_rows", "set_keys", "UnknownKeyError"]
 
 # generators.scheme: what generation k fits (THEORY.md §3.7). "replace" is the paper's chain.
 SCHEMES = ("replace", "accumulate", "accumulate-subsample")
+# generators.design_matrix: a fresh design per generation (the paper's chain) or one design reused by all (§3.10)
+DESIGN_MATRICES = ("fresh", "reused")
 
 
 def real_rows(fraction: float, size: int) -> int:
@@ -64,6 +68,19 @@ def _fraction(key, value) -> float:
 def _scheme(key, value) -> str:
     if value not in SCHEMES:
         raise ScenarioError(key, f"unknown scheme {value!r}; expected one of {', '.join(SCHEMES)}")
+    return value
+
+
+def _design_matrix(key, value, gen) -> str:
+    """``fresh`` or ``reused``; ``reused`` needs one ``T0`` for every generation (one design serves them all)."""
+    if value not in DESIGN_MATRICES:
+        raise ScenarioError(key, f"unknown design matrix {value!r}; expected one of {', '.join(DESIGN_MATRICES)}")
+    if value == "reused" and gen.scheme != "replace":
+        raise ScenarioError(key, f"'reused' is defined for generators.scheme = 'replace' (each generation relabels the "
+                                 f"one design); got scheme = {gen.scheme!r}")
+    if value == "reused" and len(set(gen.T0)) > 1:
+        raise ScenarioError(key, f"'reused' draws one design for every generation, so generators.T0 must be one number "
+                                 f"(got the list {list(gen.T0)})")
     return value
 
 
@@ -130,6 +147,7 @@ class Generators(_Section):
         "real_fraction": _real_fractions,
         # absent: 0 for every generation (OLS / minimum-norm interpolation, the generators before issue 14)
         "ridge": lambda key, v, gen: _per_generation(key, 0.0 if v is None else v, gen.n, nonnegative),
+        "design_matrix": _design_matrix,
     }
     REQUIRED = ("n",)
     MISSING = {"n": "missing; expected an integer >= 0"}
@@ -140,6 +158,7 @@ class Generators(_Section):
     scheme: str = "replace"
     real_fraction: tuple[float, ...] = ()
     ridge: tuple[float, ...] = None
+    design_matrix: str = "fresh"
 
     @property
     def has_ridge(self) -> bool:
@@ -171,6 +190,8 @@ class Generators(_Section):
             out["real_fraction"] = values[0] if len(set(values)) == 1 else list(values)
         if self.has_ridge:  # ridge = 0 is the default and stays out of the file
             out["ridge"] = self.ridge[0] if len(set(self.ridge)) == 1 else list(self.ridge)
+        if self.design_matrix != "fresh":
+            out["design_matrix"] = self.design_matrix
         return out
 
 

@@ -19,7 +19,7 @@ PACKAGE = "modelcollapse"
 # The simulator, the arbiter: its modules may import each other and nothing else of the project.
 SIMULATOR = (ROOT / "numerics" / "simulate.py", ROOT / "numerics" / "simulate_conditional.py",
              ROOT / "numerics" / "simulate_schemes.py", ROOT / "numerics" / "simulate_designs.py",
-             ROOT / "numerics" / "simulate_kernel.py")
+             ROOT / "numerics" / "simulate_kernel.py", ROOT / "numerics" / "simulate_reused.py")
 
 
 def _module_name(path: Path) -> str:
