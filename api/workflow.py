@@ -157,7 +157,7 @@ def sweep(scenario, grids=None, **options):
 
 
 def powerlaw_fit(source, weights=None, *, window: tuple[int, int] | None = None) -> PowerLawFit:
-    """Fit a power law ``λ_j ≈ A j^(−β)`` (and the source exponent ``r``) to a spectrum (``modelcollapse powerlaw-fit``).
+    """Fit a power law ``λ_j ≈ A j^(−β)`` (and the source exponent ``r``) to a spectrum (CLI ``powerlaw-fit``).
 
     Parameters
     ----------

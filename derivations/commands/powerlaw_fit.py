@@ -30,8 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from modelcollapse.numerics.powerlaw_fit import fit_scenario
     from modelcollapse.derivations.scenario_files import load
+    from modelcollapse.numerics.powerlaw_fit import fit_scenario
 
     fit = fit_scenario(load(args.scenario), window=args.window)
     if args.json:
