@@ -1,0 +1,191 @@
+"""A reused design matrix (issue 19 item 4, THEORY.md §3.10): scenario key, theory, regime, simulator, agreement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from modelcollapse.derivations import cli
+from modelcollapse.numerics.errors import NotCoveredError, ScenarioError
+from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.simulate import simulate
+from modelcollapse.theory import get_result
+
+
+def _scenario(*, d=60, spectrum="isotropic", n=4, T0=30, sigma0=0.3, T=120, sigma=0.2, ridge=0.0, design="reused",
+              **gen):
+    spec = {"kind": "isotropic", "d": d} if spectrum == "isotropic" else {"kind": "power_law", "d": d, "beta": 1.5}
+    teacher = {"kind": "isotropic"} if spectrum == "isotropic" else {"kind": "source", "r": 0.5}
+    down = {"T": T, "sigma": sigma, "ridge": ridge}
+    if "downstream_real_fraction" in gen:
+        down["real_fraction"] = gen.pop("downstream_real_fraction")
+    return Scenario.from_dict({"spectrum": spec, "teacher": teacher,
+                               "generators": {"n": n, "T0": T0, "sigma0": sigma0, "design_matrix": design, **gen},
+                               "downstream": down})
+
+
+# -- the key ------------------------------------------------------------------------------------------
+
+def test_default_is_fresh_and_stays_out_of_the_file():
+    s = _scenario(design="fresh")
+    assert s.generators.design_matrix == "fresh"
+    assert "design_matrix" not in s.to_dict()["generators"]
+    r = _scenario()
+    assert r.to_dict()["generators"]["design_matrix"] == "reused"
+    assert Scenario.from_dict(r.to_dict()) == r
+    assert r.replace(n=7).generators.design_matrix == "reused"
+
+
+@pytest.mark.parametrize("gen, needles", [
+    ({"T0": [30, 30, 40, 30]}, ("generators.design_matrix", "one number", "[30, 30, 40, 30]")),
+    ({"design": "shared"}, ("generators.design_matrix", "'shared'", "fresh, reused")),
+    ({"scheme": "accumulate"}, ("generators.design_matrix", "scheme = 'accumulate'")),
+])
+def test_bad_values_name_the_key(gen, needles):
+    gen = dict(gen)
+    with pytest.raises(ScenarioError) as info:
+        _scenario(**{"design": gen.pop("design", "reused")}, **gen)
+    for needle in needles:
+        assert needle in str(info.value)
+
+
+def test_cli_answers_a_non_constant_T0_with_exit_2_and_one_line(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text('[spectrum]\nkind = "isotropic"\nd = 20\n[teacher]\nkind = "isotropic"\n'
+                    '[generators]\nn = 2\nT0 = [10, 12]\nsigma0 = 0.1\ndesign_matrix = "reused"\n'
+                    '[downstream]\nT = 40\nsigma = 0.1\nridge = 0.0\n')
+    rc = cli.main(["predict", str(path)])
+    out, err = capsys.readouterr()
+    assert rc == 2 and out == ""
+    assert len(err.splitlines()) == 1 and "generators.design_matrix" in err and "Traceback" not in err
+
+
+# -- theory ---------------------------------------------------------------------------------------------
+
+def test_ols_chain_equals_n_fresh_generations_symbolically():
+    n, s0, T0, d = get_result("reused_ols_chain").args
+    fresh_one = s0**2 * d / (T0 - d - 1)  # one fresh OLS generation: inverse-Wishart mean
+    assert sp.simplify(get_result("reused_ols_chain").expr() - n * fresh_one) == 0
+
+
+def test_min_norm_chain_at_one_generation_is_the_fresh_one():
+    reused = get_result("reused_overparam_isotropic_chain")
+    fresh = get_result("overparam_isotropic_chain")
+    w, n, s0, T0, d = reused.args
+    phi0 = fresh.args[1]
+    fresh_n1 = fresh.expr().subs({fresh.args[2]: 1}).subs(phi0, d / T0)
+    assert sp.simplify(reused.expr().subs(n, 1) - fresh_n1) == 0
+
+
+def test_derivation_is_registered_and_ends_in_the_result():
+    from modelcollapse.theory.reused_design import reduction_derivation
+    der = reduction_derivation()
+    assert der.names == ("chain", "unroll", "pool", "ols", "min_norm")
+    assert sp.simplify(der.result - get_result("reused_overparam_isotropic_chain").expr()) == 0
+
+
+# -- the regime: exact numbers ----------------------------------------------------------------------------
+
+def test_ols_generators_give_the_fresh_numbers():
+    """T0 >= d + 2: the reused chain has the fresh chain's covariance, so every downstream gives the same number."""
+    for ridge in (0.0, 0.05):
+        reused, fresh = _scenario(T0=100, ridge=ridge), _scenario(T0=100, ridge=ridge, design="fresh")
+        assert predict(reused).test_error == pytest.approx(predict(fresh).test_error, rel=1e-13)
+    p = predict(_scenario(T0=100))
+    d, T, T0, n, s0, s = 60, 120, 100, 4, 0.3, 0.2
+    assert p.test_error == pytest.approx(s**2 * d / (T - d - 1) + n * s0**2 * d / (T0 - d - 1), rel=1e-13)
+    assert p.regime == "reused_design" and p.provenance["collapse"].is_exact
+
+
+def test_min_norm_isotropic_value_written_out():
+    """T0 < d, Σ = I, OLS downstream: (1 − T0/d)‖w0‖² + nσ0²T0/(d − T0 − 1) + σ²d/(T − d − 1), constant bias in n."""
+    d, T0, T, s0, s = 60, 30, 120, 0.3, 0.2
+    for n in (1, 3, 8):
+        expected = (1 - T0 / d) + n * s0**2 * T0 / (d - T0 - 1) + s**2 * d / (T - d - 1)
+        p = predict(_scenario(n=n))
+        assert p.test_error == pytest.approx(expected, rel=1e-13)
+        assert p.provenance["collapse"].is_exact
+    noiseless = [predict(_scenario(n=n, sigma0=0.0)).test_error for n in (1, 2, 5, 12)]
+    assert max(noiseless) - min(noiseless) < 1e-14
+
+
+def test_schedule_of_noises_pools_their_squares():
+    a = predict(_scenario(n=3, sigma0=[0.1, 0.4, 0.2], spectrum="power_law", ridge=0.01)).test_error
+    b = predict(_scenario(n=1, sigma0=float(np.sqrt(0.01 + 0.16 + 0.04)), spectrum="power_law", ridge=0.01,
+                          design="fresh")).test_error
+    assert a == pytest.approx(b, rel=1e-13)
+
+
+@pytest.mark.parametrize("gen, key", [({"real_fraction": 0.3}, "generators.real_fraction")])
+def test_uncovered_combinations_are_refused_naming_the_key(gen, key):
+    with pytest.raises(NotCoveredError) as info:
+        predict(_scenario(**gen))
+    assert key in str(info.value)
+
+
+# -- the simulator ----------------------------------------------------------------------------------------
+
+def test_simulator_is_reproducible_and_its_noiseless_chain_is_constant_in_n():
+    """σ0 = 0: every generation reproduces the first exactly, so the trials at n = 1 and n = 5 coincide (the
+    conditional estimator draws only the two designs, so both see the same ones)."""
+    one = simulate(_scenario(n=1, sigma0=0.0), trials=6, seed=3).errors
+    five = simulate(_scenario(n=5, sigma0=0.0), trials=6, seed=3).errors
+    np.testing.assert_allclose(one, five, rtol=1e-9)
+    again = simulate(_scenario(n=5, sigma0=0.0), trials=6, seed=3).errors
+    np.testing.assert_array_equal(five, again)
+
+
+def test_conditional_equals_the_plain_mean_of_many_noises_given_the_designs():
+    """The conditional trial is the plain trial averaged over the label noises (same designs: same seed stream)."""
+    from modelcollapse.numerics.simulate_reused import conditional_reused_trial, plain_reused_trial
+    sq, w0 = np.sqrt(np.linspace(0.5, 2.0, 12)), np.linspace(-1, 1, 12)
+    args = (sq, w0, 8, (0.5, 0.3, 0.4), (0.0, 0.1, 0.0), (0.0, 0.25, 0.5), 20, 0.3, 0.05, 0.4)
+    conditional = conditional_reused_trial(np.random.default_rng(11), *args)
+
+    noise = np.random.default_rng(99)
+
+    class SameDesigns:  # the designs of the conditional trial (matrices), fresh noises (vectors) for every trial
+        def __init__(self):
+            self.designs, self.noise = np.random.default_rng(11), noise
+
+        def standard_normal(self, shape):
+            if isinstance(shape, tuple):
+                return self.designs.standard_normal(shape)
+            return self.noise.standard_normal(shape)
+
+    totals = []
+    for _ in range(4000):
+        rng = SameDesigns()
+        totals.append(plain_reused_trial(rng, *args))
+    mean, se = np.mean(totals), np.std(totals, ddof=1) / np.sqrt(len(totals))
+    assert abs(mean - conditional) < 4 * se, (mean, conditional, se)
+
+
+# -- theory against plain simulation (slow) -------------------------------------------------------------------
+
+AGREEMENT = [
+    # (id, scenario, trials): d = 40–120; plain estimator (every noise drawn)
+    ("ols_T0>d_powerlaw_ridge", dict(d=60, spectrum="power_law", T0=120, n=5, sigma0=0.5, T=90, ridge=0.02), 3000),
+    ("minnorm_iso_ols", dict(d=80, T0=40, n=6, sigma0=0.3, T=160), 3000),
+    ("minnorm_iso_ridge_T<d", dict(d=100, T0=50, n=4, sigma0=0.2, T=70, ridge=0.05), 3000),
+    ("minnorm_powerlaw_ridge", dict(d=120, spectrum="powerlaw", T0=60, n=3, sigma0=0.2, T=150, ridge=0.01), 2000),
+    ("ols_downstream_real_fraction", dict(d=40, T0=90, n=4, sigma0=0.5, T=80, ridge=0.05,
+                                          downstream_real_fraction=0.5), 3000),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec, trials", [a[1:] for a in AGREEMENT], ids=[a[0] for a in AGREEMENT])
+def test_theory_agrees_with_plain_simulation(spec, trials):
+    """Within 4·SE + the prediction's allowance by provenance (0 exact, 1% finite-size, 3% equivalent)."""
+    from modelcollapse.derivations.verify import allowance_for
+    spec = dict(spec)
+    if spec.get("spectrum") == "powerlaw":
+        spec["spectrum"] = "power_law"
+    scenario = _scenario(**spec)
+    p = predict(scenario)
+    sim = simulate(scenario, trials=trials, seed=19, estimator="plain")
+    tol = 4 * sim.stderr + allowance_for(p) * p.test_error
+    assert abs(p.test_error - sim.mean) <= tol, (p.test_error, sim.mean, sim.stderr, allowance_for(p))
