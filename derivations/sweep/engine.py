@@ -44,6 +44,7 @@ from modelcollapse.derivations.sweep.points import (
     SIMULATION,
     THEORY,
     Task,
+    point_seed,
     run_task,
     simulate_accepts_estimator,
     simulation_task,
@@ -219,8 +220,10 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
     finally:
         if owned:
             db.close()
+    seeds = [point_seed(seed, s) for s in scenarios] if simulate else None  # rows not simulated too
     table = build_table(axes, points, [results[t.key] for t in theory],
-                        [results[t.key] if t else None for t in sims] if simulate else None, estimator=estimator)
+                        [results[t.key] if t else None for t in sims] if simulate else None, estimator=estimator,
+                        seeds=seeds)
     return SweepRun(table=table, points=len(points), computed=len(pending), reused=reused)
 
 
