@@ -15,6 +15,18 @@ sees exactly the chain of a single generation (any ``Σ``, ``w0``, downstream ri
   grows linearly (``Σ = cI``: ``n σ0² T0/(d − T0 − 1)``), against fresh designs' exponential
   ``(1 − (T0/d)^n)‖w0‖²``.
 
+**Ridge generators: powers of one matrix.** ``A_k = (Σ̂ + λ0_k)⁻¹Σ̂`` are functions of the same ``Σ̂ = XᵀX/T0``,
+so they commute and the chain is a spectral function of ``Σ̂``: ``ŵ_n = Φ(Σ̂)w0 + Σ_k σ0_k Ψ_k(Σ̂)Xᵀε_k/T0`` with
+``Φ(x) = Π_k x/(x + λ0_k)`` (the ``n``-th power of one resolvent ratio for a constant ridge) and noise
+covariances ``σ0_k² ψ_k(Σ̂)/T0``, ``ψ_k(x) = x/(x + λ0_k)² Π_{i>k} x²/(x + λ0_i)²``. For ``Σ = cI`` the law of
+``Σ̂`` is rotation invariant, so exactly ``E Φ = (E tr Φ/d) I``, ``E‖Φw0‖² = (E tr Φ²/d)‖w0‖²``: the chain needs
+three linear spectral statistics ``E tr f(Σ̂)`` of a white Wishart matrix, evaluated by their deterministic
+equivalent, the Marchenko–Pastur integral, **plus its 1/d term**, the real-Gaussian mean correction of the
+CLT for linear spectral statistics (Bai & Silverstein 2004, Theorem 1.1; ``T0 < d`` through the companion
+``XXᵀ/T0``): ``E tr f ≃ d∫f dF_y + (f(a) + f(b))/4 − (1/2π)∫_a^b f(x)/√(4y − (x − 1 − y)²) dx``. With
+``x(θ) = 1 + y + 2√y cos θ`` both integrals are smooth in ``θ ∈ [0, π]``: weight
+``reused_linear_statistic_weight``.
+
 Every function returns a SymPy object; :mod:`modelcollapse.numerics.formulas` evaluates them by name.
 """
 
@@ -25,22 +37,35 @@ from functools import lru_cache
 import sympy as sp
 
 from modelcollapse.theory.derivation import EQUAL, Derivation, Step
-from modelcollapse.theory.provenance import exact
+from modelcollapse.theory.provenance import exact, finite_size
 from modelcollapse.theory.registry import named_result, register_derivation
 from modelcollapse.theory.symbols import T0, d, k, n, phi0, sigma0, w0_norm
 
 __all__ = ["sigma0_eff", "pooled_noise", "pooled_noise_step", "ols_chain", "projection_bias_isotropic",
-           "overparam_isotropic_chain", "fresh_limit_gap", "reduction_derivation"]
+           "overparam_isotropic_chain", "fresh_limit_gap", "reduction_derivation", "ratio", "cos_theta", "sin2_theta",
+           "spectral_shrink", "linear_statistic", "mp_abscissa", "linear_statistic_weight", "edge_weight",
+           "ridge_isotropic_energy"]
 
 sigma0_eff = sp.Symbol(r"\tilde\sigma_0", nonnegative=True)  # the pooled noise level of the reduction
 _pooled = sp.Symbol("s", nonnegative=True)  # a running sum of σ0_k²
 _sigma0_k = sp.Symbol(r"\sigma_{0,k}", nonnegative=True)  # generation k's noise level (printed in sums over k)
 W0 = w0_norm**2
+ratio = sp.Symbol("y", positive=True)  # d/T0 (or T0/d for the companion matrix)
+theta = sp.Symbol("theta", nonnegative=True)
+cos_theta = sp.Symbol("c_theta", real=True)  # cos θ
+sin2_theta = sp.Symbol("s_theta", nonnegative=True)  # sin² θ
+_x = sp.Symbol("x", nonnegative=True)  # an eigenvalue of Σ̂
+_lam0_k = sp.Symbol(r"\lambda_{0,k}", nonnegative=True)
+_f = sp.Function("f")
+m_phi, m_phi2, noise_energy = sp.symbols("m_Phi m_Phi2 N_n", nonnegative=True)
 
 _SOURCE = "THEORY.md 3.10; Dohmatob, Feng & Kempe 2024 (arXiv:2402.07712), Theorem 4.5"
 _EXACT_REDUCTION = "exact identity (X⁺XX⁺ = X⁺; Gaussian noise adds): any Σ, w0, design law"
 _EXACT_OLS = "exact (Gaussian design, T0 >= d + 2; inverse-Wishart mean)"
 _EXACT_ISO = "exact (Gaussian design, Σ = cI, T0 <= d − 2)"
+_LSS = ("deterministic equivalent with its 1/d term: Marchenko–Pastur integral plus the real-Gaussian mean "
+        "correction of linear spectral statistics (Bai & Silverstein 2004); Σ = cI, chain otherwise exact")
+_SOURCE_LSS = _SOURCE + "; Bai & Silverstein 2004 (Ann. Probab. 32, Theorem 1.1)"
 
 
 @named_result("reused_pooled_noise", title="Reused design: the pooled noise level of the reduction",
@@ -93,6 +118,57 @@ def overparam_isotropic_chain() -> sp.Expr:
 def fresh_limit_gap() -> sp.Expr:
     """``(1/φ0 − φ0^(−n))‖w0‖² >= 0``: fresh designs forget the teacher exponentially, a reused one only once."""
     return (1 / phi0 - phi0 ** (-n)) * W0
+
+
+@named_result("reused_spectral_shrink", title="Reused design, ridge generators: the chain's mean map as a function of "
+              "the eigenvalue x of Σ̂", lhs=r"\Phi(x)", provenance=exact(_EXACT_REDUCTION), source=_SOURCE)
+def spectral_shrink() -> sp.Expr:
+    """``Φ(x) = Π_k x/(x + λ0_k)``: ``E ŵ_n = E Φ(Σ̂) w0`` (all ``A_k`` are functions of one ``Σ̂``; ``(x/(x+λ0))^n``
+    for a constant ridge: the ``n``-th power of one resolvent ratio, not a product of independent ones)."""
+    return sp.Product(_x / (_x + _lam0_k), (k, 1, n))
+
+
+@named_result("reused_linear_statistic", title="Linear spectral statistic of a white Wishart matrix with its 1/d term",
+              lhs=r"\mathbb{E}\operatorname{tr} f(\hat\Sigma)", provenance=finite_size(_LSS), source=_SOURCE_LSS,
+              relation=r"\simeq")
+def linear_statistic() -> sp.Expr:
+    """``d∫f dF_y + (f(a) + f(b))/4 − (1/2π)∫_0^π f(x(θ)) dθ``, ``a, b = (1 ∓ √y)²``, ``y = d/T0 < 1``, ``f(0) = 0``."""
+    a, b = (1 - sp.sqrt(ratio)) ** 2, (1 + sp.sqrt(ratio)) ** 2
+    x_theta = 1 + ratio + 2 * sp.sqrt(ratio) * sp.cos(theta)
+    mp = d * sp.Integral(_f(x_theta) * 2 * sp.sin(theta) ** 2 / (sp.pi * x_theta), (theta, 0, sp.pi))
+    return mp + (_f(a) + _f(b)) / 4 - sp.Integral(_f(x_theta), (theta, 0, sp.pi)) / (2 * sp.pi)
+
+
+@named_result("reused_mp_abscissa", title="Marchenko–Pastur support in the angle θ", lhs=r"x(\theta)",
+              args=(ratio, cos_theta), provenance=exact("change of variables"), source=_SOURCE_LSS)
+def mp_abscissa() -> sp.Expr:
+    """``x = 1 + y + 2√y cos θ`` maps ``θ ∈ [0, π]`` onto the support ``[(1 − √y)², (1 + √y)²]``."""
+    return 1 + ratio + 2 * sp.sqrt(ratio) * cos_theta
+
+
+@named_result("reused_linear_statistic_weight", title="Weight of f(x(θ)) in the linear spectral statistic, per dθ/π",
+              lhs=r"\omega(\theta)", args=(d, ratio, cos_theta, sin2_theta), provenance=finite_size(_LSS),
+              source=_SOURCE_LSS)
+def linear_statistic_weight() -> sp.Expr:
+    """``2d sin²θ/x(θ) − 1/2``: ``E tr f ≃ ∫_0^1 f(x(πu)) ω du + (f(a) + f(b))/4`` (``u = θ/π``; the Marchenko–Pastur
+    density ``√((b−x)(x−a))/(2πyx)`` and the mean correction's ``1/√(4y − (x−1−y)²)`` become smooth in ``θ``)."""
+    return 2 * d * sin2_theta / mp_abscissa() - sp.Rational(1, 2)
+
+
+@named_result("reused_edge_weight", title="Weight of each edge value f(a), f(b) in the mean correction",
+              lhs=r"\omega_{\mathrm{edge}}", args=(ratio,), provenance=finite_size(_LSS), source=_SOURCE_LSS)
+def edge_weight() -> sp.Expr:
+    """``1/4`` (real Gaussian entries; the complex case has none), for any ratio ``y``."""
+    return sp.Rational(1, 4) + 0 * ratio
+
+
+@named_result("reused_ridge_isotropic_energy", title="Reused design, ridge generators, Σ = cI: energy of the last "
+              "generator", lhs=r"\mathbb{E}\|\hat w_n\|_\Sigma^2", args=(m_phi2, w0_norm, noise_energy),
+              provenance=exact("exact given the spectral statistics (rotation invariance, Σ = cI)"), source=_SOURCE)
+def ridge_isotropic_energy() -> sp.Expr:
+    """``m_{Φ²}‖w0‖²_Σ + N_n``: ``m_{Φ²} = E tr Φ(Σ̂)²/d``, ``N_n = c Σ_k σ0_k² E tr ψ_k(Σ̂)/T0`` (the noise energy);
+    the mean shrinks by ``m_Φ = E tr Φ(Σ̂)/d``."""
+    return m_phi2 * W0 + noise_energy
 
 
 @register_derivation("derivation_reused_design", derives="reused_overparam_isotropic_chain")
