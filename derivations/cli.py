@@ -49,6 +49,7 @@ def build_parser() -> Parser:
     parser = Parser(prog="modelcollapse", description="Theory and simulation of model collapse in regression.")
     parser.add_argument("--debug", action="store_true",
                         help="print the traceback of an internal error (exit 3) instead of one line")
+    parser.add_argument("--version", action="version", version=f"modelcollapse {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for name in COMMANDS:
@@ -57,6 +58,16 @@ def build_parser() -> Parser:
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version (the same as ``modelcollapse.__version__``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("modelcollapse")
+    except PackageNotFoundError:  # pragma: no cover - a checkout that was never installed
+        return "0+unknown"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -19,7 +19,7 @@ PACKAGE = "modelcollapse"
 # The simulator, the arbiter: its modules may import each other and nothing else of the project.
 SIMULATOR = (ROOT / "numerics" / "simulate.py", ROOT / "numerics" / "simulate_conditional.py",
              ROOT / "numerics" / "simulate_schemes.py", ROOT / "numerics" / "simulate_designs.py",
-             ROOT / "numerics" / "simulate_kernel.py")
+             ROOT / "numerics" / "simulate_kernel.py", ROOT / "numerics" / "simulate_reused.py")
 
 
 def _module_name(path: Path) -> str:
@@ -113,3 +113,12 @@ def test_every_package_is_listed_for_installation():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {_module_name(p) for layer in LAYERS for p in (ROOT / layer).rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)
+
+
+def test_nothing_imports_the_front_door():
+    """``api/`` (``import modelcollapse``: workflow, symbolic) sits above every layer: no layer imports it."""
+    front = {"modelcollapse"} | {f"modelcollapse.{p.stem}" for p in (ROOT / "api").glob("*.py") if p.stem != "__init__"}
+    for path in _modules():
+        wrong = [name for name in _imports(path) if name in front or name.rpartition(".")[0] == "modelcollapse"
+                 and name.rpartition(".")[2] not in LAYERS]
+        assert not wrong, f"{path.relative_to(ROOT)} imports the front door: {wrong}"

@@ -20,6 +20,7 @@ COMMANDS = {
     "scaling": "scaling",
     "optimal-ridge": "optimal_ridge",
     "sweep": "sweep",
+    "powerlaw-fit": "powerlaw_fit",
 }
 
 

@@ -19,6 +19,7 @@ from modelcollapse.derivations.report.sections import (
     optimal_ridge,
     overparam,
     phase,
+    reused_design,
     ridge,
     scaling,
     scenarios,
@@ -48,5 +49,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="schemes", title="Data schemes: replace, accumulate, accumulate-subsample", plan=schemes.plan),
     Section(key="mixing", title="Strong model collapse: a synthetic share leaves a floor", plan=mixing.plan),
     Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
+    Section(key="reused_design", title="Fresh against reused design matrices (the paper's Figure 2)",
+            plan=reused_design.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
