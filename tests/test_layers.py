@@ -19,7 +19,8 @@ PACKAGE = "modelcollapse"
 # The simulator, the arbiter: its modules may import each other and nothing else of the project.
 SIMULATOR = (ROOT / "numerics" / "simulate.py", ROOT / "numerics" / "simulate_conditional.py",
              ROOT / "numerics" / "simulate_schemes.py", ROOT / "numerics" / "simulate_designs.py",
-             ROOT / "numerics" / "simulate_kernel.py", ROOT / "numerics" / "simulate_reused.py")
+             ROOT / "numerics" / "simulate_kernel.py", ROOT / "numerics" / "simulate_reused.py",
+             ROOT / "numerics" / "workers.py")  # the process pool the simulator runs on: stdlib only
 
 
 def _module_name(path: Path) -> str:

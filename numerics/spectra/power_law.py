@@ -53,7 +53,7 @@ class PowerLawSpectrum(DesignFields, Spectrum):
             raise ScenarioError("spectrum.beta", "required for kind = 'power_law' (a number > 1)")
         beta = finite_positive("spectrum.beta", self.beta)
         if not 1 < beta <= MAX_BETA:
-            raise ScenarioError("spectrum.beta", f"expected a number in (1, {MAX_BETA:g}], got {beta!r}"
+            raise ScenarioError("spectrum.beta", f"expected a number > 1 and <= {MAX_BETA:g}, got {beta!r}"
                                 + (" (steeper spectra have λ_2/λ_1 = 2^-β below 1e-30: not computed)"
                                    if beta > MAX_BETA else ""))
         object.__setattr__(self, "beta", beta)
