@@ -87,6 +87,11 @@ class _Float:
     def bernoulli(n):
         return float(_REF.bernoulli(n))
 
+    @staticmethod
+    def scalar_power(x, p):
+        with np.errstate(over="ignore"):
+            return float(np.power(np.float64(x), np.float64(p)))
+
 
 class _Mp:
     """mpmath arithmetic (a private context with guard digits) on numpy object arrays."""
@@ -123,6 +128,9 @@ class _Mp:
     def bernoulli(self, n):
         return self.ctx.bernoulli(n)
 
+    def scalar_power(self, x, p):
+        return self.num(x) ** p
+
 
 def _binomials(ops, alpha, count: int) -> list:
     """``binom(α, k)`` for ``k = 0..count−1`` (``α`` real)."""
@@ -130,6 +138,17 @@ def _binomials(ops, alpha, count: int) -> list:
     for k in range(1, count):
         out.append(out[-1] * (alpha - (k - 1)) / k)
     return out
+
+
+def _scalar_power(ops, x, p):
+    """``x^p`` of one number; float64 overflows to ``inf`` (Python's ``float ** float`` raises)."""
+    return ops.scalar_power(x, p)
+
+
+def _odds(t):
+    """``t/(1 + t)``, 1 at ``t = inf`` (float64; ``inf/inf`` would be NaN)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(t), 1.0, t / (1 + t)) if isinstance(t, np.ndarray) and t.dtype != object else t / (1 + t)
 
 
 def _lt(x, y) -> np.ndarray:
@@ -212,7 +231,7 @@ def _em_correction(ops, plan: _Plan, x0, t):
     (Arrays are always the left operand: ``mpf * ndarray`` is very slow in mpmath.)
     """
     K = 2 * plan.p
-    tau = t / (1 + t)
+    tau = _odds(t)
     P = np.empty((K,) + tau.shape, dtype=tau.dtype)
     P[0] = tau * 0 + 1
     for k in range(1, K):
@@ -244,11 +263,11 @@ def _integral(ops, plan: _Plan, kappa, x1, x2) -> np.ndarray:
     beta, a, c = plan.beta, plan.a, plan.c
     half = ops.num(1) / 2
     one = ops.num(1)
-    t1 = kappa * ops.num(x1) ** beta
+    t1 = kappa * _scalar_power(ops, x1, beta)
     finite = x2 != math.inf
-    t2 = kappa * ops.num(x2) ** beta if finite else None
-    u1 = t1 / (1 + t1)
-    uB = np.where(_lt(t2, one), t2 / (1 + t2), half) if finite else t1 * 0 + half
+    t2 = kappa * _scalar_power(ops, x2, beta) if finite else None
+    u1 = _odds(t1)
+    uB = np.where(_lt(t2, one), _odds(t2), half) if finite else t1 * 0 + half
     empty_u = ~_lt(u1, uB)
     uA = np.where(empty_u, uB, u1)  # empty u-part: uA = uB gives exactly 0
     sA = np.where(_lt(t1, one), t1 * 0 + half, 1 / (1 + t1))
@@ -299,13 +318,13 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
         return (jg[None, :] / (1 + kappa[:, None] * jb[None, :]) ** m).sum(axis=1)
     head = (plan.head_jg[None, :] / (1 + kappa[:, None] * plan.head_jb[None, :]) ** m).sum(axis=1)
     N = plan.N
-    tN = kappa * ops.num(N) ** plan.beta
-    fN = (1 + tN) ** (-m) * ops.num(N) ** (-plan.gamma)
+    tN = kappa * _scalar_power(ops, N, plan.beta)
+    fN = (1 + tN) ** (-m) * _scalar_power(ops, N, -plan.gamma)
     corrN, lastN = _em_correction(ops, plan, N, tN)
     total = head + _integral(ops, plan, kappa, N, d) + fN / 2 - corrN
     if d != math.inf:
-        td = kappa * ops.num(d) ** plan.beta
-        fd = (1 + td) ** (-m) * ops.num(d) ** (-plan.gamma)
+        td = kappa * _scalar_power(ops, d, plan.beta)
+        fd = (1 + td) ** (-m) * _scalar_power(ops, d, -plan.gamma)
         corrd, _ = _em_correction(ops, plan, d, td)
         total = total + fd / 2 + corrd
     if check:

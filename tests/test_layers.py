@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("theory", "numerics", "derivations")  # each may import only those before it
 PACKAGE = "modelcollapse"
 # The simulator, the arbiter: numerics/simulate.py and its siblings simulate_*.py (found by name, so a new
-# simulator module is checked without being listed); they may import each other and nothing else of the project.
-SIMULATOR = tuple(sorted((ROOT / "numerics").glob("simulate*.py")))
+# simulator module is checked without being listed), and the process pool it runs on (workers.py, stdlib
+# only); they may import each other and nothing else of the project.
+SIMULATOR = (*sorted((ROOT / "numerics").glob("simulate*.py")), ROOT / "numerics" / "workers.py")
 
 
 def _module_name(path: Path) -> str:

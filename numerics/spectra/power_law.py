@@ -21,7 +21,11 @@ from modelcollapse.numerics.sums import LARGE_POWER_LAW_D
 from modelcollapse.numerics.validate import finite_positive
 from modelcollapse.theory.errors import ScenarioError
 
-__all__ = ["PowerLawSpectrum"]
+__all__ = ["PowerLawSpectrum", "MAX_BETA"]
+
+# The steepest power law computed: beyond, λ_j = j^(−β) leaves float64 within a few indices (3^(−1000)
+# underflows) and the Euler–Maclaurin head (about 3β terms) overflows; λ_2/λ_1 = 2^(−100) ≈ 8e-31.
+MAX_BETA = 100.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,8 +51,10 @@ class PowerLawSpectrum(DesignFields, Spectrum):
         if self.beta is None:
             raise ScenarioError("spectrum.beta", "required for kind = 'power_law' (a number > 1)")
         beta = finite_positive("spectrum.beta", self.beta)
-        if beta <= 1:
-            raise ScenarioError("spectrum.beta", f"expected a number > 1, got {beta!r}")
+        if not 1 < beta <= MAX_BETA:
+            raise ScenarioError("spectrum.beta", f"expected a number > 1 and <= {MAX_BETA:g}, got {beta!r}"
+                                + (" (steeper spectra have λ_2/λ_1 = 2^-β below 1e-30: not computed)"
+                                   if beta > MAX_BETA else ""))
         object.__setattr__(self, "beta", beta)
 
     @property
