@@ -22,7 +22,7 @@ def _window(text: str) -> tuple[int, int]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md); d must be finite")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) or built-in name; d must be finite")
     p.add_argument("--window", type=_window, default=None, metavar="LO:HI",
                    help="1-based inclusive index window of the fit (default: skip the head, j >= max(2, d^(1/4)), "
                         "and keep j <= d/2 above 1e-10 lambda_1)")
@@ -30,10 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    from modelcollapse.derivations.scenario_files import load
     from modelcollapse.numerics.powerlaw_fit import fit_scenario
-    from modelcollapse.numerics.scenario import Scenario
 
-    fit = fit_scenario(Scenario.from_toml(args.scenario), window=args.window)
+    fit = fit_scenario(load(args.scenario), window=args.window)
     if args.json:
         common.emit_json(fit.to_dict())
         return 0

@@ -150,11 +150,10 @@ def _draw_all(sections, stage: Path, jobs: int) -> list:
         for i in todo:
             names[i] = tuple(draw_section(sections[i], stage))
         return names
-    from concurrent.futures import ProcessPoolExecutor
-
     from modelcollapse.derivations.sweep.engine import fork_context
+    from modelcollapse.numerics.workers import worker_pool
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=fork_context()) as pool:
+    with worker_pool(min(jobs, len(todo)), fork_context()) as pool:
         for i, drawn in zip(todo, pool.map(draw_section, [sections[i] for i in todo], [stage] * len(todo))):
             names[i] = tuple(drawn)
     return names
