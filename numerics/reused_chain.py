@@ -19,6 +19,8 @@ evaluated by name.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from modelcollapse.numerics.backend import Backend, backend_for
@@ -35,11 +37,15 @@ RIDGE_CHAIN = finite_size("deterministic equivalent with its 1/d term (Marchenko
 _MAX_NODES = 2**14
 
 
-def _nodes(b: Backend, count: int):
-    """Gauss–Legendre nodes and weights on ``[0, 1]`` (float64), as ``(cos πu, sin² πu, weights)``."""
+@lru_cache(maxsize=16)
+def _nodes(count: int):
+    """Gauss–Legendre nodes and weights on ``[0, 1]`` (float64), as ``(cos πu, sin² πu, weights)``; read-only, cached."""
     u, w = np.polynomial.legendre.leggauss(count)
     u, w = (u + 1) / 2, w / 2
-    return np.cos(np.pi * u), np.sin(np.pi * u) ** 2, w
+    out = (np.cos(np.pi * u), np.sin(np.pi * u) ** 2, w)
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def linear_statistic(f, d: int, T0: int, b: Backend):
@@ -75,7 +81,7 @@ def _quadrature(g, b: Backend, what: str):
         return ctx.quad(lambda u: g(ctx.cos(ctx.pi * u), ctx.sin(ctx.pi * u) ** 2), [0, 1])
     previous, count = None, 64
     while count <= _MAX_NODES:
-        c, s2, w = _nodes(b, count)
+        c, s2, w = _nodes(count)
         value = float(np.dot(w, g(c, s2)))
         if previous is not None and abs(value - previous) <= 1e-13 * max(abs(value), 1e-300):
             return value
@@ -182,7 +188,9 @@ def contour_moments(lam, c2, T0: int, ridges, sigma0s, nodes: int):
     d = len(lam)
     lmin = min(ridges)
     top = lam.max() * ((1 + np.sqrt(d / T0)) ** 2 * 1.3 + 1)  # beyond the equivalent's spectrum
-    a, b = np.log(lmin) - 1.0, np.log(top + lmin)
+    # left tip at z = −λ_min(1 − e^{−1/2}) ≈ −0.39λ_min: |x/(x + λ0_k)| <= 0.65 there, so high powers Φ = Π x/(x+λ0_k)
+    # stay small on the contour (no cancellation); the atom at 0 (T0 < d) is removable (Φ(0) = ψ_k(0) = 0)
+    a, b = np.log(lmin) - 0.5, np.log(top + lmin)
     theta = np.pi * (np.arange(nodes) + 0.5) / nodes
     centre, rx, ry = (a + b) / 2, (b - a) / 2, 1.4
     zeta = centre + rx * np.cos(theta) + 1j * ry * np.sin(theta)
@@ -212,7 +220,7 @@ def contour_moments(lam, c2, T0: int, ridges, sigma0s, nodes: int):
     S = (V * (c2 * lam)[None, :]) @ V.T
     U = (V * (lam * lam)[None, :]) @ V.T
     A = np.outer(w, w) * formula("reused_two_point_factor")(S, U, T0)
-    sandwich = c2 * (w @ V) ** 2 + lam * np.einsum("pj,pq,qj->j", V, A, V, optimize=True)
+    sandwich = c2 * (w @ V) ** 2 + lam * np.sum(V * (A @ V), axis=0)  # Σ_pq V_pj A_pq V_qj
     return mean.real, sandwich.real, noise.real
 
 
