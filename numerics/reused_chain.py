@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from modelcollapse.numerics.backend import Backend, backend_for
+from modelcollapse.numerics.backend import FLOAT64, Backend, backend_for
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import ChainMoments
 from modelcollapse.numerics.scenario import Scenario
@@ -76,7 +76,7 @@ def linear_statistic(f, d: int, T0: int, b: Backend):
 
 def _quadrature(g, b: Backend, what: str):
     """``∫_0^1 g(cos πu, sin² πu) du``: Gauss–Legendre doubled to ``1e-13`` (float64), ``quad`` (mpmath)."""
-    if b.is_mp:
+    if b != FLOAT64:  # mpmath: its own adaptive quadrature at the working precision
         ctx = b.ctx
         return ctx.quad(lambda u: g(ctx.cos(ctx.pi * u), ctx.sin(ctx.pi * u) ** 2), [0, 1])
     previous, count = None, 64
@@ -248,9 +248,8 @@ def _general_ridge_chain(scenario: Scenario, b: Backend) -> ChainMoments:
         raise NotCoveredError("generators.ridge: the reused-design contour equivalent left its domain (a negative "
                               "energy); use a larger ridge or T0")
     energy = b.array(lam * sandwich + lam * noise)
-    notes = [f"reused design, ridge generators, general Sigma: contour equivalent on {nodes} nodes (upper half)"]
-    if b.is_mp:
-        notes.append("reused design: the contour equivalent is evaluated in float64 (complex); its own error is O(1/d)")
+    notes = [f"reused design, ridge generators, general Sigma: contour equivalent on {nodes} nodes (upper half), "
+             "evaluated in float64 complex arithmetic whatever the precision (its own error is O(1/d))"]
     return ChainMoments(energy=energy, shrink=b.array(mean), weights=b.array(w), provenance=CONTOUR_CHAIN,
                         notes=tuple(notes))
 

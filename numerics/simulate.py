@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +30,7 @@ from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
 from modelcollapse.numerics.simulate_kernel import simulate_kernel_chain
 from modelcollapse.numerics.simulate_reused import conditional_reused_trial, plain_reused_trial
 from modelcollapse.numerics.simulate_schemes import SCHEMES, conditional_scheme_trial, plain_scheme_trial
+from modelcollapse.numerics.workers import worker_pool
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
 
@@ -253,7 +253,7 @@ def simulate_chain(
         # fork: works from scripts and notebooks without a __main__ guard; spawn elsewhere.
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        with worker_pool(jobs, ctx) as pool:  # stopped at once on Ctrl-C or SIGTERM
             for task, part in zip(tasks, pool.map(_run_trials, tasks)):
                 parts.append(part)
                 if progress:
