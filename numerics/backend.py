@@ -50,6 +50,12 @@ class Backend:
 
     # -- identity -----------------------------------------------------------------------------
     @property
+    def is_mp(self):
+        """Removed (issue 19 item 5): what differs between float64 and mpmath is a method of the backend."""
+        raise AttributeError("Backend.is_mp was removed: ask the backend instead (dtype, where, ipow, zeta, "
+                             "iteration_cap, guarded, all_digits, ...; see numerics/backend.py), or compare with FLOAT64")
+
+    @property
     def ctx(self):
         """The private mpmath context (mpmath backend only)."""
         return self._ctx
