@@ -83,20 +83,24 @@ class Result:
 
     @property
     def expr(self) -> sp.Basic:
+        """The SymPy expression (``sympy.Eq`` for an equation), built once per process."""
         return self._named.expr()
 
     @cached_property
     def symbols(self) -> tuple:
+        """The arguments, in call order: the declared ones, else the free symbols sorted by name."""
         if self._named.args:
             return tuple(self._named.args)
         return tuple(sorted((s for s in self.expr.free_symbols if isinstance(s, sp.Symbol)), key=lambda s: s.name))
 
     @property
     def symbols_by_name(self) -> dict:
+        """``{name: Symbol}`` of :attr:`symbols` (``r.symbols_by_name["T_0"]``)."""
         return {s.name: s for s in self.symbols}
 
     @property
     def assumptions(self) -> dict:
+        """``{symbol name: {assumption: True, ...}}`` (``positive``, ``integer``, ...)."""
         return {s.name: {k: v for k, v in s.assumptions0.items() if v is True} for s in self.symbols}
 
     @property

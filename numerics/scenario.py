@@ -326,6 +326,7 @@ class Scenario:
         return cls.from_dict(parse_toml(text, str(path)))
 
     def to_dict(self) -> dict:
+        """The four tables as plain values (what TOML holds; defaults omitted): ``Scenario.from_dict(s.to_dict()) == s``."""
         return {
             "spectrum": {**self.spectrum.to_dict(), **getattr(self.spectrum, "design_dict", dict)()},
             "teacher": self.teacher.to_dict(),
@@ -338,6 +339,7 @@ class Scenario:
         return tomli_w.dumps(self.to_dict())
 
     def write(self, path: str | Path) -> None:
+        """Write :meth:`to_toml` to ``path``."""
         Path(path).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **changes) -> "Scenario":
