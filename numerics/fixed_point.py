@@ -57,7 +57,7 @@ from modelcollapse.numerics.errors import FixedPointError
 from modelcollapse.numerics.formulas import formula
 
 __all__ = ["KappaSolution", "solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "illinois",
-           "PRESOLVED"]
+           "PRESOLVED", "SMALLEST_NORMAL"]
 
 #: The table that answers scalar float64 solves, set only inside
 #: :func:`modelcollapse.numerics.kappa_table.presolved` (a context variable: nothing outlives the block).
@@ -499,6 +499,10 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
         max_iter = 400
     if ridge == 0 and T >= d:
         return KappaSolution(np.float64(0.0), 0, 0.0, FLOAT64)
+    if 0 < ridge < SMALLEST_NORMAL:  # few significant bits: solved on the spectrum scaled by a power of two
+        scaled = _solve_scaled_subnormal(sums, ridge, T, max_iter)
+        if scaled is not None:
+            return scaled
     lmin = float(sums.min_eigenvalue)
     u_lo = math.log(ridge if ridge > 0 else lmin * (d - T) / T / 2)
     u_hi = math.log(ridge + float(sums.trace) / T)
@@ -520,6 +524,30 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
     if not (math.isfinite(residual) and math.isfinite(kappa)):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
     return KappaSolution(kappa, it, residual, FLOAT64)
+
+
+SMALLEST_NORMAL = 2.2250738585072014e-308  # below it a ridge is subnormal (fewer significant bits)
+
+
+def _solve_scaled_subnormal(sums, ridge: float, T: float, max_iter: int) -> KappaSolution | None:
+    """The solve of a subnormal ``λ`` on the spectrum scaled by a power of two (``None`` if it cannot be).
+
+    A subnormal ``κ`` has few significant bits (``5e-324`` has one), so ``λ/κ`` in the residual is
+    quantised and the iteration cannot converge (``d = 2, T = 10⁶, λ = 5e-324``: residual 2e-6 after
+    400 iterations). The equation ``1 − df_1(κ)/T − λ/κ = 0`` is invariant under ``(λ_j, λ, κ) → c(λ_j, λ, κ)``;
+    with ``c = 2^k`` the scaling is exact, so the scaled problem is solved in normal numbers and ``κ/c``
+    returned (rounded to the subnormal grid; the residual is the scaled solve's, the relative residual
+    of the equation itself). Scalar float64 calls only: a grid (:func:`solve_kappa_each`) solves a subnormal
+    ridge unscaled (``λ = 3e-320``: residual 2e-6), so the sweep's table keeps none and asks the scalar path.
+    """
+    lam = sums.eigenvalues
+    k = math.ceil(-math.log2(ridge)) - 500  # c·λ ≈ 2^-500: far from both ends of the float64 range
+    if not math.isfinite(float(np.max(lam))) or math.log2(float(np.max(lam))) + k >= 1000:
+        return None  # the largest eigenvalue would overflow
+    scaled = type(sums)(np.ldexp(lam, k), None, FLOAT64)
+    solution = _solve_scalar64(scaled, math.ldexp(ridge, k), T, max_iter)
+    return KappaSolution(np.float64(math.ldexp(float(solution.kappa), -k)), solution.iterations, solution.residual,
+                         FLOAT64)
 
 
 # -- float64 grids on finite spectra: the scalar path, element by element, vectorised -------------

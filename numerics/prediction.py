@@ -71,6 +71,12 @@ class Prediction:
         ``chain_error``, ``bias_increase``, ``variance_increase``), as floats.
     regime : str
         Name of the regime that predicted it (:mod:`modelcollapse.numerics.regimes`).
+    monte_carlo : dict
+        For a Monte Carlo prediction (provenance kind ``MONTE_CARLO``, regime ``monte_carlo``: no
+        formula holds, :mod:`modelcollapse.numerics.monte_carlo`): ``stderr`` (the standard error of
+        ``test_error``, ``clean_error``, ``collapse``, ``bias``, ``variance``), ``trials``, ``seed``,
+        ``estimator``, ``rse_target`` (the relative SE asked for) and ``reason`` (why no formula holds);
+        empty for formulas.
     """
 
     test_error: float
@@ -88,6 +94,17 @@ class Prediction:
     parts: dict = field(default_factory=dict)
     regime: str = ""
     first_order: dict = field(default_factory=dict)
+    monte_carlo: dict = field(default_factory=dict)
+
+    @property
+    def stderr(self) -> float:
+        """Standard error of ``test_error``: a Monte Carlo prediction's, 0 for a formula."""
+        return float(self.monte_carlo["stderr"]["test_error"]) if self.monte_carlo else 0.0
+
+    @property
+    def allowance(self) -> float:
+        """The measured relative accuracy every check applies: the largest ``Provenance.allowance`` of its numbers."""
+        return max((v.allowance for v in self.provenance.values() if isinstance(v, Provenance)), default=0.0)
 
     @property
     def exact(self) -> bool:
@@ -99,6 +116,7 @@ class Prediction:
         out["provenance"] = {k: str(v) for k, v in self.provenance.items()}
         out["provenance_kind"] = {k: v.kind.value for k, v in self.provenance.items() if isinstance(v, Provenance)}
         out["exact"] = self.exact
+        out["allowance"] = self.allowance
         out["notes"] = list(self.notes)
         if not self.digits:
             out.pop("digits")
@@ -106,6 +124,8 @@ class Prediction:
             out.pop("parts")
         if not self.first_order:
             out.pop("first_order")
+        if not self.monte_carlo:
+            out.pop("monte_carlo")
         return out
 
     def _repr_latex_(self) -> str:

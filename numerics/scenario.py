@@ -31,6 +31,7 @@ from typing import ClassVar
 
 import tomli_w
 
+from modelcollapse.numerics.datasets import is_data_path
 from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
@@ -278,7 +279,7 @@ class Scenario:
             raise ScenarioError("scenario", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
             raise ScenarioError("scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}") from None
-        return cls.from_dict(parse_toml(text, str(path)))
+        return cls.from_dict(_relative_to(parse_toml(text, str(path)), path.parent))
 
     def to_dict(self) -> dict:
         return {
@@ -320,6 +321,19 @@ class Scenario:
         if down_keys:
             down = dataclasses.replace(down, **down_keys)
         return Scenario(spectrum=self.spectrum, teacher=self.teacher, generators=gen, downstream=down)
+
+
+def _relative_to(data: dict, folder: Path) -> dict:
+    """A scenario file's relative data paths (``[spectrum] dataset``, ``labels``) resolved against its folder."""
+    spectrum = data.get("spectrum") if isinstance(data, dict) else None
+    if not isinstance(spectrum, dict):
+        return data
+    resolved = dict(spectrum)
+    for key in ("dataset", "labels"):
+        value = spectrum.get(key)
+        if is_data_path(value) and not Path(value).expanduser().is_absolute():
+            resolved[key] = str(folder / value)
+    return {**data, "spectrum": resolved}
 
 
 # the scenario's tables, in file order: table name -> the class that validates it

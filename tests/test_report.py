@@ -226,8 +226,7 @@ def test_a_failing_check_is_shown_and_exits_1(tmp_path, monkeypatch, capsys):
                                                     plan=scenario_sections.plan_builtin)))
     monkeypatch.setattr(scenario_sections, "builtin_names", lambda: ["isotropic_ols"])
     monkeypatch.setattr(verify, "Z_LIMIT", 0.0)
-    for kind in verify.ALLOWANCE_BY_KIND:
-        monkeypatch.setitem(verify.ALLOWANCE_BY_KIND, kind, 0.0)
+    monkeypatch.setattr(verify, "allowance_for", lambda prediction: 0.0)  # the provenances' allowances, off
     out = tmp_path / "out"
     status = main(["report", "--quick", "--trials", "10", "--jobs", "1", "--out", str(out)])
     assert status == 1

@@ -86,7 +86,7 @@ def test_ridge_key_defaults_validation_and_schedule():
 
 def test_ridgeless_interpolating_generation_inside_a_ridge_schedule_is_not_covered():
     with pytest.raises(NotCoveredError, match="generators.ridge"):
-        predict(_scenario(ridge0=[0.1, 0.0, 0.1, 0.1]))
+        predict(_scenario(ridge0=[0.1, 0.0, 0.1, 0.1]), monte_carlo=False)
     # OLS generations (T0 >= d + 2) mix in exactly
     assert predict(_scenario(T0=200, ridge0=[0.1, 0.0, 0.1, 0.1])).test_error > 0
 
@@ -155,9 +155,9 @@ def test_ridge_generators_with_another_data_scheme_are_not_covered():
     data = _scenario().to_dict()
     data["generators"]["scheme"] = "accumulate"
     with pytest.raises(NotCoveredError, match="generators.ridge"):
-        predict(Scenario.from_dict(data))
+        predict(Scenario.from_dict(data), monte_carlo=False)
     data["generators"].update(scheme="replace", real_fraction=0.5)
     with pytest.raises(NotCoveredError, match="generators.ridge"):
-        predict(Scenario.from_dict(data))
+        predict(Scenario.from_dict(data), monte_carlo=False)
     with pytest.raises(ValueError, match="replace"):
         simulate(Scenario.from_dict(data), trials=2)

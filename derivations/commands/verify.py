@@ -40,9 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.seed_option(p)
     common.jobs_option(p)
     common.estimator_option(p)
+    common.prediction_options(p)
     p.add_argument("--allowance", type=_allowance, default=None, metavar="REL",
-                   help=f"relative finite-size allowance (default 0 for exact results, {FS_ALLOWANCE} for "
-                        f"1/d-corrected, {DE_ALLOWANCE} for first-order deterministic equivalents)")
+                   help=f"relative allowance (default: the measured accuracy the provenance states; without one "
+                        f"0 for exact results and Monte Carlo, {FS_ALLOWANCE} for 1/d-corrected, {DE_ALLOWANCE} "
+                        "for first-order deterministic equivalents)")
 
 
 def _design_note(scenario) -> str:
@@ -58,7 +60,7 @@ def _design_note(scenario) -> str:
 def run(args) -> int:
     scenario = Scenario.from_toml(args.scenario)
     check_simulable(scenario)
-    prediction = predict(scenario, args.precision)
+    prediction = predict(scenario, args.precision, **common.prediction_kwargs(args))
     sim = run_simulation(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs,
                          estimator=args.estimator)
     check = compare(prediction, sim, allowance=args.allowance, floor=rounding_floor(scenario))
@@ -71,15 +73,20 @@ def run(args) -> int:
         common.print_table(
             [
                 ["", "value", ""],
-                ["theory", check.theory, check.provenance],
+                ["theory", check.theory, check.provenance if not check.theory_stderr else
+                 f"+/- {check.theory_stderr:.3g} (SE, {prediction.monte_carlo['trials']} trials, seed "
+                 f"{prediction.monte_carlo['seed']}) {check.provenance}"],
                 ["simulation", check.mean,
                  f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator}"
                  f"{_design_note(scenario)})"],
                 ["z-score", *_z_cell(check)],
-                ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
+                ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory" if not check.theory_stderr
+                 else f"4 sqrt(SE^2 + SE_theory^2) + {check.allowance:g} x theory"],
                 ["verdict", "PASS" if check.passed else "FAIL", ""],
             ]
         )
+        for note in prediction.notes:
+            print(f"  note: {note}")
     return 0 if check.passed else 1
 
 
