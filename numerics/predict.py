@@ -17,7 +17,8 @@ import dataclasses
 from modelcollapse.numerics.backend import backend_for
 from modelcollapse.numerics.clean import clean_prediction, first_order_only
 from modelcollapse.numerics.errors import DivergentError, FixedPointError, NotCoveredError
-from modelcollapse.numerics.monte_carlo import DEFAULT_RSE, MC_SEED, check_rse, monte_carlo_prediction
+from modelcollapse.numerics import monte_carlo as _monte_carlo
+from modelcollapse.numerics.monte_carlo import MC_SEED, check_rse, monte_carlo_prediction
 from modelcollapse.numerics.prediction import CleanPart, Prediction
 from modelcollapse.numerics.regimes import regime_for
 from modelcollapse.numerics.scenario import Scenario
@@ -31,7 +32,7 @@ ORDERS = (1, 2)  # 1: the first-order equivalent; 2 (default): with its 1/d corr
 
 
 def predict(scenario: Scenario, precision: int | None = None, *, order: int | None = None,
-            monte_carlo: bool = True, mc_rse: float = DEFAULT_RSE, mc_seed: int = MC_SEED) -> Prediction:
+            monte_carlo: bool = True, mc_rse: float | None = None, mc_seed: int = MC_SEED) -> Prediction:
     """Predicted test error of ``scenario``.
 
     Parameters
@@ -47,8 +48,9 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
     monte_carlo : bool
         Where no formula holds (a regime refuses the scenario with :class:`NotCoveredError`, the error
         itself being finite), answer with the conditional Monte Carlo (default True); False: raise.
-    mc_rse : float
-        Target relative standard error of that Monte Carlo (default 0.2%, ``[1e-5, 0.5]``).
+    mc_rse : float, optional
+        Target relative standard error of that Monte Carlo (default :data:`~.monte_carlo.DEFAULT_RSE`,
+        0.2%; ``[1e-5, 0.5]``).
     mc_seed : int
         Its root seed (default a fixed constant: predictions are reproducible).
 
@@ -67,7 +69,7 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
     if order is not None and order not in ORDERS:
         from modelcollapse.numerics.errors import ScenarioError
         raise ScenarioError("order", f"expected 1 (first-order equivalent) or 2 (with its 1/d correction), got {order!r}")
-    mc_rse = check_rse(mc_rse)
+    mc_rse = check_rse(_monte_carlo.DEFAULT_RSE if mc_rse is None else mc_rse)
     backend = backend_for(precision)
 
     def formulas(s: Scenario) -> Prediction:

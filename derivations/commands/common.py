@@ -93,14 +93,14 @@ def prediction_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--order", type=int, choices=(1, 2), default=None,
                    help="1: the first-order (proportional-limit) equivalent, with its error measured against the "
                         "Monte Carlo where no corrected formula holds; 2 (default): with its 1/d correction")
-    p.add_argument("--mc-rse", type=_mc_rse, default=0.002, metavar="REL",
+    p.add_argument("--mc-rse", type=_mc_rse, default=None, metavar="REL",
                    help="where no formula holds the answer is a Monte Carlo estimate to this relative standard "
                         "error (default 0.002; 1e-05 to 0.5)")
 
 
 def prediction_kwargs(args) -> dict:
     """The keyword arguments of ``predict`` from :func:`prediction_options`."""
-    return {"order": getattr(args, "order", None), "mc_rse": getattr(args, "mc_rse", 0.002)}
+    return {"order": getattr(args, "order", None), "mc_rse": getattr(args, "mc_rse", None)}
 
 
 def stderr_cell(prediction, name: str) -> str:

@@ -67,7 +67,8 @@ def _cells(row: CheckRow, plain=lambda text: text) -> list[str]:
     """Table cells; ``plain`` formats a plain-text label (scenario rows: a file name)."""
     c = row.check
     z = f"{c.z:+.2f}" if math.isfinite(c.z) else "inf"
-    return [plain(row.label) if row.x is None else row.label, _num(c.theory), _num(c.mean), _num(c.stderr, 2), z,
+    theory = _num(c.theory) if not c.theory_stderr else f"{_num(c.theory)} ± {_num(c.theory_stderr, 2)}"  # Monte Carlo
+    return [plain(row.label) if row.x is None else row.label, theory, _num(c.mean), _num(c.stderr, 2), z,
             _num(c.tolerance, 2), "pass" if c.passed else "**FAIL**", short_provenance(c.provenance)]
 
 
