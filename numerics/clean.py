@@ -77,7 +77,7 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
     sums = sums if sums is not None else spectral_sums(sp_, scenario.teacher, b)
     sol = solve_kappa(sums, b.scalar(lam), T)
     k = sol.kappa
-    edge_sums = sp_.spectral_sums(scenario.teacher, FLOAT64) if b.is_mp else None  # the edge is a blend scale
+    edge_sums = sp_.spectral_sums(scenario.teacher, FLOAT64) if b != FLOAT64 else None  # the edge is a blend scale
     if _ORDER.get() == 1:
         first = first_order_clean(sums, k, T=T, sigma=sigma, backend=b)
         return CleanPart(first["bias"], first["variance"], first["trace"], k, FIRST_ORDER, sol.iterations, sol.residual)

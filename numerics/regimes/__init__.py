@@ -14,6 +14,7 @@ from modelcollapse.numerics.regimes import (
     ols_generators,
     overparam_generators,
     replace_mixing,
+    reused_design,
     ridge_generators,
 )
 from modelcollapse.numerics.regimes.base import Regime
@@ -22,6 +23,7 @@ from modelcollapse.theory.errors import NotCoveredError
 
 REGIMES: tuple[Regime, ...] = (
     clean_ridge.REGIME,
+    reused_design.REGIME,  # design_matrix = "reused": reduces to a fresh scenario that the regimes below predict
     ridge_generators.REGIME,  # any ridge_k > 0 (replace scheme only; other schemes with ridge: NotCovered)
     accumulate_generators.REGIME,  # data schemes (THEORY.md §3.7): before the replace regimes they refine
     accumulate_subsample.REGIME,
