@@ -148,6 +148,12 @@ class Prediction(Tabular):
             ("variance", value("variance"), "(clean)"),
             ("kappa", value("kappa"), f"{self.iterations} iterations, residual {self.residual:.2g}"),
         ]
+        if self.monte_carlo:  # every number a Monte Carlo estimate: its standard error beside it
+            se = self.monte_carlo["stderr"]
+            rows = [(name, v, f"+/- {se[name]:.2g} (SE) {why}".rstrip()) if name in se else (name, v, why)
+                    for name, v, why in rows]
+            rows.append(("trials", self.monte_carlo["trials"], f"seed {self.monte_carlo['seed']}, relative SE target "
+                                                              f"{self.monte_carlo['rse_target']:g}"))
         rows += [(name, value(name), "") for name in self.parts]
         rows += [("note", note, "") for note in self.notes]
         return rows

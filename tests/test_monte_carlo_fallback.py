@@ -75,6 +75,7 @@ def test_outside_every_formula_predict_answers_by_monte_carlo():
     assert p.bias + p.variance == pytest.approx(p.clean_error, rel=1e-12) and p.bias > 0 and p.variance > 0
     assert "too few samples" in mc["reason"] and any("Monte Carlo" in n for n in p.notes)
     assert predict(s, mc_rse=0.02) == p  # reproducible: the seed is fixed
+    assert f"+/- {mc['stderr']['test_error']:.2g} (SE)" in str(p)  # the result object's table shows the SEs
     # the Monte Carlo answers the definition: an independent simulation (other seed) agrees within the SEs
     sim = simulate(s, trials=3000, seed=1)
     assert abs(p.test_error - sim.mean) <= 4 * math.hypot(sim.stderr, p.stderr)
