@@ -107,7 +107,7 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 def _run_trials(args) -> np.ndarray:
     seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes, ridges0, design, df = args
-    if any(r > 0 for r in ridges0) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
+    if (any(r > 0 for r in ridges0) and schemes is None) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
         with threadpool_limits(limits=1):
             return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma, ridge,
                                             design=design, df=df, estimator=estimator) for s in seeds])
@@ -118,7 +118,7 @@ def _run_trials(args) -> np.ndarray:
         scheme, fractions, down_fraction = schemes
         trial = plain_scheme_trial if estimator == "plain" else conditional_scheme_trial
         return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma,
-                               ridge, down_fraction) for s in seeds])
+                               ridge, down_fraction, ridges0) for s in seeds])
 
 
 def _fraction(key: str, f) -> float:
@@ -216,9 +216,8 @@ def simulate_chain(
         raise ValueError(f"design: expected one of {', '.join(DESIGNS)}, got {design!r}")
     if design == "student_t" and not (math.isfinite(df) and df > 2):
         raise ValueError(f"df: Student-t designs need df > 2 (unit variance), got {df!r}")
-    if (any(r > 0 for r in ridge0) or design != "gaussian") and schemes is not None:
-        raise ValueError("ridge generators and non-Gaussian designs are simulated with scheme = 'replace' and no real "
-                         "data only")
+    if design != "gaussian" and schemes is not None:  # ridge generators with schemes: simulate_schemes (issue 19)
+        raise ValueError("non-Gaussian designs are simulated with scheme = 'replace' and no real data only")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))

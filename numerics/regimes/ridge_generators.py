@@ -24,7 +24,9 @@ class RidgeGenerators:
 
     def applies(self, scenario: Scenario) -> bool:
         gen = scenario.generators
-        return gen.n >= 1 and gen.has_ridge
+        # the replace chain without real fractions (other ridge chains: the general chain engine)
+        return (gen.n >= 1 and scenario.spectrum.is_finite and gen.has_ridge and gen.scheme == "replace" and not any(gen.real_fraction)
+                and not scenario.downstream.real_fraction)
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         gen = scenario.generators
