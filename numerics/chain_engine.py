@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse.linalg import LinearOperator, gmres
 
 from modelcollapse.numerics.chain import WO, Chain
 from modelcollapse.theory.errors import FixedPointError, NotCoveredError
@@ -165,18 +166,52 @@ def _second_moments(Ecc: np.ndarray, chi: np.ndarray, types: _Types) -> np.ndarr
         ch = coupling[:, k, :k]  # (types, k)
         q = types.q[:, k]
         # E[c_i ŷ_k] = q_k (E c_i c_k − Σ_l χ̌_kl E c_i ŷ_l)
-        Cy[..., :, k] = q[:, None] * (Ecc[..., :, k] - np.einsum("...mil,ml->...mi", Cy[..., :, :k], ch))
+        Cy[..., :, k] = q[:, None] * (Ecc[..., :, k] - (Cy[..., :, :k] @ ch[:, :, None])[..., 0])
         if k:
-            S_ch = np.einsum("...mab,mb->...ma", S[..., :k, :k], ch)  # Σ_l S_al χ̌_kl
+            S_ch = (S[..., :k, :k] @ ch[:, :, None])[..., 0]  # Σ_l S_al χ̌_kl
             row = q[:, None] * (Cy[..., k, :k] - S_ch)
             S[..., k, :k] = row
             S[..., :k, k] = row
-            quad = (Ecc[..., k, k] - 2 * np.einsum("...ml,ml->...m", Cy[..., k, :k], ch)
-                    + np.einsum("...ma,ma->...m", S_ch, ch))
+            quad = Ecc[..., k, k] - 2 * (Cy[..., k, :k] * ch).sum(axis=-1) + (S_ch * ch).sum(axis=-1)
         else:
             quad = Ecc[..., k, k]
         S[..., k, k] = q * quad
-    return np.einsum("m,...mab->...ab", types.count, S)
+    return np.tensordot(S, types.count, axes=([-3], [0]))
+
+
+def _kron_sum(U: np.ndarray) -> np.ndarray:
+    """``Σ_j U_j ⊗ U_j`` (row-major ``vec``: ``vec(U X Uᵀ) = (U ⊗ U) vec X``) as one matrix product."""
+    d, K, _ = U.shape
+    V = U.reshape(d, K * K)
+    return (V.T @ V).reshape(K, K, K, K).transpose(0, 2, 1, 3).reshape(K * K, K * K)
+
+
+def _responses(chi: np.ndarray, types: _Types) -> np.ndarray:
+    """``R_m = (I + diag(s_m) χ̌_m)⁻¹ diag(s_m)`` for fixed memberships ``s_m ∈ {0, 1}`` (``ŷ = R_m c``)."""
+    K = types.K
+    coupling = np.tril(chi, -1)[None, :, :] - (types.onehot @ chi)[:, None, :]
+    coupling = np.tril(coupling, -1)
+    S = types.q[:, :, None] * np.eye(K)[None]
+    return np.linalg.solve(np.eye(K)[None] + S @ coupling, S)
+
+
+def _solve_linear(apply, rhs: np.ndarray, size: int):
+    """``apply(z) = rhs`` by GMRES (restarted, relative residual 1e-13) with residual correction; raises if not solved."""
+    scale = float(np.max(np.abs(rhs))) or 1.0
+    op = LinearOperator((size, size), matvec=apply, dtype=float)
+    z = np.zeros(size)
+    count = 0
+    residual = float("inf")
+    for _ in range(6):
+        r = rhs - apply(z)
+        residual = float(np.max(np.abs(r))) / max(float(np.max(np.abs(z))), scale)
+        if residual <= 1e-12:
+            return z, count, residual
+        step, _ = gmres(op, r, rtol=1e-13, atol=0.0, restart=min(size, 60), maxiter=20)
+        z = z + step
+        count += 1
+    raise FixedPointError("chain engine: the second-order system (a subsample) did not converge", residual=residual,
+                          iterations=count)
 
 
 def _noise_gain(fit, d: int) -> float:
@@ -214,6 +249,11 @@ def solve_chain(chain: Chain, lam: np.ndarray, weights: np.ndarray) -> ChainSolu
         raise ValueError(f"chain: d = {chain.d} but {d} eigenvalues")
     types = _Types(chain)
     K = types.K
+    for k, f in enumerate(chain.fits):
+        if f.ridge == 0 and abs(f.rows - d) <= 1:
+            key = "downstream.T" if k == K - 1 else "generators.T0"
+            raise NotCoveredError(f"{key}: {f.name} is a ridgeless fit on {f.rows} rows, within 1 of d = {d}: its error "
+                                  "is infinite with any label error (use a ridge, or rows at least 2 away from d)")
     solved = [effective_ridge(lam, f.ridge, f.rows, key="downstream.T" if k == K - 1 else "generators.T0")
               for k, f in enumerate(chain.fits)]
     kappa = np.array([s[0] for s in solved])
@@ -221,30 +261,38 @@ def solve_chain(chain: Chain, lam: np.ndarray, weights: np.ndarray) -> ChainSolu
     G, chi, M = _first_order(chain, lam, types, kappa)
     T = np.array([f.rows for f in chain.fits], dtype=float)
     mu = -np.einsum("jab,b->ja", G, T * kappa)  # μ_j = −Ĝ_j K 1 (per unit c_j)
-    source = np.einsum("j,ja,jb->ab", weights, mu, mu)
+    source = (weights[:, None] * mu).T @ mu
     # finite size (module docstring): a chain of OLS fits only, d' = d + 1 in the feedback (exact for replace and
     # accumulate); otherwise each block's noise with the exact one-fit factor of the fit that first sees it
     all_ols = all(f.ridge == 0 and f.rows > d for f in chain.fits)
     feedback_scale = (d + 1) / d if all_ols else 1.0
-    lam2 = lam**2
-    # linear map Z -> Σ_j λ_j² Ĝ_j 𝒯(Z) Ĝ_jᵀ on the K² entries
-    basis = np.eye(K * K).reshape(K * K, K, K)
-    Ecc = np.einsum("mab,xbc,mdc->xmad", types.P, basis, types.P)
-    Tz = _second_moments(Ecc, chi, types)  # (K², K, K)
-    # finite size: a minimum-norm fit's own label noise with d − T − 1 in place of d − T (E tr (XXᵀ)⁻¹ = T/(d − T − 1))
     noise_gain = np.array([1.0 if all_ols else _noise_gain(chain.fits[t.block], d) for t in chain.types])
-    noise_cov = (types.noise2 * noise_gain)[:, None, None] * np.ones((len(types.src), K, K))
-    Tn = _second_moments(noise_cov[None], chi, types)[0]
-    outer = np.einsum("j,jab,jcd->acbd", lam2, G, G).reshape(K * K, K * K)  # vec(G X Gᵀ) = (G⊗G) vec X
-    kernel = feedback_scale * (outer @ Tz.reshape(K * K, K * K).T)  # column x: vec of the image of basis x
-    rhs = (source + (outer @ Tn.reshape(-1)).reshape(K, K)).reshape(-1)
-    system = np.eye(K * K) - kernel
-    try:
-        z = np.linalg.solve(system, rhs)
-    except np.linalg.LinAlgError:
-        raise FixedPointError("chain engine: the second-order system is singular", residual=float("inf"),
-                              iterations=iterations) from None
-    residual = float(np.max(np.abs(system @ z - rhs)) / max(float(np.max(np.abs(z))), 1e-300))
+    # the linear map Z -> Σ_j λ_j² Ĝ_j 𝒯(Z) Ĝ_jᵀ on the K² entries: outer ∘ response
+    outer = _kron_sum(lam[:, None, None] * G)  # X -> Σ_j λ_j² Ĝ_j X Ĝ_jᵀ
+    if np.all((types.q == 0) | (types.q == 1)):  # fixed memberships (replace, accumulate): 𝒯 = Σ_m N_m R_m C R_mᵀ
+        R = _responses(chi, types)
+        response = _kron_sum(np.sqrt(types.count)[:, None, None] * (R @ types.P))
+        r1 = R.sum(axis=2) * np.sqrt(types.count * types.noise2 * noise_gain)[:, None]  # R_m 1, weighted
+        Tn = r1.T @ r1
+        rhs = (source + (outer @ Tn.reshape(-1)).reshape(K, K)).reshape(-1)
+        system = np.eye(K * K) - feedback_scale * (outer @ response)
+        try:
+            z = np.linalg.solve(system, rhs)
+        except np.linalg.LinAlgError:
+            raise FixedPointError("chain engine: the second-order system is singular", residual=float("inf"),
+                                  iterations=iterations) from None
+        residual = float(np.max(np.abs(system @ z - rhs)) / max(float(np.max(np.abs(z))), 1e-300))
+    else:  # random memberships (a subsample): the causal recursion, matrix-free GMRES on the K² entries
+        noise_cov = (types.noise2 * noise_gain)[:, None, None] * np.ones((len(types.src), K, K))
+        Tn = _second_moments(noise_cov[None], chi, types)[0]
+        rhs = (source + (outer @ Tn.reshape(-1)).reshape(K, K)).reshape(-1)
+
+        def apply(v):
+            Ecc = types.P @ v.reshape(K, K)[None] @ types.P.transpose(0, 2, 1)
+            return v - feedback_scale * (outer @ _second_moments(Ecc[None], chi, types)[0].reshape(-1))
+
+        z, its, residual = _solve_linear(apply, rhs, K * K)
+        iterations += its
     Z = z.reshape(K, K)
     errors = np.diagonal(Z).copy()
     # an exactly vanishing error (a noiseless OLS chain) comes out as ±1e-17 rounding: 0, not a negative error

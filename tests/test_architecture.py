@@ -212,4 +212,4 @@ def test_two_fast_paths_claiming_one_scenario_is_a_bug_not_a_choice(monkeypatch)
 
     monkeypatch.setattr(regimes, "FAST_PATHS", regimes.FAST_PATHS + (Greedy(),))
     with pytest.raises(RuntimeError, match="greedy.*mutually exclusive|ols_generators, greedy"):
-        regimes.regime_for(Scenario.from_dict(scenario_dict()))
+        regimes.regime_for(Scenario.from_dict(scenario_dict()), check=True)

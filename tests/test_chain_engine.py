@@ -56,7 +56,7 @@ def chains(draw):
 def test_exactly_one_regime_whatever_the_table_order(scenario):
     found = regimes.fast_paths_for(scenario)
     assert len(found) <= 1, [r.name for r in found]
-    chosen = regimes.regime_for(scenario)
+    chosen = regimes.regime_for(scenario, check=True)
     assert chosen is (found[0] if found else regimes.GENERAL)
     reversed_table = [r for r in reversed(regimes.FAST_PATHS) if r.applies(scenario)]
     assert reversed_table == found

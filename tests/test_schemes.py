@@ -172,9 +172,9 @@ def test_downstream_fraction_zero_reproduces_the_old_prediction():
 
 
 def test_accumulate_subsample_is_replace_at_one_generation_and_leaves_small_fits_to_the_general_engine():
-    s = explicit(20, 3, generators={"n": 3, "T0": [30, 21, 30], "sigma0": 1.0, "scheme": "accumulate-subsample"},
+    s = explicit(20, 3, generators={"n": 3, "T0": [30, 17, 30], "sigma0": 1.0, "scheme": "accumulate-subsample"},
                  downstream={"T": 50, "sigma": 0.5, "ridge": 0.0})
-    assert predict(s).regime == "general_chain"  # fit 2 draws 21 < d + 2 rows: no closed form, the general engine
+    assert predict(s).regime == "general_chain"  # fit 2 draws 17 < d + 2 rows: no closed form, the general engine
     one = explicit(20, 3, generators={"n": 1, "T0": 30, "sigma0": 1.0, "scheme": "accumulate-subsample"},
                    downstream={"T": 50, "sigma": 0.5, "ridge": 0.0})
     assert predict(one).test_error == predict(one.replace(scheme="replace")).test_error

@@ -43,8 +43,8 @@ class OLSGenerators:
         s = scenario
         if not s.spectrum.is_finite:  # refused with its reason (the collapse term needs a finite d)
             return has_generators(s)
-        return (has_generators(s) and every_block_ols(s) and scheme_is(s, "replace") and ols_generators_only(s)
-                and not real_rows_in_generators(s) and not real_rows_downstream(s))
+        return (scheme_is(s, "replace") and has_generators(s) and every_block_ols(s) and ols_generators_only(s)
+                and not real_rows_downstream(s) and not real_rows_in_generators(s))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         if not scenario.spectrum.is_finite:

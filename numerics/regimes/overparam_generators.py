@@ -112,8 +112,8 @@ class OverparameterisedGenerators:
 
     def applies(self, scenario: Scenario) -> bool:
         s = scenario
-        return (has_generators(s) and s.spectrum.is_finite and not every_block_ols(s) and scheme_is(s, "replace")
-                and ols_generators_only(s) and not real_rows_in_generators(s) and not real_rows_downstream(s))
+        return (scheme_is(s, "replace") and has_generators(s) and s.spectrum.is_finite and not every_block_ols(s)
+                and ols_generators_only(s) and not real_rows_downstream(s) and not real_rows_in_generators(s))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         return predict_overparameterised(scenario, backend)
