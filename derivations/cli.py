@@ -3,13 +3,16 @@
 Exit status: 0 success; 1 a verification that failed; 2 bad input or a computation that cannot be
 done (a :class:`~modelcollapse.numerics.errors.ModelCollapseError`, a usage error, not enough
 memory), with one line ``modelcollapse: error: ...`` on stderr; 3 an unexpected exception, which is
-a bug: one line saying so (the traceback with ``--debug``); 130 interrupted. The subcommands are
+a bug: one line saying so (the traceback with ``--debug``); 130 interrupted (Ctrl-C); 143 terminated
+(SIGTERM: "modelcollapse: terminated" on stderr, the same clean-up as Ctrl-C). The subcommands are
 in :mod:`modelcollapse.derivations.commands`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
 import sys
 import traceback
 
@@ -23,12 +26,30 @@ __all__ = ["main", "build_parser", "UsageError", "EXIT_BAD_INPUT", "EXIT_INTERNA
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process killed by SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it unwinds exactly as Ctrl-C does.
+
+    A ``KeyboardInterrupt`` subclass: every clean-up written for Ctrl-C (temporary files of atomic
+    writes, queued sweep points, a Dask cluster's futures) runs for SIGTERM too.
+    """
+
+
+def _terminate(pid, signum, frame):
+    if os.getpid() != pid:  # a forked worker: die as SIGTERM means (its parent cleans up)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise Terminated()
 
 
 def build_parser() -> Parser:
     parser = Parser(prog="modelcollapse", description="Theory and simulation of model collapse in regression.")
     parser.add_argument("--debug", action="store_true",
                         help="print the traceback of an internal error (exit 3) instead of one line")
+    parser.add_argument("--version", action="version", version=f"modelcollapse {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for name in COMMANDS:
@@ -39,6 +60,16 @@ def build_parser() -> Parser:
     return parser
 
 
+def _version() -> str:
+    """The installed distribution's version (the same as ``modelcollapse.__version__``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("modelcollapse")
+    except PackageNotFoundError:  # pragma: no cover - a checkout that was never installed
+        return "0+unknown"
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
@@ -46,6 +77,7 @@ def _one_line(exc: BaseException) -> str:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv  # known before parsing, so that a bug in parsing is shown too
+    previous = _install_sigterm()
     try:
         args = build_parser().parse_args(argv)
         # Overflow and invalid-value warnings would print several lines; every number that
@@ -63,6 +95,9 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `modelcollapse derive | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Terminated:
+        print("modelcollapse: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("modelcollapse: interrupted", file=sys.stderr)
         return 130
@@ -72,6 +107,17 @@ def main(argv=None) -> int:
         print(f"modelcollapse: internal error (a bug; please report it): {type(exc).__name__}: {_one_line(exc)}"
               + ("" if debug else " (run 'modelcollapse --debug ...' for the traceback)"), file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _install_sigterm():
+    """Route SIGTERM to :class:`Terminated` while a command runs (main thread only); the previous handler."""
+    try:
+        return signal.signal(signal.SIGTERM, functools.partial(_terminate, os.getpid()))
+    except ValueError:  # not the main thread (signals can only be set there): leave SIGTERM alone
+        return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,14 +10,17 @@ module reduces to a call.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 
+from modelcollapse.numerics.display import Tabular
 from modelcollapse.numerics.errors import ModelCollapseError
 from modelcollapse.numerics.limits import check_simulation_memory
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, SimulationResult, simulate
 from modelcollapse.numerics.unit_scale import SCALE_OUT_ABOVE, largest_scale
 
-__all__ = ["SimulationError", "check_simulable", "run_simulation", "simulation_result"]
+__all__ = ["Simulation", "SimulationError", "check_simulable", "run_simulation", "simulation_result"]
 
 
 MAX_SIMULATED_SIZE = 2**63 - 1  # T, T0: the simulator's sample counts and chi-square degrees of freedom are int64
@@ -27,6 +30,30 @@ class SimulationError(ModelCollapseError):
     """A scenario the Monte Carlo cannot simulate in float64 (the message names the key)."""
 
 
+@dataclass(frozen=True, repr=False)
+class Simulation(SimulationResult, Tabular):
+    """The simulator's :class:`~modelcollapse.numerics.simulate.SimulationResult`, shown as a result.
+
+    The same fields (``mean``, ``stderr``, ``trials``, ``seed``, ``errors``, ``estimator``) and
+    ``to_dict()`` (``simulate --json``); prints as ``modelcollapse simulate``'s table, an HTML table
+    in Jupyter, ``to_frame()`` one row. (Defined here, not in the simulator, which imports nothing
+    of the project.)
+    """
+
+    @classmethod
+    def of(cls, result: SimulationResult) -> "Simulation":
+        return result if isinstance(result, cls) else cls(**{f.name: getattr(result, f.name) for f in fields(result)})
+
+    __repr__ = Tabular.__repr__  # one line, without the per-trial errors (SimulationResult's repr prints them all)
+
+    def _title(self) -> str:
+        return "Monte Carlo test error E||w_pred - w0||^2_Sigma"
+
+    def _rows(self) -> list[tuple]:
+        return [("mean", self.mean, f"+/- {self.stderr:.3g} (SE)"), ("stderr", self.stderr, ""),
+                ("trials", self.trials, ""), ("seed", self.seed, ""), ("estimator", self.estimator, "")]
+
+
 def check_simulable(scenario) -> None:
     """Raise :class:`SimulationError` for ``d = inf`` (before any costly prediction is made)."""
     if not scenario.spectrum.is_finite:
@@ -34,7 +61,7 @@ def check_simulable(scenario) -> None:
 
 
 def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None,
-                   estimator: str = DEFAULT_ESTIMATOR) -> SimulationResult:
+                   estimator: str = DEFAULT_ESTIMATOR) -> Simulation:
     """:func:`modelcollapse.numerics.simulate.simulate`, with its ``ValueError``/``ArithmeticError`` typed.
 
     ``estimator`` is ``"plain"`` or ``"conditional"`` (the variance-reduced one, the default).
@@ -48,7 +75,8 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
             raise SimulationError(f"{key}: cannot simulate {size} samples; the simulator's limit is 2^63-1")
     check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, estimator=estimator, jobs=jobs)
     try:
-        return simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress, estimator=estimator)
+        return Simulation.of(simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress,
+                                      estimator=estimator))
     except ValueError as exc:
         if not str(exc).startswith(("eigenvalues", "spectrum")):
             raise  # trials, seed and jobs were validated by the caller: anything else is a bug

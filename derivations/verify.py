@@ -24,12 +24,14 @@ import math
 from dataclasses import dataclass
 
 from modelcollapse.derivations.provenance import provenance_text
-from modelcollapse.numerics.predict import Prediction
+from modelcollapse.derivations.simulation import check_simulable, run_simulation
+from modelcollapse.numerics.display import Tabular
+from modelcollapse.numerics.predict import Prediction, predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import SimulationResult
 from modelcollapse.theory.provenance import Provenance, ProvenanceKind
 
-__all__ = ["Check", "DE_ALLOWANCE", "FS_ALLOWANCE", "ALLOWANCE_BY_KIND", "Z_LIMIT",
+__all__ = ["Check", "Verification", "verify_scenario", "DE_ALLOWANCE", "FS_ALLOWANCE", "ALLOWANCE_BY_KIND", "Z_LIMIT",
            "allowance_for", "compare", "rounding_floor"]
 
 Z_LIMIT = 4.0
@@ -127,3 +129,74 @@ def compare(prediction: Prediction, sim: SimulationResult, *, allowance: float |
         provenance=provenance_text(prediction),
         floor=floor,
     )
+
+
+@dataclass(frozen=True, repr=False)
+class Verification(Tabular):
+    """A scenario's prediction beside its simulation: what ``modelcollapse verify`` prints.
+
+    Attributes
+    ----------
+    check : Check
+        The comparison (``theory``, ``mean``, ``stderr``, ``z``, ``tolerance``, ``passed``).
+    prediction : Prediction
+    simulation : SimulationResult
+    design : str
+        Which features were simulated when not the Gaussian design of the formulas ("" otherwise).
+    """
+
+    check: Check
+    prediction: Prediction
+    simulation: SimulationResult
+    design: str = ""
+
+    def __getattr__(self, name):  # theory, mean, stderr, z, tolerance, passed ... of the check
+        if name.startswith("_") or name in ("check", "prediction", "simulation", "design"):
+            raise AttributeError(name)
+        return getattr(self.check, name)
+
+    def __bool__(self) -> bool:
+        return self.check.passed
+
+    def to_dict(self) -> dict:
+        """``verify --json``: the check, the estimator and the prediction."""
+        return {**self.check.to_dict(), "estimator": self.simulation.estimator, "prediction": self.prediction.to_dict()}
+
+    def _title(self) -> str:
+        return f"Theory beside simulation: {'PASS' if self.check.passed else 'FAIL'}"
+
+    def _summary(self) -> str:
+        c = self.check
+        z = f"{c.z:.3g}" if math.isfinite(c.z) else "undefined (SE = 0)"
+        return (f"Verification(theory={c.theory:.6g}, simulation={c.mean:.6g} +/- {c.stderr:.3g}, z={z}, "
+                f"{'PASS' if c.passed else 'FAIL'})")
+
+    def _rows(self) -> list[tuple]:
+        c, sim = self.check, self.simulation
+        z = (c.z, "") if math.isfinite(c.z) else \
+            ("—", f"undefined (SE = 0; theory - simulation = {c.theory - c.mean:.3g})")
+        return [
+            ("theory", c.theory, c.provenance),
+            ("simulation", c.mean, f"+/- {c.stderr:.3g} (SE, {c.trials} trials, seed {c.seed}, {sim.estimator}"
+                                   f"{self.design})"),
+            ("z-score", *z),
+            ("tolerance", c.tolerance, f"4 SE + {c.allowance:g} x theory"),
+            ("verdict", "PASS" if c.passed else "FAIL", ""),
+        ]
+
+
+def verify_scenario(scenario: Scenario, *, trials: int, seed: int, jobs: int, estimator: str,
+                    precision: int | None = None, allowance: float | None = None) -> Verification:
+    """Predict, simulate and compare ``scenario`` as ``modelcollapse verify`` does (same errors, same numbers)."""
+    check_simulable(scenario)
+    prediction = predict(scenario, precision)
+    sim = run_simulation(scenario, trials=trials, seed=seed, jobs=jobs, estimator=estimator)
+    check = compare(prediction, sim, allowance=allowance, floor=rounding_floor(scenario))
+    return Verification(check=check, prediction=prediction, simulation=sim, design=design_note(scenario))
+
+
+def design_note(scenario: Scenario) -> str:
+    """Which features were simulated, when not the Gaussian design of every formula (issue 14)."""
+    describe = getattr(scenario.spectrum, "design_description", None)  # the kind words it
+    note = describe() if describe is not None else ""
+    return f", {note}" if note else ""

@@ -1,4 +1,4 @@
-"""A chain is data: a scenario compiled to the sequence of fits it runs (THEORY.md §3.12).
+"""A chain is data: a scenario compiled to the sequence of fits it runs (THEORY.md §3.13).
 
 Every model of a scenario — the ``n`` generators and the downstream — is a :class:`Fit`: the rows it
 fits on, its estimator (ridge ``λ_k``; ``0`` is OLS, or the minimum-norm interpolator when it has

@@ -1,4 +1,4 @@
-"""The general deterministic equivalent of a chain of ridge / OLS / minimum-norm fits (THEORY.md §3.12).
+"""The general deterministic equivalent of a chain of ridge / OLS / minimum-norm fits (THEORY.md §3.13).
 
 Reads only a :class:`~modelcollapse.numerics.chain.Chain` (fits, row types) and the spectrum
 ``Σ = diag(λ_j)`` with the teacher's weights ``w_j = λ_j c_j²``. In the eigenbasis, fit ``k`` solves

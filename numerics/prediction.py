@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.display import Tabular
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.provenance import Provenance
@@ -43,9 +44,13 @@ class CleanPart:
         return formula("clean_error")(self.bias, self.variance)
 
 
-@dataclass(frozen=True)
-class Prediction:
+@dataclass(frozen=True, repr=False)
+class Prediction(Tabular):
     """Predicted test error of a scenario, with its parts and provenance.
+
+    Prints as the table of ``modelcollapse predict`` (``str``; ``repr`` is one line); in Jupyter
+    an HTML table (``_repr_html_``) or the numbers in LaTeX (``_repr_latex_``); ``to_dict()`` is
+    ``predict --json``, ``to_frame()`` one row of it (columns as a sweep's).
 
     Attributes
     ----------
@@ -108,6 +113,25 @@ class Prediction:
             out.pop("first_order")
         return out
 
+    def _title(self) -> str:
+        return f"Predicted test error ({self.precision}{', regime ' + self.regime if self.regime else ''})"
+
+    def _rows(self) -> list[tuple]:
+        def value(name):
+            return self.digits.get(name, getattr(self, name))
+
+        rows = [
+            ("test_error", value("test_error"), "exact" if self.exact else ""),
+            ("clean_error", value("clean_error"), self.provenance.get("clean_error", "")),
+            ("collapse", value("collapse"), self.provenance.get("collapse", "")),
+            ("bias", value("bias"), "(clean)"),
+            ("variance", value("variance"), "(clean)"),
+            ("kappa", value("kappa"), f"{self.iterations} iterations, residual {self.residual:.2g}"),
+        ]
+        rows += [(name, value(name), "") for name in self.parts]
+        rows += [("note", note, "") for note in self.notes]
+        return rows
+
     def _repr_latex_(self) -> str:
         rows = [
             (r"E_{\mathrm{test}}", self.test_error),
@@ -166,7 +190,7 @@ def assemble(*, clean: CleanPart, collapse, collapse_provenance: Provenance, bac
         precision=b.name,
         iterations=clean.iterations if iterations is None else iterations,
         residual=clean.residual if residual is None else residual,
-        digits={k: b.digits(v) for k, v in {**values, **parts}.items()} if b.is_mp else {},
+        digits=b.all_digits({**values, **parts}),
         notes=tuple(notes),
         parts={k: floats[k] for k in parts},
         regime=regime,

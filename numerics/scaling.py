@@ -15,10 +15,11 @@ import numpy as np
 import sympy as sp
 
 from modelcollapse.theory import scaling as law
+from modelcollapse.theory import scaling_growth as growth
 from modelcollapse.theory.errors import ScenarioError
 from modelcollapse.theory.symbols import beta, r
 
-__all__ = ["exponent_value", "check_exponent_inputs", "dominant_terms", "scaling_exponents", "PhaseDiagram", "phase_diagram"]
+__all__ = ["exponent_value", "check_exponent_inputs", "check_collapse_growth", "dominant_terms", "scaling_exponents", "PhaseDiagram", "phase_diagram"]
 
 _MINMAX = [{"Min": np.minimum, "Max": np.maximum}, "numpy"]
 
@@ -33,32 +34,52 @@ def check_exponent_inputs(beta_v: float, r_v: float, a_v: float) -> None:
         raise ScenarioError("a", f"expected a number >= 0 (T0 ∝ T^a; 0 = fixed T0), got {a_v!r}")
 
 
-def exponent_value(expr: sp.Expr, beta_v, r_v, a_v=1.0, ell_v=None) -> float:
+def exponent_value(expr: sp.Expr, beta_v, r_v, a_v=1.0, ell_v=None, a_sigma_v=0.0) -> float:
     """``expr`` (in ``β, r, a, ℓ``) at the given numbers: exact rational evaluation, rounded once.
 
     Each float enters as its exact binary value (``sp.Rational(x)``), not ``nsimplify``'s "simple"
     guess, which snaps ``1.0000000001`` to ``1`` (outside ``β > 1``).
     """
-    subs = {beta: sp.Rational(beta_v), r: sp.Rational(r_v), law.a: sp.Rational(a_v)}
+    subs = {beta: sp.Rational(beta_v), r: sp.Rational(r_v), law.a: sp.Rational(a_v), growth.a_sigma: sp.Rational(a_sigma_v)}
     if ell_v is not None:
         subs[law.ell] = sp.Rational(ell_v)
     return float(expr.subs(subs))
 
 
 def dominant_terms(beta_v: float, r_v: float, ell_v: float, a_v: float = 1.0, *, noisy: bool = True,
-                   synthetic: bool = True) -> tuple[str, ...]:
-    """Names of the terms with the smallest exponent (the slowest to decay) at ``ℓ``."""
+                   synthetic: bool = True, a_sigma_v: float = 0.0) -> tuple[str, ...]:
+    """Names of the terms with the smallest exponent (the slowest to decay) at ``ℓ`` (``n σ0² ≍ T^(a_σ)``)."""
     exps = {"bias": exponent_value(law.bias_exponent(), beta_v, r_v, a_v, ell_v)}
     if noisy:
         exps["variance"] = exponent_value(law.variance_exponent(), beta_v, r_v, a_v, ell_v)
     if synthetic:
-        exps["collapse"] = exponent_value(law.collapse_exponent(), beta_v, r_v, a_v, ell_v)
+        exps["collapse"] = exponent_value(growth.collapse_exponent_growth(), beta_v, r_v, a_v, ell_v, a_sigma_v)
     low = min(exps.values())
     return tuple(name for name, c in exps.items() if c <= low + 1e-12)
 
 
-def scaling_exponents(beta: float, r: float, a: float = 1.0, noiseless: bool = False) -> dict:
+def check_collapse_growth(a_sigma_v: float, a_v: float) -> None:
+    """Raise :class:`ScenarioError` (key ``collapse_growth``) unless ``0 <= a_σ <= min(a, 1)``.
+
+    Beyond it the synthetic noise ``n σ0² ≍ T^(a_σ)`` outgrows what the generators' ``T0 ≍ T^a``
+    samples remove: the error grows with ``T`` for every ridge exponent, so no rate exists.
+    """
+    if not (isinstance(a_sigma_v, (int, float)) and math.isfinite(a_sigma_v) and a_sigma_v >= 0):
+        raise ScenarioError("collapse_growth", f"expected a number >= 0 (n sigma0^2 ~ T^a), got {a_sigma_v!r}")
+    cap = min(a_v, 1.0)
+    if a_sigma_v > cap:
+        raise ScenarioError("collapse_growth", f"expected a number in [0, min(a, 1)] = [0, {cap:g}], got {a_sigma_v!r}: "
+                                               f"the synthetic noise n sigma0^2 ~ T^{a_sigma_v:g} outgrows the generators "
+                                               f"(T0 ~ T^{a_v:g}); the error then grows like T^{a_sigma_v - cap:.3g} at "
+                                               "best, so there is no rate")
+
+
+def scaling_exponents(beta: float, r: float, a: float = 1.0, noiseless: bool = False,
+                      collapse_growth: float = 0.0) -> dict:
     """The exponents of CONTRACT.md's ``scaling`` command, as floats.
+
+    ``a`` is the generators' size exponent (``T0 ∝ T^a``, the paper's ``b``); ``collapse_growth`` the
+    exponent of the synthetic noise, ``n σ0² ∝ T^(a_σ)`` (the paper's ``a``, Corollary 5.2; 0 = fixed).
 
     Returns
     -------
@@ -69,23 +90,29 @@ def scaling_exponents(beta: float, r: float, a: float = 1.0, noiseless: bool = F
         ``=``, prefixed ``plateau:`` when the rate is 0); and, beyond the contract,
         ``ell_opt_clean``, the exponents ``bias_exponent, variance_exponent, collapse_exponent`` at
         ``ell_opt``, ``plateau_exponent`` (the power of ``nσ0²/T0`` in the fixed-``T0`` plateau),
-        ``saturated`` (``r >= 1``) and the inputs.
+        ``saturated`` (``r >= 1``) and the inputs; with synthetic noise growing
+        (theory/scaling_growth.py) ``ell_opt`` = ``min((min(a,1) − a_σ) ℓ_crit, β)`` and ``rate_collapse``
+        = ``(min(a,1) − a_σ)·2βr'/(1+2βr')`` (at ``a_σ = 0`` the laws above), plus ``collapse_growth``,
+        ``rate_at_ell_crit`` (the exponent keeping ``ℓ = ℓ_crit``; negative: the error diverges),
+        ``diverges_at_ell_crit`` and ``vanishing_threshold`` (``a_σ + 1/(1+2βr')``: the ``min(a,1)``
+        above which the error at ``ℓ_crit`` vanishes).
 
     Raises
     ------
     ScenarioError
-        ``beta <= 1``, ``r <= 0`` or ``a < 0`` (key ``beta``, ``r`` or ``a``).
+        ``beta <= 1``, ``r <= 0``, ``a < 0`` or ``collapse_growth`` outside ``[0, min(a,1)]`` (the key).
     """
-    beta_v, r_v, a_v = beta, r, a  # numbers; the theory's symbols of the same names are not used here
+    beta_v, r_v, a_v, g_v = beta, r, a, collapse_growth  # numbers; the theory's symbols are not used here
     check_exponent_inputs(beta_v, r_v, a_v)
+    check_collapse_growth(g_v, a_v)
     noisy = not noiseless
 
     def at(expr, ell_v=None):
-        return exponent_value(expr, beta_v, r_v, a_v, ell_v)
+        return exponent_value(expr, beta_v, r_v, a_v, ell_v, g_v)
 
-    lo = at(law.ell_opt())
-    rc = at(law.rate_collapse())
-    regime = "=".join(dominant_terms(beta_v, r_v, lo, a_v, noisy=noisy, synthetic=True))
+    lo = at(growth.ell_opt_growth())
+    rc = at(growth.rate_collapse_growth())
+    regime = "=".join(dominant_terms(beta_v, r_v, lo, a_v, noisy=noisy, synthetic=True, a_sigma_v=g_v))
     if rc <= 1e-15:
         regime = "plateau: " + regime
     return {
@@ -98,9 +125,13 @@ def scaling_exponents(beta: float, r: float, a: float = 1.0, noiseless: bool = F
         "ell_opt_clean": at(law.ell_opt_clean(noisy=noisy)),
         "bias_exponent": at(law.bias_exponent(), lo),
         "variance_exponent": at(law.variance_exponent(), lo),
-        "collapse_exponent": at(law.collapse_exponent(), lo),
+        "collapse_exponent": at(growth.collapse_exponent_growth(), lo),
         "plateau_exponent": at(law.plateau_exponent()),
         "saturated": r_v >= 1,
+        "collapse_growth": float(g_v),
+        "rate_at_ell_crit": at(growth.rate_at_ell_crit()),
+        "diverges_at_ell_crit": at(growth.rate_at_ell_crit()) < 0,
+        "vanishing_threshold": at(growth.vanishing_threshold()),
     }
 
 

@@ -16,7 +16,9 @@ Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lis
 ``downstream.real_fraction`` (in ``[0, 1]``, default 0); a fraction of a size is rounded half up,
 ``floor(f·size + 1/2)`` (:func:`real_rows`). Defaults are omitted from ``to_dict``.
 Ridge generators (issue 14): ``generators.ridge`` (scalar or per generation, ``>= 0``, default 0:
-OLS / minimum-norm generators).
+OLS / minimum-norm generators). Reused design (issue 19, THEORY.md §3.10):
+``generators.design_matrix`` (``"fresh"``, the default, or ``"reused"``: one design for every
+generation, so ``T0`` must be one number; :data:`DESIGN_MATRICES`).
 """
 
 from __future__ import annotations
@@ -35,18 +37,20 @@ from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
 from modelcollapse.numerics.validate import integer, nonnegative
-from modelcollapse.theory.errors import ScenarioError
+from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "parse_toml", "SECTIONS", "section_keys",
-           "SCHEMES", "real_rows"]
+__all__ = ["Generators", "Downstream", "Scenario", "parse_toml", "SECTIONS", "section_keys",
+           "SCHEMES", "DESIGN_MATRICES", "real_rows", "set_keys", "UnknownKeyError"]
 
 # generators.scheme: what generation k fits (THEORY.md §3.7). "replace" is the paper's chain.
 SCHEMES = ("replace", "accumulate", "accumulate-subsample")
+# generators.design_matrix: a fresh design per generation (the paper's chain) or one design reused by all (§3.10)
+DESIGN_MATRICES = ("fresh", "reused")
 
 
 def real_rows(fraction: float, size: int) -> int:
@@ -64,6 +68,19 @@ def _fraction(key, value) -> float:
 def _scheme(key, value) -> str:
     if value not in SCHEMES:
         raise ScenarioError(key, f"unknown scheme {value!r}; expected one of {', '.join(SCHEMES)}")
+    return value
+
+
+def _design_matrix(key, value, gen) -> str:
+    """``fresh`` or ``reused``; ``reused`` needs one ``T0`` for every generation (one design serves them all)."""
+    if value not in DESIGN_MATRICES:
+        raise ScenarioError(key, f"unknown design matrix {value!r}; expected one of {', '.join(DESIGN_MATRICES)}")
+    if value == "reused" and gen.scheme != "replace":
+        raise ScenarioError(key, f"'reused' is defined for generators.scheme = 'replace' (each generation relabels the "
+                                 f"one design); got scheme = {gen.scheme!r}")
+    if value == "reused" and len(set(gen.T0)) > 1:
+        raise ScenarioError(key, f"'reused' draws one design for every generation, so generators.T0 must be one number "
+                                 f"(got the list {list(gen.T0)})")
     return value
 
 
@@ -130,6 +147,7 @@ class Generators(_Section):
         "real_fraction": _real_fractions,
         # absent: 0 for every generation (OLS / minimum-norm interpolation, the generators before issue 14)
         "ridge": lambda key, v, gen: _per_generation(key, 0.0 if v is None else v, gen.n, nonnegative),
+        "design_matrix": _design_matrix,
     }
     REQUIRED = ("n",)
     MISSING = {"n": "missing; expected an integer >= 0"}
@@ -140,6 +158,7 @@ class Generators(_Section):
     scheme: str = "replace"
     real_fraction: tuple[float, ...] = ()
     ridge: tuple[float, ...] = None
+    design_matrix: str = "fresh"
 
     @property
     def has_ridge(self) -> bool:
@@ -171,6 +190,8 @@ class Generators(_Section):
             out["real_fraction"] = values[0] if len(set(values)) == 1 else list(values)
         if self.has_ridge:  # ridge = 0 is the default and stays out of the file
             out["ridge"] = self.ridge[0] if len(set(self.ridge)) == 1 else list(self.ridge)
+        if self.design_matrix != "fresh":
+            out["design_matrix"] = self.design_matrix
         return out
 
 
@@ -205,12 +226,27 @@ class Downstream(_Section):
         return out
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class Scenario:
     """A complete, validated scenario (CONTRACT.md).
 
-    Build it from a file (:meth:`from_toml`), a mapping (:meth:`from_dict`) or its parts; derive
-    variants with :meth:`replace` (e.g. ``scenario.replace(ridge=0.1, n=3)``).
+    Build it from a file (:meth:`from_toml`), a mapping (:meth:`from_dict`), its tables as keywords
+    (each a section object or a mapping of its keys), or a built-in name (``modelcollapse.load(name)``);
+    derive variants with :meth:`replace` (``scenario.replace(ridge=0.1, n=3)``, or dotted keys
+    ``scenario.replace(**{"spectrum.beta": 1.5})``). Equal scenarios compare equal.
+
+    Examples
+    --------
+    >>> from modelcollapse import Scenario
+    >>> s = Scenario(spectrum={"kind": "isotropic", "d": 50}, teacher={"kind": "isotropic"},
+    ...              generators={"n": 2, "T0": 100, "sigma0": 1.0}, downstream={"T": 80, "sigma": 0.5, "ridge": 0.0})
+    >>> s.replace(**{"downstream.ridge": 0.01}).ridge
+    0.01
+    >>> s.replace(**{"downstream.rigde": 0.01})
+    Traceback (most recent call last):
+    ...
+    modelcollapse.theory.errors.ScenarioError: downstream.rigde: unknown key (did you mean 'downstream.ridge'?); \
+[downstream] accepts T, sigma, ridge, real_fraction
     """
 
     spectrum: Spectrum
@@ -219,10 +255,26 @@ class Scenario:
     downstream: Downstream
 
     def __post_init__(self):
+        for table in SECTIONS:  # keywords: Scenario(spectrum={"kind": "isotropic", "d": 100}, teacher={...}, ...)
+            body = getattr(self, table)
+            if not isinstance(body, SECTIONS[table]):
+                object.__setattr__(self, table, _section(table, body))
         check_design = getattr(self.spectrum, "check_design", None)  # [spectrum] design / df (issue 14)
         if check_design is not None:
             check_design()
         self.teacher.check_against(self.spectrum)
+
+    def __repr__(self) -> str:
+        """One line: the scenario's keys by table (``str`` is its TOML)."""
+        def value(v):
+            return f"[{v[0]!r}, ...x{len(v)}]" if isinstance(v, list) and len(v) > 3 and len(set(map(repr, v))) == 1 \
+                else repr(v)
+        tables = "; ".join(f"{table}: " + ", ".join(f"{k}={value(v)}" for k, v in body.items())
+                           for table, body in self.to_dict().items())
+        return f"Scenario({tables})"
+
+    def __str__(self) -> str:
+        return self.to_toml()
 
     # -- convenient views ---------------------------------------------------------------------
     @property
@@ -255,17 +307,10 @@ class Scenario:
             if table not in SECTIONS:
                 raise ScenarioError(str(table), f"unknown table; expected {', '.join('[' + t + ']' for t in SECTIONS)}")
         parts = {}
-        for table, section in SECTIONS.items():
+        for table in SECTIONS:
             if table not in data:
                 raise ScenarioError(table, f"missing table [{table}]")
-            body = data[table]
-            if not isinstance(body, dict):
-                raise ScenarioError(table, f"expected a table [{table}], got {body!r}")
-            keys = section_keys(table)
-            for key in body:
-                if key not in keys:
-                    raise ScenarioError(f"{table}.{key}", f"unknown key; expected one of {', '.join(keys)}")
-            parts[table] = section.from_table(dict(body))
+            parts[table] = _section(table, data[table])
         return cls(**parts)
 
     @classmethod
@@ -296,13 +341,20 @@ class Scenario:
         Path(path).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **changes) -> "Scenario":
-        """A copy with some keys of ``[generators]`` or ``[downstream]`` changed (e.g. ``n, T0, sigma0, T, sigma, ridge``).
+        """A copy with some keys changed: a key of ``[generators]`` or ``[downstream]`` (``n, T0, sigma0, T, sigma, ridge``)
+        or any dotted key of the file, as ``sweep --vary`` names it (``**{"spectrum.beta": 1.5, "downstream.ridge": 0.01}``).
+
+        An unknown key raises :class:`~modelcollapse.theory.errors.ScenarioError` naming it (also a ``TypeError``);
+        the new scenario is validated like a file (a dotted key of an unknown table or key names it).
 
         Changing ``n`` with scalar generator settings keeps them scalar; a schedule must be
         replaced as a whole (``T0=[...]`` of the new length). ``real_fraction`` is the generators'
         key; the downstream's is ``downstream_real_fraction``. ``ridge`` is the downstream ridge; the
         generators' is ``ridge0``.
         """
+        dotted = {k: changes.pop(k) for k in list(changes) if "." in k}
+        if dotted:  # the keys of the file, as `sweep --vary` names them: downstream.ridge, spectrum.beta ...
+            return Scenario.from_dict(set_keys(self.to_dict(), dotted)).replace(**changes)
         gen, down = self.generators, self.downstream
         # real_fraction is a key of both tables: the bare name is the generators'; ridge is the downstream's
         down_keys = {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
@@ -313,7 +365,10 @@ class Scenario:
             gen_keys["ridge"] = changes.pop("ridge0")
         down_keys.update({k: changes.pop(k) for k in section_keys("downstream") if k in changes})
         if changes:
-            raise TypeError(f"replace() got unknown keys {sorted(changes)}")
+            key = sorted(changes)[0]
+            known = [*section_keys("generators"), *section_keys("downstream"), "ridge0", "downstream_real_fraction"]
+            raise UnknownKeyError(key, f"replace() got an unknown key{did_you_mean(key, known)}; use a key of "
+                                       "[generators] or [downstream], or a dotted key such as spectrum.beta")
         if gen_keys:
             table = {**gen.to_dict(), **gen_keys}
             gen = Generators(**{k: table.get(k) for k in section_keys("generators") if k in table})
@@ -322,8 +377,48 @@ class Scenario:
         return Scenario(spectrum=self.spectrum, teacher=self.teacher, generators=gen, downstream=down)
 
 
+class UnknownKeyError(ScenarioError, TypeError):
+    """``Scenario.replace`` with a key that is not a scenario key (a ``TypeError``, as for any unknown keyword)."""
+
+
+def set_keys(data: dict, changes: dict) -> dict:
+    """A copy of ``data`` (a scenario's tables) with each dotted key of ``changes`` set (``{"downstream.ridge": 0.1}``).
+
+    An integer-valued float given for an integer key becomes that integer (``generators.n = 5.0`` is 5), as in sweeps.
+    """
+    data = {table: dict(body) if isinstance(body, dict) else body for table, body in data.items()}
+    for key, value in changes.items():
+        table, _, leaf = key.partition(".")
+        if table not in SECTIONS or not leaf or "." in leaf:
+            raise ScenarioError(key, f"unknown key{did_you_mean(key, _dotted_keys())}; expected a dotted key "
+                                     f"[table].[key] with table one of {', '.join(SECTIONS)}")
+        if leaf not in section_keys(table):
+            raise ScenarioError(key, f"unknown key{did_you_mean(key, _dotted_keys())}; [{table}] accepts "
+                                     f"{', '.join(section_keys(table))}")
+        old = data[table].get(leaf)
+        if (isinstance(old, int) and not isinstance(old, bool) and isinstance(value, float) and value.is_integer()):
+            value = int(value)
+        data[table][leaf] = value
+    return data
+
+
+def _dotted_keys() -> list[str]:
+    return [f"{table}.{key}" for table in SECTIONS for key in section_keys(table)]
+
+
 # the scenario's tables, in file order: table name -> the class that validates it
 SECTIONS = {"spectrum": Spectrum, "teacher": Teacher, "generators": Generators, "downstream": Downstream}
+
+
+def _section(table: str, body) -> object:
+    """The validated ``[table]`` of a mapping of its keys (every key checked, unknown keys named)."""
+    if not isinstance(body, dict):
+        raise ScenarioError(table, f"expected a table [{table}], got {body!r}")
+    keys = section_keys(table)
+    for key in body:
+        if key not in keys:
+            raise ScenarioError(f"{table}.{key}", f"unknown key{did_you_mean(key, keys)}; expected one of {', '.join(keys)}")
+    return SECTIONS[table].from_table(dict(body))
 
 
 def section_keys(table: str) -> tuple[str, ...]:
@@ -366,8 +461,3 @@ def _deepest_key(text: str, limit: int = 100) -> str:
                 dotted = f"{table}.{key}" if table and key else key or table
                 return f" (line {number}" + (f", key {dotted})" if dotted else ")")
     return ""
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Shorthand for :meth:`Scenario.from_toml`."""
-    return Scenario.from_toml(path)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +28,9 @@ from threadpoolctl import threadpool_limits
 from modelcollapse.numerics.simulate_conditional import conditional_trial
 from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
 from modelcollapse.numerics.simulate_kernel import simulate_kernel_chain
+from modelcollapse.numerics.simulate_reused import conditional_reused_trial, plain_reused_trial
 from modelcollapse.numerics.simulate_schemes import SCHEMES, conditional_scheme_trial, plain_scheme_trial
+from modelcollapse.numerics.workers import worker_pool
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
 
@@ -106,8 +107,15 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 
 def _run_trials(args) -> np.ndarray:
-    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes, ridges0, design, df = args
-    if (any(r > 0 for r in ridges0) and schemes is None) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
+    seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes, ridges0, design, df, reused = args
+    if reused:  # one design for every generation (numerics/simulate_reused.py)
+        trial = plain_reused_trial if estimator == "plain" else conditional_reused_trial
+        _, fractions, down_fraction = schemes or (None, (0.0,) * len(T0s), 0.0)
+        with threadpool_limits(limits=1):
+            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s[0], sigma0s, ridges0, fractions, T, sigma,
+                                   ridge, down_fraction, design=design, df=df) for s in seeds])
+    # explicit designs (numerics/simulate_designs.py); ridge generators with schemes: simulate_schemes (issue 19)
+    if (any(r > 0 for r in ridges0) and schemes is None) or design != "gaussian":
         with threadpool_limits(limits=1):
             return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma, ridge,
                                             design=design, df=df, estimator=estimator) for s in seeds])
@@ -147,6 +155,7 @@ def simulate_chain(
     ridge0: tuple[float, ...] = (),
     design: str = "gaussian",
     df: float = 0.0,
+    design_matrix: str = "fresh",
 ) -> SimulationResult:
     """Simulate the collapse chain from plain arrays (see the module docstring).
 
@@ -181,6 +190,9 @@ def simulate_chain(
         Law of the i.i.d. unit-variance coordinates ``z`` of the rows ``x = Σ^{1/2} z``.
     df : float
         Student-t degrees of freedom (``> 2``; only with ``design = "student_t"``).
+    design_matrix : {"fresh", "reused"}
+        ``"reused"``: one ``T0 × d`` design serves every generation (:mod:`modelcollapse.numerics.simulate_reused`;
+        ``scheme = "replace"``, one ``T0``).
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     w0 = np.asarray(coefficients, dtype=np.float64)
@@ -216,14 +228,19 @@ def simulate_chain(
         raise ValueError(f"design: expected one of {', '.join(DESIGNS)}, got {design!r}")
     if design == "student_t" and not (math.isfinite(df) and df > 2):
         raise ValueError(f"df: Student-t designs need df > 2 (unit variance), got {df!r}")
-    if design != "gaussian" and schemes is not None:  # ridge generators with schemes: simulate_schemes (issue 19)
+    if design_matrix not in ("fresh", "reused"):
+        raise ValueError(f"design_matrix: expected one of fresh, reused, got {design_matrix!r}")
+    reused = design_matrix == "reused" and len(T0) > 0
+    if reused and (scheme != "replace" or len(set(T0)) > 1):
+        raise ValueError("design_matrix: a reused design is simulated with scheme = 'replace' and one T0 only")
+    if design != "gaussian" and schemes is not None and not reused:  # ridge generators with schemes: simulate_schemes
         raise ValueError("non-Gaussian designs are simulated with scheme = 'replace' and no real data only")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
     tasks = [
         (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator, schemes,
-         ridge0, design, float(df))
+         ridge0, design, float(df), reused)
         for i in range(0, trials, batch)
     ]
     parts = []
@@ -236,7 +253,7 @@ def simulate_chain(
         # fork: works from scripts and notebooks without a __main__ guard; spawn elsewhere.
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        with worker_pool(jobs, ctx) as pool:  # stopped at once on Ctrl-C or SIGTERM
             for task, part in zip(tasks, pool.map(_run_trials, tasks)):
                 parts.append(part)
                 if progress:
@@ -273,9 +290,9 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
     ridge0 = tuple(getattr(gen, "ridge", ())[:n]) if n else ()
     if getattr(spectrum, "design_name", "gaussian") == "real":
         if getattr(gen, "scheme", "replace") != "replace" or any(getattr(gen, "real_fraction", ()) or ()) \
-                or getattr(down, "real_fraction", 0.0):
-            raise ValueError("spectrum.design: the real kernel chain is simulated with scheme = 'replace' and no real "
-                             "fraction only")
+                or getattr(down, "real_fraction", 0.0) or getattr(gen, "design_matrix", "fresh") != "fresh":
+            raise ValueError("spectrum.design: the real kernel chain is simulated with scheme = 'replace', no real "
+                             "fraction and a fresh design matrix only")
         dec = spectrum.decomposition()  # the data: points, kept eigenpairs; f* = √N U diag(√λ) c
         fstar = math.sqrt(spectrum.points) * dec.vectors @ (np.sqrt(dec.eigenvalues) * teacher.coefficients(spectrum))
         mean, stderr, errors = simulate_kernel_chain(
@@ -301,4 +318,5 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         ridge0=ridge0,
         design=getattr(spectrum, "design_name", "gaussian"),
         df=float(getattr(spectrum, "df", None) or 0.0),
+        design_matrix=getattr(gen, "design_matrix", "fresh"),
     )

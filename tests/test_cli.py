@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conftest import CHILD_ENV, run_cli, scenario_dict, write_toml
 
-import modelcollapse.derivations.commands.verify as verify_command
+import modelcollapse.derivations.verify as verify_command  # the verify command predicts through it
 from modelcollapse.derivations import cli
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario

@@ -7,7 +7,8 @@ exit status 2 with a one-line message.
 
 from __future__ import annotations
 
-__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError", "UnknownResultError"]
+__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError", "UnknownResultError",
+           "did_you_mean"]
 
 
 class ModelCollapseError(Exception):
@@ -52,3 +53,20 @@ class UnknownResultError(ModelCollapseError, KeyError):
 
     def __str__(self) -> str:  # KeyError would print the repr of the message
         return self.args[0]
+
+
+def did_you_mean(word, choices) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices`` to ``word`` (difflib), or ``""``.
+
+    One helper for every "unknown name" message (built-in scenarios, scenario keys, results), so
+    they suggest alike.
+
+    >>> did_you_mean("powerlaw_rige", ["isotropic_ols", "powerlaw_ridge"])
+    " (did you mean 'powerlaw_ridge'?)"
+    >>> did_you_mean("zzz", ["isotropic_ols"])
+    ''
+    """
+    import difflib  # stdlib, imported only when a message needs it
+
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""

@@ -20,6 +20,8 @@ COMMANDS = {
     "scaling": "scaling",
     "optimal-ridge": "optimal_ridge",
     "sweep": "sweep",
+    "powerlaw-fit": "powerlaw_fit",
+    "paper-figure4": "paper_figure4",
 }
 
 

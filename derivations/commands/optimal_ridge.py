@@ -19,10 +19,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    from modelcollapse.derivations.scenario_files import load
     from modelcollapse.numerics.optimize import optimal_ridge
-    from modelcollapse.numerics.scenario import Scenario
 
-    best = optimal_ridge(Scenario.from_toml(args.scenario), args.precision)
+    best = optimal_ridge(load(args.scenario), args.precision)
     if args.json:
         common.emit_json(best.to_dict())
         return 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from modelcollapse.derivations.commands import common
+from modelcollapse.derivations.scenario_files import load
 from modelcollapse.numerics.predict import predict
-from modelcollapse.numerics.scenario import Scenario
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -14,14 +14,14 @@ HELP = "theoretical test error of a scenario"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) or built-in name")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--precision", type=common.precision_digits, metavar="DIGITS",
                    help="evaluate with mpmath at DIGITS digits")
 
 
 def run(args) -> int:
-    p = predict(Scenario.from_toml(args.scenario), args.precision)
+    p = predict(load(args.scenario), args.precision)
     if args.json:
         common.emit_json(p.to_dict())
         return 0

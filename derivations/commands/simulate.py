@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from modelcollapse.derivations.commands import common
+from modelcollapse.derivations.scenario_files import load
 from modelcollapse.derivations.simulation import run_simulation
-from modelcollapse.numerics.scenario import Scenario
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -14,7 +14,7 @@ HELP = "Monte Carlo of the definition"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) or built-in name")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     common.trials_option(p, default=400, help_default="default 400")
     common.seed_option(p)
@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    sim = run_simulation(Scenario.from_toml(args.scenario), trials=args.trials, seed=args.seed, jobs=args.jobs,
+    sim = run_simulation(load(args.scenario), trials=args.trials, seed=args.seed, jobs=args.jobs,
                          estimator=args.estimator)
     if args.json:
         common.emit_json(sim.to_dict())

@@ -65,15 +65,15 @@ def _check_suffix(option: str, path: str | None, formats) -> None:
 
 
 def run(args) -> int:
+    from modelcollapse.derivations.scenario_files import load
     from modelcollapse.derivations.sweep.engine import connect_scheduler, run_sweep
     from modelcollapse.derivations.sweep.grid import parse_vary
     from modelcollapse.derivations.sweep.plot import PLOT_FORMATS, plot_sweep
     from modelcollapse.derivations.sweep.table import FORMATS, table_json, write_table
-    from modelcollapse.numerics.scenario import Scenario
 
     _check_suffix("--out", args.out, FORMATS)
     _check_suffix("--plot", args.plot, PLOT_FORMATS)
-    scenario = Scenario.from_toml(args.scenario)
+    scenario = load(args.scenario)
     axes = {axis.key: axis for axis in map(parse_vary, args.vary)}
     if len(axes) != len(args.vary):
         raise common.UsageError("--vary: a key is given twice; give each key once")

@@ -8,13 +8,10 @@ Theory beside simulation with the z-score; exit 1 when they disagree beyond the 
 from __future__ import annotations
 
 import argparse
-import math
 
 from modelcollapse.derivations.commands import common
-from modelcollapse.derivations.simulation import check_simulable, run_simulation
-from modelcollapse.derivations.verify import DE_ALLOWANCE, FS_ALLOWANCE, compare, rounding_floor
-from modelcollapse.numerics.predict import predict
-from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.derivations.scenario_files import load
+from modelcollapse.derivations.verify import DE_ALLOWANCE, FS_ALLOWANCE, verify_scenario
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -32,7 +29,7 @@ def _allowance(text: str) -> float:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) or built-in name")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--precision", type=common.precision_digits, metavar="DIGITS",
                    help="evaluate with mpmath at DIGITS digits")
@@ -45,46 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"1/d-corrected, {DE_ALLOWANCE} for first-order deterministic equivalents)")
 
 
-def _design_note(scenario) -> str:
-    """Which features were simulated, when not the Gaussian design of every formula (issue 14)."""
-    design = getattr(scenario.spectrum, "design_name", "gaussian")
-    if design == "real":
-        return f", real chain: kernel ridge on the {scenario.spectrum.points} {scenario.spectrum.dataset} points"
-    if scenario.spectrum.kind == "kernel":
-        return f", {design} surrogate of the kernel's spectrum"
-    return "" if design == "gaussian" else f", {design} design"
-
-
 def run(args) -> int:
-    scenario = Scenario.from_toml(args.scenario)
-    check_simulable(scenario)
-    prediction = predict(scenario, args.precision)
-    sim = run_simulation(scenario, trials=args.trials, seed=args.seed, jobs=args.jobs,
-                         estimator=args.estimator)
-    check = compare(prediction, sim, allowance=args.allowance, floor=rounding_floor(scenario))
+    result = verify_scenario(load(args.scenario), trials=args.trials, seed=args.seed, jobs=args.jobs,
+                             estimator=args.estimator, precision=args.precision, allowance=args.allowance)
     if args.json:
-        out = check.to_dict()
-        out["estimator"] = sim.estimator
-        out["prediction"] = prediction.to_dict()
-        common.emit_json(out)
+        common.emit_json(result.to_dict())
     else:
-        common.print_table(
-            [
-                ["", "value", ""],
-                ["theory", check.theory, check.provenance],
-                ["simulation", check.mean,
-                 f"+/- {check.stderr:.3g} (SE, {check.trials} trials, seed {check.seed}, {sim.estimator}"
-                 f"{_design_note(scenario)})"],
-                ["z-score", *_z_cell(check)],
-                ["tolerance", check.tolerance, f"4 SE + {check.allowance:g} x theory"],
-                ["verdict", "PASS" if check.passed else "FAIL", ""],
-            ]
-        )
-    return 0 if check.passed else 1
-
-
-def _z_cell(check) -> list:
-    """The z-score, or a dash with the reason when SE = 0 (every trial gave the same error): no inf printed."""
-    if math.isfinite(check.z):
-        return [check.z, ""]
-    return ["—", f"undefined (SE = 0; theory - simulation = {check.theory - check.mean:.3g})"]
+        common.print_table([["", "value", ""], *(list(row) for row in result._rows())])
+    return 0 if result.check.passed else 1

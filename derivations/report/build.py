@@ -128,7 +128,8 @@ def _compile_pdf(out: Path) -> str | None:
             if f.suffix in (".tex", ".pdf") and f.is_file():
                 shutil.copy(f, tmp)
         cmd = [exe, "-interaction=nonstopmode", "-halt-on-error", "report.tex"]
-        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300)
+        # pdflatex echoes T1-encoded text (e.g. "§" as byte 0x9f) in its box warnings: not UTF-8
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, errors="replace", timeout=300)
         if proc.returncode != 0:
             tail = " | ".join(proc.stdout.strip().splitlines()[-6:])
             return f"pdflatex failed on report.tex: {tail}"
@@ -149,11 +150,10 @@ def _draw_all(sections, stage: Path, jobs: int) -> list:
         for i in todo:
             names[i] = tuple(draw_section(sections[i], stage))
         return names
-    from concurrent.futures import ProcessPoolExecutor
-
     from modelcollapse.derivations.sweep.engine import fork_context
+    from modelcollapse.numerics.workers import worker_pool
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=fork_context()) as pool:
+    with worker_pool(min(jobs, len(todo)), fork_context()) as pool:
         for i, drawn in zip(todo, pool.map(draw_section, [sections[i] for i in todo], [stage] * len(todo))):
             names[i] = tuple(drawn)
     return names

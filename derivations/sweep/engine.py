@@ -4,8 +4,8 @@ Order of work: every point's scenario is validated first (a bad key or value fai
 anything is computed); results already in the store are taken from it; the missing theory
 points are computed in this process, the missing simulations as one task per point on local
 processes (``jobs``) or a Dask ``distributed`` cluster (``client``). Each finished result is
-written to the store at once, in its own transaction, by this process only. On Ctrl-C the
-queued points are dropped (the running ones finish in their workers; everything finished is
+written to the store at once, in its own transaction, by this process only. On Ctrl-C or
+SIGTERM the queued points are dropped and the running workers stopped (everything finished is
 stored).
 
 Theory is one public ``predict`` call per point, so every row equals ``predict`` exactly, with
@@ -32,7 +32,7 @@ from __future__ import annotations
 import multiprocessing
 import numbers
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from modelcollapse.derivations.sweep.points import (
     SIMULATION,
     THEORY,
     Task,
+    point_seed,
     run_task,
     simulate_accepts_estimator,
     simulation_task,
@@ -54,6 +55,7 @@ from modelcollapse.derivations.sweep.table import build_table
 from modelcollapse.derivations.sweep.theory import run_theory
 from modelcollapse.numerics.errors import ModelCollapseError, ScenarioError
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.workers import worker_pool
 
 __all__ = ["sweep", "run_sweep", "SweepRun", "execute", "connect_scheduler", "ESTIMATORS", "DEFAULT_TRIALS"]
 
@@ -152,15 +154,11 @@ def execute(tasks, *, jobs: int, client, done) -> None:
         for task in tasks:
             done(task, run_task(task))
         return
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=fork_context())
-    try:
+    # Ctrl-C or SIGTERM: the queued points dropped, the running ones stopped (the finished ones are stored)
+    with worker_pool(min(jobs, len(tasks)), fork_context()) as pool:
         futures = {pool.submit(run_task, t): t for t in tasks}
         for future in as_completed(futures):
             done(futures[future], future.result())
-    except BaseException:  # Ctrl-C: do not wait for the queued points (the finished ones are stored)
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
 
 
 def connect_scheduler(address: str):
@@ -219,8 +217,10 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
     finally:
         if owned:
             db.close()
+    seeds = [point_seed(seed, s) for s in scenarios] if simulate else None  # rows not simulated too
     table = build_table(axes, points, [results[t.key] for t in theory],
-                        [results[t.key] if t else None for t in sims] if simulate else None, estimator=estimator)
+                        [results[t.key] if t else None for t in sims] if simulate else None, estimator=estimator,
+                        seeds=seeds)
     return SweepRun(table=table, points=len(points), computed=len(pending), reused=reused)
 
 

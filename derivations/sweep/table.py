@@ -4,11 +4,14 @@ Columns, in this order: the varied keys (named exactly as given), then the field
 ``predict --json`` flattened with dots (``test_error, clean_error, collapse, bias, variance,
 kappa, provenance.clean_error, provenance.collapse, precision, iterations, residual, notes,
 exact``, then any further fields such as ``parts.*`` or ``digits.*``), then with simulation
-``mean, stderr, trials, seed, z`` (and ``estimator`` when one was asked for), and last
+``mean, stderr, trials, seed, z`` (and ``estimator`` when one was asked for; ``seed`` on every
+row, simulated or not, so it is never missing), and last
 ``error``: why a point has no theory or no simulation (null when it has both). ``notes`` is
 the prediction's notes joined with ``"; "`` (missing when there are none).
 ``z = (test_error − mean)/stderr`` (0 when both agree exactly with ``stderr = 0``; null when undefined).
 Missing values are ``NaN``/``<NA>`` in the DataFrame, empty in CSV, ``null`` in JSON and Parquet — never a NaN number.
+Integer columns (``seed``, ``trials``, ``iterations``, integer keys) are exact ``Int64`` / ``int64``
+in every format, never passed through float64 (a 63-bit seed would round to another seed).
 
 Files are written atomically (:func:`modelcollapse.derivations.atomic.write_bytes`): a killed run leaves
 either the previous file or the complete new one, never a truncated table.
@@ -62,7 +65,7 @@ def _z(theory, mean, stderr):
     return z if math.isfinite(z) else None
 
 
-def build_table(axes, points, theory, simulation=None, *, estimator=None) -> pd.DataFrame:
+def build_table(axes, points, theory, simulation=None, *, estimator=None, seeds=None) -> pd.DataFrame:
     """The tidy DataFrame of a sweep.
 
     Parameters
@@ -73,6 +76,9 @@ def build_table(axes, points, theory, simulation=None, *, estimator=None) -> pd.
     theory, simulation : list of dict
         One payload per point (``simulation`` None without simulation; an entry None for a
         point not simulated).
+    seeds : list of int, optional
+        Every point's simulation seed, simulated or not (``seed`` is then never missing, so a
+        plain ``pandas.read_csv`` reads it as exact ``int64``); default: the simulated rows' own.
     """
     rows, extra = [], []
     for i, values in enumerate(points):
@@ -89,6 +95,8 @@ def build_table(axes, points, theory, simulation=None, *, estimator=None) -> pd.
         row.update(fields)
         if simulation is not None:
             sim = simulation[i]
+            if seeds is not None:
+                row["seed"] = seeds[i]
             if sim is None:  # not simulated (simulate_every)
                 pass
             elif "error" in sim:
@@ -104,10 +112,29 @@ def build_table(axes, points, theory, simulation=None, *, estimator=None) -> pd.
     if simulation is not None:
         columns += list(SIMULATION_COLUMNS) + (["estimator"] if estimator is not None else [])
     columns.append("error")
-    df = pd.DataFrame.from_records(rows, columns=columns)
-    df = _apply_dtypes(df, [a.key for a in axes])
+    df = _apply_dtypes(_frame(rows, columns), [a.key for a in axes])
     df.attrs["vary"] = [a.key for a in axes]
     df.attrs["log"] = [a.key for a in axes if a.log]
+    return df
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _frame(rows: list[dict], columns) -> pd.DataFrame:
+    """The records as a DataFrame, integer columns as exact ``Int64``.
+
+    ``pandas.DataFrame.from_records`` sends an integer column with a missing value through
+    float64, which rounds a 63-bit seed (5779212562200703024 became ...2976); here a column
+    whose values are all integers (or missing) is built from the Python ints directly.
+    """
+    df = pd.DataFrame.from_records(rows, columns=columns)
+    for name in columns:
+        values = [row.get(name) for row in rows]
+        present = [v for v in values if v is not None]
+        if name in INTEGER_COLUMNS or (present and all(map(_is_integer, present))):
+            df[name] = pd.array(values, dtype="Int64")
     return df
 
 
@@ -119,8 +146,14 @@ def _apply_dtypes(df: pd.DataFrame, keys) -> pd.DataFrame:
     """One schema whatever the file format: nullable ints and booleans, ``string`` text, float64."""
     for name in df.columns:
         column = df[name]
-        if name in keys:
-            if not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        if name in keys:  # grid values are never missing: plain numpy dtypes
+            if pd.api.types.is_bool_dtype(column):
+                df[name] = column.astype("bool")
+            elif pd.api.types.is_integer_dtype(column):
+                df[name] = column.astype("int64")
+            elif pd.api.types.is_numeric_dtype(column):
+                df[name] = column.astype("float64")
+            else:
                 df[name] = column.astype("string")
         elif name in INTEGER_COLUMNS:
             df[name] = column.astype("Int64")
@@ -128,6 +161,8 @@ def _apply_dtypes(df: pd.DataFrame, keys) -> pd.DataFrame:
             df[name] = column.astype("boolean")
         elif _is_text(name):
             df[name] = column.astype("string")
+        elif pd.api.types.is_integer_dtype(column) and column.notna().any():
+            df[name] = column.astype("Int64")  # a further integer field, kept exact
         elif column.isna().all() or pd.api.types.is_numeric_dtype(column):
             df[name] = column.astype("float64")  # all missing: every theory failed at these points
         else:  # a field a later predict may add: numbers if they all are, else text
@@ -197,14 +232,16 @@ def read_table(path) -> pd.DataFrame:
         df = pd.read_parquet(path, engine="pyarrow")
     elif suffix == ".json":
         doc = json.loads(path.read_text(encoding="utf-8"))
-        df = pd.DataFrame.from_records(doc["rows"], columns=doc["columns"])
+        df = _frame(doc["rows"], doc["columns"])
         df.attrs["vary"] = doc["vary"]
     elif suffix == ".csv":
         header = pd.read_csv(path, nrows=0).columns
         dtypes = {c: "Int64" for c in INTEGER_COLUMNS if c in header}
         dtypes.update({c: "boolean" for c in BOOLEAN_COLUMNS if c in header})
         exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}  # 3: the default
-        df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], **exact)
+        # numpy_nullable: an integer column with blanks is read as Int64, never through float64
+        df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], dtype_backend="numpy_nullable",
+                         **exact)
     else:
         raise ValueError(f"unknown table format {suffix!r}; expected one of {', '.join(FORMATS)}")
     keys = vary_columns(df)

@@ -7,8 +7,8 @@ runs :data:`AXES` in order: the blocks first (sizes and noises), then what refin
 one module here and one entry in :data:`AXES` (docs/ARCHITECTURE.md, "A new axis").
 """
 
-from modelcollapse.numerics.axes import blocks, real_fraction, ridge, scheme
+from modelcollapse.numerics.axes import blocks, design_matrix, real_fraction, ridge, scheme
 
-AXES = (blocks.AXIS, real_fraction.AXIS, scheme.AXIS, ridge.AXIS)
+AXES = (blocks.AXIS, design_matrix.AXIS, real_fraction.AXIS, scheme.AXIS, ridge.AXIS)
 
 __all__ = ["AXES"]

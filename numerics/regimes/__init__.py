@@ -7,7 +7,7 @@ of them apply to the same scenario, so the choice does not depend on their order
 predicts every scenario with generations that no fast path covers. A new fast path is one module
 with a ``REGIME`` object (``name``, ``applies``, ``predict``; see
 :class:`~modelcollapse.numerics.regimes.base.Regime`) and one entry here; its ``applies`` must exclude
-the other fast paths' regions (``tests/test_dispatch.py`` checks this on random scenarios).
+the other fast paths' regions (``tests/test_chain_engine.py`` checks this on random scenarios).
 """
 
 from modelcollapse.numerics.regimes import (
@@ -18,6 +18,7 @@ from modelcollapse.numerics.regimes import (
     ols_generators,
     overparam_generators,
     replace_mixing,
+    reused_design,
     ridge_generators,
 )
 from modelcollapse.numerics.regimes.base import Regime
@@ -27,6 +28,7 @@ from modelcollapse.theory.errors import NotCoveredError
 # disjoint regions: the order is only the order in which they are asked (cheapest, commonest first)
 FAST_PATHS: tuple[Regime, ...] = (
     clean_ridge.REGIME,
+    reused_design.REGIME,  # design_matrix = "reused" (the other fast paths require a fresh design)
     ols_generators.REGIME,
     overparam_generators.REGIME,
     replace_mixing.REGIME,

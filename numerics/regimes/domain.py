@@ -2,7 +2,7 @@
 
 Each fast path's ``applies`` is a conjunction of these features, written so that no two fast paths
 apply to the same scenario; :func:`~modelcollapse.numerics.regimes.regime_for` checks that and hands
-every scenario no fast path covers to the general chain engine. ``tests/test_dispatch.py`` draws random
+every scenario no fast path covers to the general chain engine. ``tests/test_chain_engine.py`` draws random
 scenarios and asserts the exclusivity.
 """
 
@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from modelcollapse.numerics.scenario import Scenario
 
-__all__ = ["has_generators", "ols_generators_only", "every_block_ols", "real_rows_in_generators",
+__all__ = ["fresh_design", "has_generators", "ols_generators_only", "every_block_ols", "real_rows_in_generators",
            "real_rows_downstream", "ols_downstream", "scheme_is"]
+
+
+def fresh_design(s: Scenario) -> bool:
+    """Every generation draws fresh rows (``design_matrix = "fresh"``; ``"reused"`` is its own fast path's)."""
+    return getattr(s.generators, "design_matrix", "fresh") == "fresh"
 
 
 def has_generators(s: Scenario) -> bool:

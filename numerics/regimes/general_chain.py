@@ -1,4 +1,4 @@
-"""The general chain engine as a regime: every scenario no fast path covers (THEORY.md §3.12).
+"""The general chain engine as a regime: every scenario no fast path covers (THEORY.md §3.13).
 
 The scenario is compiled to its chain of fits (:func:`~modelcollapse.numerics.chain.compile_chain`)
 and solved by :func:`~modelcollapse.numerics.chain_engine.solve_chain`. The clean part is the shared
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.chain import compile_chain
 from modelcollapse.numerics.chain_engine import CHAIN_ENGINE, solve_chain
 from modelcollapse.numerics.clean import clean_prediction
@@ -33,7 +33,7 @@ class GeneralChain:
         return scenario.generators.n >= 1
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
-        if backend.is_mp:
+        if backend != FLOAT64:  # the engine is written in float64 numpy
             raise NotCoveredError("--precision: the general chain engine (no closed form covers this scenario) "
                                   "is evaluated in float64 only; omit --precision")
         chain = compile_chain(scenario)

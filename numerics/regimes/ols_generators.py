@@ -13,7 +13,7 @@ from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.prediction import Prediction, assemble
-from modelcollapse.numerics.regimes.domain import (every_block_ols, has_generators, ols_generators_only,
+from modelcollapse.numerics.regimes.domain import (every_block_ols, fresh_design, has_generators, ols_generators_only,
                                                    real_rows_downstream, real_rows_in_generators, scheme_is)
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
@@ -41,6 +41,8 @@ class OLSGenerators:
 
     def applies(self, scenario: Scenario) -> bool:
         s = scenario
+        if not fresh_design(s):
+            return False
         if not s.spectrum.is_finite:  # refused with its reason (the collapse term needs a finite d)
             return has_generators(s)
         return (scheme_is(s, "replace") and has_generators(s) and every_block_ols(s) and ols_generators_only(s)

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.special
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.infinite import infinite_power_law_sums
@@ -22,7 +21,11 @@ from modelcollapse.numerics.sums import LARGE_POWER_LAW_D
 from modelcollapse.numerics.validate import finite_positive
 from modelcollapse.theory.errors import ScenarioError
 
-__all__ = ["PowerLawSpectrum"]
+__all__ = ["PowerLawSpectrum", "MAX_BETA"]
+
+# The steepest power law computed: beyond, λ_j = j^(−β) leaves float64 within a few indices (3^(−1000)
+# underflows) and the Euler–Maclaurin head (about 3β terms) overflows; λ_2/λ_1 = 2^(−100) ≈ 8e-31.
+MAX_BETA = 100.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,8 +51,10 @@ class PowerLawSpectrum(DesignFields, Spectrum):
         if self.beta is None:
             raise ScenarioError("spectrum.beta", "required for kind = 'power_law' (a number > 1)")
         beta = finite_positive("spectrum.beta", self.beta)
-        if beta <= 1:
-            raise ScenarioError("spectrum.beta", f"expected a number > 1, got {beta!r}")
+        if not 1 < beta <= MAX_BETA:
+            raise ScenarioError("spectrum.beta", f"expected a number > 1 and <= {MAX_BETA:g}, got {beta!r}"
+                                + (" (steeper spectra have λ_2/λ_1 = 2^-β below 1e-30: not computed)"
+                                   if beta > MAX_BETA else ""))
         object.__setattr__(self, "beta", beta)
 
     @property
@@ -58,7 +63,7 @@ class PowerLawSpectrum(DesignFields, Spectrum):
 
     def eigenvalues(self, backend: Backend = FLOAT64) -> np.ndarray:
         self._require_finite()
-        check_dimension(self.d, mp=backend.is_mp)  # np.arange(1, d + 1) is empty once d + 1 overflows int64
+        check_dimension(self.d, mp=backend.dtype is object)  # np.arange(1, d + 1) is empty once d + 1 overflows int64
         j = backend.array(np.arange(1, self.d + 1, dtype=np.float64))
         return backend.power(j, -backend.scalar(self.beta))
 
@@ -68,9 +73,7 @@ class PowerLawSpectrum(DesignFields, Spectrum):
             return backend.fsum(self.eigenvalues(backend))
         if self.is_finite:  # ζ(β) − ζ(β, d+1), without an array of d eigenvalues
             return infinite_power_law_sums(self, None, backend).trace
-        if backend.is_mp:
-            return backend.ctx.zeta(backend.scalar(self.beta))
-        return float(scipy.special.zeta(self.beta))
+        return backend.zeta(self.beta)
 
     def spectral_sums(self, teacher=None, backend: Backend = FLOAT64):
         if not self.is_finite or (self.d > LARGE_POWER_LAW_D and (teacher is None or teacher.has_closed_form_sums)):

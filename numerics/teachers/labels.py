@@ -1,7 +1,8 @@
 """``kind = "labels"``: the target is a function of a dataset's labels (kernel spectra; THEORY.md §3.8).
 
-``y_i = ±1`` on the ``N`` points of a ``kind = "kernel"`` spectrum: ``target = "parity"`` (+1 for an
-even label, −1 for an odd one) or ``"class:K"`` (+1 where the label is ``K``, one-vs-rest). In the
+``y_i`` on the ``N`` points of a ``kind = "kernel"`` spectrum: ``target = "parity"`` (+1 for an
+even label, −1 for an odd one), ``"mod2"`` (``label mod 2``: 0 for an even label, 1 for an odd one —
+the paper's target, Appendix D.2) or ``"class:K"`` (+1 where the label is ``K``, −1 elsewhere). In the
 eigenbasis of ``K/N = U diag(λ) Uᵀ``: ``c_j = (Uᵀy)_j/(√N √λ_j)``, so ``λ_j c_j² = (Uᵀy)_j²/N``, and the
 function the features can represent is the projection ``f* = U Uᵀy`` on the kept spectrum. The
 part of the target outside it, ``1 − ‖Uᵀy‖²/‖y‖²``, is reported (:meth:`LabelTeacher.notes`); the
@@ -24,12 +25,12 @@ __all__ = ["LabelTeacher"]
 
 @dataclass(frozen=True, kw_only=True)
 class LabelTeacher(Teacher):
-    """A ±1 target from the labels of a kernel spectrum's points.
+    """A target from the labels of a kernel spectrum's points (±1, or 0/1 for ``"mod2"``).
 
     Parameters
     ----------
     target : str
-        ``"parity"`` or ``"class:K"`` (``K`` an integer label present among the points).
+        ``"parity"`` (±1), ``"mod2"`` (0/1) or ``"class:K"`` (±1; ``K`` an integer label present among the points).
     """
 
     KIND = "labels"
@@ -40,18 +41,20 @@ class LabelTeacher(Teacher):
     def __post_init__(self):
         self._check_kind()
         t = self.target
-        if not isinstance(t, str) or not (t == "parity" or (t.startswith("class:") and _is_int(t[6:]))):
-            raise ScenarioError("teacher.target", f"expected 'parity' or 'class:K' with K an integer label, got {t!r}")
+        if not isinstance(t, str) or not (t in ("parity", "mod2") or (t.startswith("class:") and _is_int(t[6:]))):
+            raise ScenarioError("teacher.target", f"expected 'parity', 'mod2' or 'class:K' with K an integer label, got {t!r}")
 
     def check_against(self, spectrum) -> None:
         if getattr(spectrum, "kind", None) != "kernel":
             raise ScenarioError("teacher.kind", "'labels' needs a spectrum of kind = 'kernel' (the labels of its points)")
 
     def target_values(self, spectrum) -> np.ndarray:
-        """``y`` on the ``N`` points (±1)."""
+        """``y`` on the ``N`` points (±1; ``mod2``: 0/1)."""
         labels = spectrum.decomposition().labels
         if self.target == "parity":
             return np.where(labels % 2 == 0, 1.0, -1.0)
+        if self.target == "mod2":
+            return (labels % 2).astype(float)
         k = int(self.target[6:])
         if not np.any(labels == k):
             raise ScenarioError("teacher.target", f"no point has label {k} (labels present: {sorted(set(labels.tolist()))})")

@@ -1,0 +1,109 @@
+"""Monte Carlo of the definition with one reused design matrix (THEORY.md §1, §3.10; the paper's Theorem 4.5).
+
+Part of the simulator (imports nothing of the project but the simulator's own design sampler).
+
+The definition. ``ŵ_0 = w0``. One design ``X`` (``T0 × d``, rows ``Σ^{1/2} z``) is drawn once per trial
+and serves every generation: generation ``k`` labels its first ``r_k = floor(f_k T0 + 1/2)`` rows with
+the teacher (``x_iᵀw0``) and the others with the previous generator (``x_iᵀŵ_{k−1}``), adds fresh
+noise ``σ0_k ε_k`` and fits ``ŵ_k = M_k Y_k``, ``M_k = (XᵀX/T0 + λ0_k)⁻¹Xᵀ/T0`` (``X⁺`` at
+``λ0_k = 0``: OLS or minimum-norm interpolation). The downstream draws its own ``T`` rows (the
+first ``round(f T)`` real), fits the ridge ``(XᵀX/T + λ)⁻¹XᵀY/T`` (``X⁺Y`` at ``λ = 0``) and
+measures ``‖ŵ_pred − w0‖²_Σ``.
+
+Two estimators of the same expectation:
+
+* :func:`plain_reused_trial` draws every noise — the definition, literally;
+* :func:`conditional_reused_trial` averages the label noises exactly given the two designs. The
+  chain is affine in the noises, ``ŵ_n = μ_n + Σ_k G_k ε_k``, so with ``D = Σ^{1/2}``, the downstream
+  map ``L`` and its synthetic columns ``L_s`` (rows ``X'_s``):
+  ``E[· | designs] = ‖D(L y(μ_n) − w0)‖² + Σ_k σ0_k²‖F_k M_k‖_F² + σ²‖D L‖_F²``, where
+  ``F_n = D L_s X'_s`` and ``F_{k−1} = F_k M_k S_k X`` (``S_k`` keeps the synthetic rows of block ``k``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+
+from modelcollapse.numerics.simulate_designs import draw_design
+
+__all__ = ["plain_reused_trial", "conditional_reused_trial"]
+
+
+def _real_count(fraction: float, size: int) -> int:
+    """``floor(f·size + 1/2)`` (halves up), the contract's rounding."""
+    return int(np.floor(fraction * size + 0.5))
+
+
+def _fit_map(X: np.ndarray, ridge: float) -> np.ndarray:
+    """``M`` with ``ŵ = M Y``: ``(XᵀX/m + λ)⁻¹Xᵀ/m`` (primal or dual system), ``X⁺`` at ``λ = 0``.
+
+    ``X⁺`` through the Cholesky factor of the Gram matrix of full rank (``|m − d| >= 2``: Gaussian
+    designs are well conditioned there), through the SVD otherwise.
+    """
+    m, d = X.shape
+    if ridge == 0 and abs(m - d) <= 1:  # square-ish: the normal equations are too ill-conditioned
+        return scipy.linalg.pinv(X, check_finite=False)
+    if ridge == 0 and m > d:  # X⁺ = (XᵀX)⁻¹Xᵀ (full column rank)
+        cho = scipy.linalg.cho_factor(X.T @ X, lower=True, check_finite=False)
+        return scipy.linalg.cho_solve(cho, X.T, check_finite=False)
+    if ridge == 0:  # X⁺ = Xᵀ(XXᵀ)⁻¹ (full row rank)
+        cho = scipy.linalg.cho_factor(X @ X.T, lower=True, check_finite=False)
+        return X.T @ scipy.linalg.cho_solve(cho, np.eye(m), check_finite=False)
+    if m >= d:
+        G = X.T @ X / m
+        G.flat[:: d + 1] += ridge
+        return scipy.linalg.solve(G, X.T / m, assume_a="pos", check_finite=False)
+    K = X @ X.T / m
+    K.flat[:: m + 1] += ridge
+    return X.T @ scipy.linalg.solve(K, np.eye(m) / m, assume_a="pos", check_finite=False)
+
+
+def _generator_maps(X, ridges0, fractions):
+    """Per generation ``(M_k, r_k)``; equal ``(λ0_k, r_k)`` share one map (the design is the same)."""
+    cache, out = {}, []
+    for r0, f in zip(ridges0, fractions):
+        r = _real_count(f, X.shape[0])
+        if r0 not in cache:
+            cache[r0] = _fit_map(X, r0)
+        out.append((cache[r0], r))
+    return out
+
+
+def plain_reused_trial(rng, sqrt_lam, w0, T0, sigma0s, ridges0, fractions, T, sigma, ridge, down_fraction, *,
+                       design="gaussian", df=0.0) -> float:
+    """One trial of the definition with every noise drawn (module docstring)."""
+    X = draw_design(rng, T0, sqrt_lam, design, df)
+    real = X @ w0
+    w = w0
+    for (M, r), s0 in zip(_generator_maps(X, ridges0, fractions), sigma0s):
+        Y = np.concatenate([real[:r], X[r:] @ w]) + s0 * rng.standard_normal(T0)
+        w = M @ Y
+    Xd = draw_design(rng, T, sqrt_lam, design, df)
+    r = _real_count(down_fraction, T)
+    Y = np.concatenate([Xd[:r] @ w0, Xd[r:] @ w]) + sigma * rng.standard_normal(T)
+    diff = _fit_map(Xd, ridge) @ Y - w0
+    return float(np.sum(sqrt_lam**2 * diff * diff))
+
+
+def conditional_reused_trial(rng, sqrt_lam, w0, T0, sigma0s, ridges0, fractions, T, sigma, ridge, down_fraction, *,
+                             design="gaussian", df=0.0) -> float:
+    """One trial's test error averaged exactly over the label noises, given both designs (module docstring)."""
+    X = draw_design(rng, T0, sqrt_lam, design, df)
+    real = X @ w0
+    maps = _generator_maps(X, ridges0, fractions)
+    mu = w0
+    for M, r in maps:
+        mu = M @ np.concatenate([real[:r], X[r:] @ mu])
+    Xd = draw_design(rng, T, sqrt_lam, design, df)
+    rd = _real_count(down_fraction, T)
+    L = _fit_map(Xd, ridge)
+    e = sqrt_lam * (L @ np.concatenate([Xd[:rd] @ w0, Xd[rd:] @ mu]) - w0)
+    total = float(e @ e) + sigma * sigma * float(np.sum((sqrt_lam[:, None] * L) ** 2))
+    F = sqrt_lam[:, None] * (L[:, rd:] @ Xd[rd:])
+    for (M, r), s0 in zip(reversed(maps), reversed(tuple(sigma0s))):
+        FM = F @ M
+        if s0 != 0:
+            total += s0 * s0 * float(np.sum(FM * FM))
+        F = FM[:, r:] @ X[r:]
+    return total
