@@ -47,6 +47,13 @@ class RowType:
     noise: float
     selected: tuple[int, ...]
     pool: tuple[int, ...]
+    # a row fitted by several fits with different labels (a reused design): fit k's source and its own
+    # fresh noise level; None: one source and one noise draw shared by every fit that selects the row
+    fit_sources: tuple[int, ...] | None = None
+    fit_noises: tuple[float, ...] | None = None
+
+    def source_of(self, k: int) -> int:
+        return self.source if self.fit_sources is None else self.fit_sources[k]
 
     def probability(self, k: int) -> float:
         return self.selected[k] / self.pool[k]
@@ -82,7 +89,8 @@ class Chain:
         block, and every fit OLS (``T >= d + 2``) or ``Σ ∝ I`` (minimum-norm fits are uniform projections).
         """
         fits_ok = all(f.ridge == 0 and abs(f.rows - self.d) >= 2 for f in self.fits)
-        return (self.scheme in ("replace", "accumulate") and fits_ok
+        shared = [t for t in self.types if t.fit_sources is not None]  # a reused design: exact without real rows
+        return (self.scheme in ("replace", "accumulate") and fits_ok and len(shared) <= 1
                 and all(t.source != WO for t in self.types if t.block >= 1)
                 and (isotropic or all(f.rows >= self.d + 2 for f in self.fits)))
 
@@ -120,11 +128,16 @@ class ChainDraft:
     drawn_from: list[int] = field(default_factory=list)
     ridges: list[float] = field(default_factory=list)
     scheme: str = "replace"
+    reused: bool = False  # the generators all fit block 0's rows, each relabelling them (design_matrix axis)
 
     def build(self) -> Chain:
         K = len(self.blocks)
         types = []
+        if self.reused:
+            types += self._reused_types(K)
         for b, block in enumerate(self.blocks):
+            if self.reused and b < K - 1:
+                continue
             selected = tuple(self.membership[k][b][0] for k in range(K))
             pool = tuple(self.membership[k][b][1] for k in range(K))
             real = block.size if block.labeller == WO else block.real
@@ -135,6 +148,20 @@ class ChainDraft:
         fits = tuple(Fit(rows=self.fit_rows[k], ridge=self.ridges[k], drawn_from=self.drawn_from[k],
                          name="downstream" if k == K - 1 else f"generator {k + 1}") for k in range(K))
         return Chain(d=self.d, fits=fits, types=tuple(types), scheme=self.scheme)
+
+    def _reused_types(self, K: int) -> list[RowType]:
+        """Block 0's rows, fitted by every generator: fit ``k`` labels them with fit ``k − 1`` (real rows: ``w0``)."""
+        n = K - 1
+        block = self.blocks[0]
+        selected = tuple(int(k < n) for k in range(K))
+        noises = tuple(b.noise for b in self.blocks[:n]) + (0.0,)
+        synthetic = tuple(WO if k == 0 else k - 1 for k in range(n)) + (WO,)
+        out = []
+        for rows, sources in ((block.real, (WO,) * K), (block.size - block.real, synthetic)):
+            if rows:
+                out.append(RowType(count=rows, block=0, source=WO, noise=0.0, selected=selected, pool=(1,) * K,
+                                   fit_sources=sources, fit_noises=noises))
+        return out
 
 
 def compile_chain(scenario) -> Chain:

@@ -110,17 +110,19 @@ class _Types:
         K = chain.n_fits
         self.K = K
         self.count = np.array([t.count for t in chain.types], dtype=float)
-        self.noise2 = np.array([t.noise for t in chain.types], dtype=float) ** 2
         self.q = np.array([[t.probability(k) for k in range(K)] for t in chain.types], dtype=float)
         self.src = np.array([t.source for t in chain.types])
-        self.real = self.src == WO
-        P = np.broadcast_to(np.eye(K), (len(self.src), K, K)).copy()
-        for m, s in enumerate(self.src):
-            if s != WO:
-                P[m, :, s] -= 1.0
-        self.P = P  # P_m = I − 1 e_srcᵀ
-        self.onehot = np.zeros((len(self.src), K))
-        self.onehot[~self.real, self.src[~self.real]] = 1.0
+        m_types = len(chain.types)
+        S = np.zeros((m_types, K, K))  # S_m[k, src] = 1: fit k's label source for the row (none: w0)
+        C = np.zeros((m_types, K, K))  # covariance of the row's label noise across the fits
+        for m, t in enumerate(chain.types):
+            for k in range(K):
+                if t.source_of(k) != WO:
+                    S[m, k, t.source_of(k)] = 1.0
+            C[m] = t.noise**2 if t.fit_noises is None else np.diag(np.asarray(t.fit_noises, dtype=float) ** 2)
+        self.S = S
+        self.P = np.eye(K)[None] - S  # P_m = I − S_m (one source: I − 1 e_srcᵀ)
+        self.noise_cov = C
 
 
 def _first_order(chain: Chain, lam: np.ndarray, types: _Types, kappa: np.ndarray):
@@ -138,7 +140,7 @@ def _first_order(chain: Chain, lam: np.ndarray, types: _Types, kappa: np.ndarray
         M[k, k] = T[k]
         weight = types.count * types.q[:, k]  # N_m q_mk
         if k:
-            src_rows = types.onehot @ chi[:, :k]  # χ̂[src_m, :k]
+            src_rows = types.S[:, k, :] @ chi[:, :k]  # χ̂[src_k(m), :k]
             Fk = F[:, :k, :k]  # E ŷ_l for columns i < k, l < k
             a = np.einsum("m,mi->i", weight, types.P[:, k, :k] + np.einsum("ml,mli->mi", src_rows, Fk))
             H = np.einsum("m,mli->li", weight, Fk)
@@ -150,7 +152,7 @@ def _first_order(chain: Chain, lam: np.ndarray, types: _Types, kappa: np.ndarray
             M[k, :k] = a - x @ H
             G[:, k, :k] = -(g_kk * lam)[:, None] * np.einsum("b,jba->ja", M[k, :k], Gk)
         # E ŷ_k for every column: q_mk (P_m[k, :] − Σ_{l<k} χ̌_m[k, l] F_m[l, :])
-        coupling = chi[k, :k][None, :] - (types.onehot @ chi[:, :k])
+        coupling = chi[k, :k][None, :] - (types.S[:, k, :] @ chi[:, :k])
         F[:, k, :] = types.q[:, k][:, None] * (types.P[:, k, :] - np.einsum("ml,mli->mi", coupling, F[:, :k, :]))
     return G, chi, M
 
@@ -158,7 +160,7 @@ def _first_order(chain: Chain, lam: np.ndarray, types: _Types, kappa: np.ndarray
 def _second_moments(Ecc: np.ndarray, chi: np.ndarray, types: _Types) -> np.ndarray:
     """``Σ_m N_m E_s[ŷ ŷᵀ]`` for label-error covariances ``Ecc`` (batch, types, K, K)."""
     K = types.K
-    coupling = np.tril(chi, -1)[None, :, :] - (types.onehot @ chi)[:, None, :]  # χ̌_m[k, l], used for l < k
+    coupling = np.tril(chi, -1)[None, :, :] - types.S @ chi  # χ̌_m[k, l], used for l < k
     shape = Ecc.shape
     S = np.zeros(shape)
     Cy = np.zeros(shape)  # Cy[..., i, l] = E[c_i ŷ_l]
@@ -189,7 +191,7 @@ def _kron_sum(U: np.ndarray) -> np.ndarray:
 def _responses(chi: np.ndarray, types: _Types) -> np.ndarray:
     """``R_m = (I + diag(s_m) χ̌_m)⁻¹ diag(s_m)`` for fixed memberships ``s_m ∈ {0, 1}`` (``ŷ = R_m c``)."""
     K = types.K
-    coupling = np.tril(chi, -1)[None, :, :] - (types.onehot @ chi)[:, None, :]
+    coupling = np.tril(chi, -1)[None, :, :] - types.S @ chi
     coupling = np.tril(coupling, -1)
     S = types.q[:, :, None] * np.eye(K)[None]
     return np.linalg.solve(np.eye(K)[None] + S @ coupling, S)
@@ -272,8 +274,7 @@ def solve_chain(chain: Chain, lam: np.ndarray, weights: np.ndarray) -> ChainSolu
     if np.all((types.q == 0) | (types.q == 1)):  # fixed memberships (replace, accumulate): 𝒯 = Σ_m N_m R_m C R_mᵀ
         R = _responses(chi, types)
         response = _kron_sum(np.sqrt(types.count)[:, None, None] * (R @ types.P))
-        r1 = R.sum(axis=2) * np.sqrt(types.count * types.noise2 * noise_gain)[:, None]  # R_m 1, weighted
-        Tn = r1.T @ r1
+        Tn = np.tensordot(types.count * noise_gain, R @ types.noise_cov @ R.transpose(0, 2, 1), axes=1)
         rhs = (source + (outer @ Tn.reshape(-1)).reshape(K, K)).reshape(-1)
         system = np.eye(K * K) - feedback_scale * (outer @ response)
         try:
@@ -283,7 +284,7 @@ def solve_chain(chain: Chain, lam: np.ndarray, weights: np.ndarray) -> ChainSolu
                                   iterations=iterations) from None
         residual = float(np.max(np.abs(system @ z - rhs)) / max(float(np.max(np.abs(z))), 1e-300))
     else:  # random memberships (a subsample): the causal recursion, matrix-free GMRES on the K² entries
-        noise_cov = (types.noise2 * noise_gain)[:, None, None] * np.ones((len(types.src), K, K))
+        noise_cov = noise_gain[:, None, None] * types.noise_cov
         Tn = _second_moments(noise_cov[None], chi, types)[0]
         rhs = (source + (outer @ Tn.reshape(-1)).reshape(K, K)).reshape(-1)
 

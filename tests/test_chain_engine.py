@@ -7,10 +7,13 @@ fractions, generator ridge, downstream ridge and real fraction, isotropic and po
   nothing.
 * Every fast path that applies agrees with the general engine: to 1e-10 where both are exact (measured
   4e-15: OLS chains, and minimum-norm chains with ``Σ ∝ I``, replace or accumulate), else within
-  ALLOWANCE — the largest disagreement measured over 1000 random chains at d = 30–60 with every sample
-  size away from the interpolation edge (``0.5 <= T/d <= 0.75`` or ``T/d >= 1.3``): 5.0% (ridge
-  generators, ``T0 ≈ 0.5 d``, a ridge downstream on ``T ≈ 0.5 d``), at most 1.9% for the other fast
-  paths; medians 0.05–0.7%.
+  ALLOWANCE_TIMES_D/d. The engine is first order in 1/d where no exact finite-size factor is known
+  (ridge fits, minimum-norm bias for Σ not ∝ I), and the gap is O(1/d): measured 7.3%, 5.7%, 3.9%, 2.0%,
+  1.0% at d = 30, 40, 60, 120, 240 for a noiseless minimum-norm first block (T0 = d/2, β = 2), whose
+  corrected bias the fast path has. Over 2500 random chains (d = 30–60, every sample size away from the
+  interpolation edge, ``0.5 <= T/d <= 0.75`` or ``T/d >= 1.3``, reused designs included) the largest gap
+  times d was 3.7 (noiseless chains whose first block is minimum norm, where the bias is everything:
+  12% at d = 30), 1.9 with noisy generators; median gap 0.05%.
 """
 
 import numpy as np
@@ -22,11 +25,11 @@ from modelcollapse.numerics import regimes
 from modelcollapse.numerics.backend import FLOAT64
 from modelcollapse.numerics.chain import compile_chain
 from modelcollapse.numerics.chain_engine import effective_ridge, solve_chain
-from modelcollapse.numerics.errors import ModelCollapseError
+from modelcollapse.numerics.errors import ModelCollapseError, NotCoveredError
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 
-ALLOWANCE = 0.06
+ALLOWANCE_TIMES_D = 4.0  # first order in 1/d: the allowance is 4/d (13% at d = 30, 6.7% at d = 60)
 
 
 @st.composite
@@ -41,12 +44,12 @@ def chains(draw):
         spectrum = {"kind": "power_law", "d": d, "beta": draw(st.floats(1.1, 2.5))}
         # r <= 0.75: for smoother teachers the over-parameterised fast path is itself 2-10% off (its docstring)
         teacher = {"kind": "source", "r": draw(st.floats(0.2, 0.75))}
-    generators = {"n": n, "T0": T0, "sigma0": draw(st.floats(0.0, 1.0)),
+    generators = {"n": n, "T0": T0, "sigma0": draw(st.one_of(st.just(0.0), st.floats(0.0, 1.0))),
                   "scheme": draw(st.sampled_from(["replace", "accumulate", "accumulate-subsample"])),
                   "real_fraction": draw(st.sampled_from([0.0, 0.0, 0.3])),
                   "ridge": draw(st.sampled_from([0.0, 0.0, 0.05]))}
     if not isinstance(T0, list) and generators["scheme"] == "replace" and draw(st.integers(0, 4)) == 0:
-        generators["design_matrix"] = "reused"  # its own fast path (the general engine refuses to describe it)
+        generators["design_matrix"] = "reused"  # one design relabelled by every generation (rows with a source per fit)
     downstream = {"T": draw(size), "sigma": draw(st.floats(0.0, 1.0)), "ridge": draw(st.sampled_from([0.0, 0.0, 0.02])),
                   "real_fraction": draw(st.sampled_from([0.0, 0.0, 0.5]))}
     return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators,
@@ -74,15 +77,16 @@ def test_every_fast_path_agrees_with_the_general_engine(scenario):
         fast = found[0].predict(scenario, FLOAT64)
     except ModelCollapseError:  # a fast path refusing (an infinite error at the edge): nothing to compare
         return
-    if scenario.generators.design_matrix == "reused":
-        with pytest.raises(ModelCollapseError, match="generators.design_matrix"):
-            regimes.GENERAL.predict(scenario, FLOAT64)
+    try:
+        general = regimes.GENERAL.predict(scenario, FLOAT64)
+    except NotCoveredError as exc:  # a ridgeless pool of d ± 1 rows: refused by rule (noiseless chains only survive)
+        assert "within 1 of d" in str(exc)
+        assert any(abs(f.rows - scenario.d) <= 1 for f in compile_chain(scenario).fits)
         return
-    general = regimes.GENERAL.predict(scenario, FLOAT64)
     if fast.exact and general.exact:
         assert general.test_error == pytest.approx(fast.test_error, rel=1e-10)
     else:
-        assert general.test_error == pytest.approx(fast.test_error, rel=ALLOWANCE)
+        assert general.test_error == pytest.approx(fast.test_error, rel=ALLOWANCE_TIMES_D / scenario.d)
 
 
 def test_the_engine_is_exact_for_ols_chains():

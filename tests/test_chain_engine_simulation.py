@@ -3,8 +3,10 @@
 The plain estimator draws every noise, as the definition reads (numerics/simulate_schemes.py, with the
 generators' ridge fits). d = 40, 80, 120; ridge generators with accumulate and accumulate-subsample, real
 fractions with a first block T0 < d, accumulate with an over-parameterised first block and a ridge
-downstream, and chains combining them. Measured when written (these seeds and trials): relative errors
-−2.1% … +2.3%, |theory − simulation| at most 0.31 of the tolerance.
+downstream, reused designs (one design relabelled by every generation) with ridge generators on a power
+law, a mixed ridge schedule, real rows and a ridge downstream, and chains combining them. Measured when
+written (these seeds and trials): relative errors −3.1% … +2.3%, |theory − simulation| at most 0.37 of
+the tolerance.
 """
 
 import pytest
@@ -36,6 +38,12 @@ CASES = {
     "ridge-subsample-80": (_scenario(80, scheme="accumulate-subsample", ridge=0.1, down_ridge=0.02), 600),
     "overparam-accumulate-ridge-down-80": (_scenario(80, T0=50, scheme="accumulate"), 600),
     "real-overparam-accumulate-80": (_scenario(80, T0=50, scheme="accumulate", real_fraction=0.3), 600),
+    "reused-ridge-powerlaw-40": (_scenario(40, design_matrix="reused", ridge=0.1), 1000),
+    "reused-overparam-ridge-both-40": (_scenario(40, T0=25, design_matrix="reused", ridge=0.1), 1000),
+    "reused-mixed-ridge-schedule-iso-40": (_scenario(40, spectrum="isotropic", design_matrix="reused",
+                                                     ridge=[0.1, 0.0, 0.1], down_ridge=0.0), 1000),
+    "reused-ridge-real-rows-80": (_scenario(80, design_matrix="reused", ridge=0.1, real_fraction=0.3,
+                                            down_fraction=0.5, down_ridge=0.02), 400),
     "combined-120": (_scenario(120, T0=80, scheme="accumulate", ridge=0.05, real_fraction=0.3, down_fraction=0.5),
                      300),
 }

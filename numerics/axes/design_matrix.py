@@ -1,12 +1,10 @@
 """Axis ``design_matrix``: ``generators.design_matrix`` (``"fresh"``, the default, or ``"reused"``).
 
-``"fresh"``: every generation draws its own block (the ``blocks`` axis). ``"reused"`` — one design for
-every generation, fresh label noise each time (THEORY.md §3.10) — is predicted by its own fast path
-(:mod:`modelcollapse.numerics.regimes.reused_design`); the chain description has no rows shared by
-several fits with different labellers yet, so this axis refuses to describe it rather than describe
-it wrongly. The hook: a ``RowType`` selected by every generator, labelled by fit ``k − 1`` for fit ``k``,
-with fresh noise per fit (``P_m = I − S_m`` with one source per fit, a diagonal noise covariance in
-:mod:`modelcollapse.numerics.chain_engine`).
+``"fresh"``: every generation draws its own block (the ``blocks`` axis). ``"reused"`` — one design of
+``T0`` rows for every generation, relabelled by the previous generator with fresh noise (THEORY.md
+§3.10): the generators all fit block 0's rows (row types with one source and one noise level per fit);
+real rows (one fraction) are relabelled by ``w0`` each time. The downstream keeps its own fresh block.
+The ``reused_design`` fast path predicts the regions it covers; the general engine the rest.
 """
 
 from __future__ import annotations
@@ -22,12 +20,14 @@ class DesignMatrix:
     keys = ("generators.design_matrix",)
 
     def validate(self, scenario) -> None:
-        if getattr(scenario.generators, "design_matrix", "fresh") != "fresh" and scenario.generators.n >= 1:
-            raise NotCoveredError("generators.design_matrix: the general chain engine describes fresh designs only; "
-                                  "a reused design is predicted by its own regime (reused_design)")
+        gen = scenario.generators
+        if getattr(gen, "design_matrix", "fresh") == "reused" and len(set(gen.real_fraction[: gen.n])) > 1:
+            raise NotCoveredError("generators.real_fraction: a reused design has one set of real rows; give one "
+                                  "real fraction for every generation")
 
-    def describe(self, scenario, draft: ChainDraft) -> None:  # fresh blocks: the blocks axis already drew them
-        return None
+    def describe(self, scenario, draft: ChainDraft) -> None:
+        if getattr(scenario.generators, "design_matrix", "fresh") == "reused" and scenario.generators.n >= 1:
+            draft.reused = True  # fit_rows stay T0 for every generator (replace semantics on block 0)
 
 
 AXIS = DesignMatrix()
