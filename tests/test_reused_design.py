@@ -214,6 +214,25 @@ def test_ridge_generators_approach_the_ridgeless_chain():
         assert tiny == pytest.approx(ridgeless, rel=2e-3)
 
 
+@pytest.mark.parametrize("spec", [
+    dict(T0=30), dict(T0=100, ridge=0.05), dict(T0=30, T=40, ridge=0.02, spectrum="power_law"),
+    dict(T0=100, downstream_real_fraction=0.4, ridge=0.01), dict(T0=100, real_fraction=0.3, ridge=0.03),
+])
+def test_one_generation_is_the_same_chain_fresh_or_reused(spec):
+    """n = 1: one design either way, so every exact path gives the fresh regimes' number (an independent code path)."""
+    reused, fresh = _scenario(n=1, **spec), _scenario(n=1, design="fresh", **spec)
+    assert predict(reused).test_error == pytest.approx(predict(fresh).test_error, rel=1e-12)
+
+
+@pytest.mark.parametrize("spectrum, rel", [("isotropic", 0.01), ("power_law", 0.03)])
+def test_one_ridge_generation_agrees_with_the_fresh_ridge_chain(spectrum, rel):
+    """n = 1 with ridge: two different equivalents of one quantity (the fresh chain's leave-one-out step, THEORY.md
+    3.8; here Marchenko–Pastur with its 1/d term, or the first-order contour) agree within their allowances."""
+    reused = _scenario(n=1, T0=40, spectrum=spectrum, ridge=0.01).replace(ridge0=0.05)
+    fresh = _scenario(n=1, T0=40, spectrum=spectrum, ridge=0.01, design="fresh").replace(ridge0=0.05)
+    assert predict(reused).test_error == pytest.approx(predict(fresh).test_error, rel=rel)
+
+
 # -- the simulator ----------------------------------------------------------------------------------------
 
 def test_simulator_is_reproducible_and_its_noiseless_chain_is_constant_in_n():
