@@ -46,4 +46,5 @@ def regime_for(scenario: Scenario) -> Regime:
     for regime in REGIMES:
         if regime.applies(scenario):
             return regime
-    raise NotCoveredError(f"scenario: no formula covers this scenario yet (regimes: {', '.join(r.name for r in REGIMES)})")
+    raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
+                          f"{', '.join(r.name for r in REGIMES)})")

@@ -43,7 +43,8 @@ class OLSGenerators:
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         if not scenario.spectrum.is_finite:
-            raise NotCoveredError("spectrum.d: the collapse term (generators.n >= 1) needs a finite d with OLS generators; "
+            raise NotCoveredError("spectrum.d: the collapse term (generators.n >= 1) needs a finite d with OLS "
+                                  "generators; "
                                   "use n = 0 for d = 'inf'")
         clean = clean_prediction(scenario, backend)
         factor = generator_factor(scenario, backend)
@@ -55,7 +56,8 @@ class OLSGenerators:
             provenance = COLLAPSE_CORRECTED
         else:
             provenance = COLLAPSE_EQUIVALENT
-        return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=backend, regime=self.name,
+        return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=backend,
+                        regime=self.name,
                         first_order_collapse=first)
 
 

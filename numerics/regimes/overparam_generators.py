@@ -44,7 +44,9 @@ def _smoother(scenario: Scenario, clean, lam, b: Backend, *, first_order: bool =
     return a, gain(a, b.fsum(a * a), T)
 
 
-def predict_overparameterised(scenario: Scenario, backend: Backend, *, chain=None, regime: str | None = None) -> Prediction:
+def predict_overparameterised(
+    scenario: Scenario, backend: Backend, *, chain=None, regime: str | None = None
+) -> Prediction:
     """Predicted test error with over-parameterised generators and/or schedules (THEORY.md §3.5).
 
     Parameters
@@ -97,7 +99,8 @@ def predict_overparameterised(scenario: Scenario, backend: Backend, *, chain=Non
     else:
         collapse_prov = chain.provenance
     notes = list(chain.notes)
-    notes.append(f"collapse = bias increase {float(bias_increase):.6g} + variance increase {float(variance_increase):.6g}")
+    notes.append(f"collapse = bias increase {float(bias_increase):.6g} + variance increase "
+                 f"{float(variance_increase):.6g}")
     return assemble(clean=clean, collapse=collapse, collapse_provenance=collapse_prov, backend=b, parts=parts,
                     regime=regime or REGIME.name, iterations=max(clean.iterations, chain.iterations),
                     residual=max(clean.residual, chain.residual), notes=notes, first_order_collapse=first)

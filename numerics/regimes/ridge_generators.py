@@ -32,7 +32,8 @@ class RidgeGenerators:
                 or getattr(scenario.downstream, "real_fraction", 0.0):
             raise NotCoveredError("generators.ridge: ridge generators are covered with scheme = 'replace' and no real "
                                   "fraction only (THEORY.md §3.8); use ridge = 0 with the other data schemes")
-        return predict_overparameterised(scenario, backend, chain=ridge_chain_moments(scenario, backend), regime=self.name)
+        return predict_overparameterised(scenario, backend, chain=ridge_chain_moments(scenario, backend),
+                                         regime=self.name)
 
 
 REGIME = RidgeGenerators()
