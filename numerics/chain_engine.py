@@ -56,7 +56,8 @@ class ChainSolution:
     residual: float
 
 
-def effective_ridge(lam: np.ndarray, ridge: float, rows: int, *, key: str = "generators.T0") -> tuple[float, float, int]:
+def effective_ridge(lam: np.ndarray, ridge: float, rows: int, *,
+                    key: str = "generators.T0") -> tuple[float, float, int]:
     """``(κ, ρ, iterations)`` of one fit: ``κ(1 − df_1(κ)/T) = λ``, ``ρ = 1 − df_1(κ)/T`` (``= λ/κ``).
 
     Minimum norm (``λ = 0``, ``T < d``): ``df_1(κ) = T``, ``ρ = 0``; OLS (``λ = 0``, ``T > d``): ``κ = 0``,
@@ -81,7 +82,8 @@ def effective_ridge(lam: np.ndarray, ridge: float, rows: int, *, key: str = "gen
             return k * (1 - float(np.sum(lam / (lam + k))) / rows) - ridge  # increasing in κ
 
     sign = -1.0 if ridge == 0 else 1.0
-    lo, hi = np.log(max(ridge, 1e-300) if ridge else float(np.min(lam)) * 1e-12), np.log(float(np.sum(lam)) / rows + ridge + float(np.max(lam)))
+    lo = np.log(max(ridge, 1e-300) if ridge else float(np.min(lam)) * 1e-12)
+    hi = np.log(float(np.sum(lam)) / rows + ridge + float(np.max(lam)))
     for _ in range(200):
         if sign * f(np.exp(lo)) < 0:
             break
@@ -198,7 +200,8 @@ def _responses(chi: np.ndarray, types: _Types) -> np.ndarray:
 
 
 def _solve_linear(apply, rhs: np.ndarray, size: int):
-    """``apply(z) = rhs`` by GMRES (restarted, relative residual 1e-13) with residual correction; raises if not solved."""
+    """``apply(z) = rhs`` by GMRES (restarted, relative residual 1e-13) with residual correction; raises if not
+    solved."""
     scale = float(np.max(np.abs(rhs))) or 1.0
     op = LinearOperator((size, size), matvec=apply, dtype=float)
     z = np.zeros(size)
@@ -254,8 +257,9 @@ def solve_chain(chain: Chain, lam: np.ndarray, weights: np.ndarray) -> ChainSolu
     for k, f in enumerate(chain.fits):
         if f.ridge == 0 and abs(f.rows - d) <= 1:
             key = "downstream.T" if k == K - 1 else "generators.T0"
-            raise NotCoveredError(f"{key}: {f.name} is a ridgeless fit on {f.rows} rows, within 1 of d = {d}: its error "
-                                  "is infinite with any label error (use a ridge, or rows at least 2 away from d)")
+            raise NotCoveredError(f"{key}: {f.name} is a ridgeless fit on {f.rows} rows, within 1 of d = {d}: its "
+                                  "error is infinite with any label error (use a ridge, or rows at least 2 away "
+                                  "from d)")
     solved = [effective_ridge(lam, f.ridge, f.rows, key="downstream.T" if k == K - 1 else "generators.T0")
               for k, f in enumerate(chain.fits)]
     kappa = np.array([s[0] for s in solved])

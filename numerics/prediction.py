@@ -118,7 +118,7 @@ class Prediction(Tabular):
 
     def _rows(self) -> list[tuple]:
         def value(name):
-            return self.digits.get(name, getattr(self, name))
+            return self.digits.get(name, self.parts[name] if name in self.parts else getattr(self, name))
 
         rows = [
             ("test_error", value("test_error"), "exact" if self.exact else ""),

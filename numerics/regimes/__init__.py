@@ -74,4 +74,5 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
         return found[0]
     if GENERAL.applies(scenario):
         return GENERAL
-    raise NotCoveredError(f"scenario: no formula covers this scenario yet (regimes: {', '.join(r.name for r in REGIMES)})")
+    raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
+                          f"{', '.join(r.name for r in REGIMES)})")

@@ -44,8 +44,8 @@ class AccumulateSubsample:
 
     def applies(self, scenario: Scenario) -> bool:
         s, gen = scenario, scenario.generators
-        if not (has_generators(s) and fresh_design(s) and scheme_is(s, "accumulate-subsample") and ols_generators_only(s)
-                and s.spectrum.is_finite):
+        if not (has_generators(s) and fresh_design(s) and scheme_is(s, "accumulate-subsample")
+                and ols_generators_only(s) and s.spectrum.is_finite):
             return False
         if gen.n == 1:  # the subsample of one block is the block: a replace fast path, if one covers it
             as_replace = s.replace(scheme="replace")
@@ -73,8 +73,10 @@ class AccumulateSubsample:
                  f"relative residual {solution.residual:.2g}"]
         margin = min(T0) - d - 1
         if margin < EDGE_MARGIN:
-            notes.append(f"near the interpolation edge (min T0 - d - 1 = {margin} < {EDGE_MARGIN}): the equivalent is "
-                         "measured 3-8% high at T0 - d - 1 = 9 and 9-13% high at 4 for chains of n >= 8 (THEORY.md 3.7)")
+            notes.append(
+                f"near the interpolation edge (min T0 - d - 1 = {margin} < {EDGE_MARGIN}): the equivalent is "
+                "measured 3-8% high at T0 - d - 1 = 9 and 9-13% high at 4 for chains of n >= 8 (THEORY.md 3.7)"
+            )
         return predict_on_chain(scenario, backend, chain_error=solution.errors[-1], chain_provenance=POOL_EQUIVALENT,
                                 centred=True, regime=self.name, notes=notes)
 
