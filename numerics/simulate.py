@@ -115,7 +115,8 @@ def _run_trials(args) -> np.ndarray:
             return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s[0], sigma0s, ridges0, fractions, T,
                                    sigma,
                                    ridge, down_fraction, design=design, df=df) for s in seeds])
-    if any(r > 0 for r in ridges0) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
+    # explicit designs (numerics/simulate_designs.py); ridge generators with schemes: simulate_schemes (issue 19)
+    if (any(r > 0 for r in ridges0) and schemes is None) or design != "gaussian":
         with threadpool_limits(limits=1):
             return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma,
                                             ridge,
@@ -128,7 +129,7 @@ def _run_trials(args) -> np.ndarray:
         scheme, fractions, down_fraction = schemes
         trial = plain_scheme_trial if estimator == "plain" else conditional_scheme_trial
         return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma,
-                               ridge, down_fraction) for s in seeds])
+                               ridge, down_fraction, ridges0) for s in seeds])
 
 
 def _fraction(key: str, f) -> float:
@@ -235,9 +236,8 @@ def simulate_chain(
     reused = design_matrix == "reused" and len(T0) > 0
     if reused and (scheme != "replace" or len(set(T0)) > 1):
         raise ValueError("design_matrix: a reused design is simulated with scheme = 'replace' and one T0 only")
-    if (any(r > 0 for r in ridge0) or design != "gaussian") and schemes is not None and not reused:
-        raise ValueError("ridge generators and non-Gaussian designs are simulated with scheme = 'replace' and no real "
-                         "data only")
+    if design != "gaussian" and schemes is not None and not reused:  # ridge generators with schemes: simulate_schemes
+        raise ValueError("non-Gaussian designs are simulated with scheme = 'replace' and no real data only")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))

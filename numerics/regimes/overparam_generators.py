@@ -14,6 +14,15 @@ from modelcollapse.numerics.finite_size import corrected_smoother
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import chain_moments, total
 from modelcollapse.numerics.prediction import Prediction, assemble
+from modelcollapse.numerics.regimes.domain import (
+    every_block_ols,
+    fresh_design,
+    has_generators,
+    ols_generators_only,
+    real_rows_downstream,
+    real_rows_in_generators,
+    scheme_is,
+)
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.provenance import EXACT, ProvenanceKind, equivalent, finite_size
 
@@ -112,8 +121,10 @@ class OverparameterisedGenerators:
     name = "overparam_generators"
 
     def applies(self, scenario: Scenario) -> bool:
-        gen = scenario.generators
-        return gen.n >= 1 and scenario.spectrum.is_finite and any(t0 < scenario.d + 2 for t0 in gen.T0)
+        s = scenario
+        return (scheme_is(s, "replace") and fresh_design(s) and has_generators(s) and s.spectrum.is_finite
+                and not every_block_ols(s) and ols_generators_only(s) and not real_rows_downstream(s)
+                and not real_rows_in_generators(s))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         return predict_overparameterised(scenario, backend)

@@ -52,7 +52,15 @@ class ReusedDesign:
 
     def applies(self, scenario: Scenario) -> bool:
         gen = scenario.generators
-        return gen.n >= 1 and getattr(gen, "design_matrix", "fresh") == "reused"
+        if not (gen.n >= 1 and getattr(gen, "design_matrix", "fresh") == "reused"):
+            return False
+        # its closed forms' region (issue 19: the rest of the reused chains go to the general chain engine)
+        if gen.has_real_data:
+            return not gen.has_ridge and gen.T0[0] >= scenario.d + 2 and len(set(gen.real_fraction[: gen.n])) == 1
+        if gen.has_ridge:
+            return (all(r > 0 for r in gen.ridge[: gen.n]) and scenario.spectrum.is_finite
+                    and scenario.downstream.synthetic_rows == scenario.T)
+        return True
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         from modelcollapse.numerics.regimes import regime_for  # the table imports this module

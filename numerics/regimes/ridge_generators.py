@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.prediction import Prediction
+from modelcollapse.numerics.regimes.domain import fresh_design
 from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.ridge_chain import ridge_chain_moments
 from modelcollapse.numerics.scenario import Scenario
@@ -24,7 +25,9 @@ class RidgeGenerators:
 
     def applies(self, scenario: Scenario) -> bool:
         gen = scenario.generators
-        return gen.n >= 1 and gen.has_ridge
+        # the replace chain without real fractions (other ridge chains: the general chain engine)
+        return (gen.n >= 1 and fresh_design(scenario) and scenario.spectrum.is_finite and gen.has_ridge
+                and gen.scheme == "replace" and not any(gen.real_fraction) and not scenario.downstream.real_fraction)
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         gen = scenario.generators
