@@ -29,13 +29,14 @@ from modelcollapse.numerics.simulate import simulate  # noqa: E402
 
 
 def _s(spectrum, generators, downstream, teacher=None) -> Scenario:
-    teacher = teacher or ({"kind": "isotropic"} if spectrum.get("kind") == "isotropic" else {"kind": "source", "r": 0.5})
+    isotropic = spectrum.get("kind") == "isotropic"
+    teacher = teacher or ({"kind": "isotropic"} if isotropic else {"kind": "source", "r": 0.5})
     return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators,
                                "downstream": downstream})
 
 
 def _ridge_generators():
-    """Ridge generators (``[generators] ridge``; regime ridge_generators): held out from tests/test_ridge_generators.py."""
+    """Ridge generators (``[generators] ridge``; regime ridge_generators), held out from the tests."""
     out = []
     for d, beta in ((40, 1.4), (80, 2.0)):
         for ratio, lam0, n in ((0.5, 0.05, 2), (1.5, 0.01, 3), (3.0, 0.2, 1), (1.1, 0.01, 2)):

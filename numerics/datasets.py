@@ -98,8 +98,11 @@ def fetch_mnist() -> Path:
         X, y = _openml(name="mnist_784", version=1, return_X_y=True, as_frame=False, parser="liac-arff",
                        data_home=home, n_retries=1, delay=1.0)
     except Exception as exc:  # URLError, OSError, HTTPError...: all mean "not available here"
-        raise ScenarioError(_KEY, f"'mnist' is not cached under {str(cache_dir())!r} and could not be downloaded "
-                                  f"({type(exc).__name__}: {exc}); run once online, or give an .npz with X and y") from None
+        raise ScenarioError(
+            _KEY,
+            f"'mnist' is not cached under {str(cache_dir())!r} and could not be downloaded "
+            f"({type(exc).__name__}: {exc}); run once online, or give an .npz with X and y",
+        ) from None
     atomic_save_npz(target, X=np.asarray(X, dtype=np.float32), y=np.asarray(y).astype(np.int64))
     return target
 
@@ -108,7 +111,8 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as f:
             if "X" not in f or "y" not in f:
-                raise ScenarioError(_KEY, f"{str(path)!r} must hold arrays 'X' (N x p) and 'y' (N,), has {sorted(f.files)}")
+                raise ScenarioError(_KEY,
+                                    f"{str(path)!r} must hold arrays 'X' (N x p) and 'y' (N,), has {sorted(f.files)}")
             X, y = np.asarray(f["X"], dtype=np.float64), np.asarray(f["y"])
     except (OSError, ValueError) as exc:
         raise ScenarioError(_KEY, f"cannot read {str(path)!r} as an .npz: {exc}") from None
@@ -157,7 +161,8 @@ def _read_csv(path: Path, key: str) -> tuple[np.ndarray, list]:
     if rows.ndim != 2:
         raise ScenarioError(key, f"{str(path)!r}: the rows do not all have the same number of columns")
     if header and len(header) != rows.shape[1]:
-        raise ScenarioError(key, f"{str(path)!r}: the header names {len(header)} columns, the rows have {rows.shape[1]}")
+        raise ScenarioError(key, f"{str(path)!r}: the header names {len(header)} columns, "
+                                 f"the rows have {rows.shape[1]}")
     return rows, header
 
 
@@ -197,7 +202,8 @@ def load_dataset(dataset: str, labels: str | None = None) -> tuple[np.ndarray, n
     if dataset == "mnist":
         return _read_npz(fetch_mnist())
     if not is_data_path(dataset):
-        raise ScenarioError(_KEY, f"expected 'digits', 'mnist' or a path to an .npz, .npy or .csv file, got {dataset!r}")
+        raise ScenarioError(_KEY, f"expected 'digits', 'mnist' or a path to an .npz, .npy or .csv file, "
+                                  f"got {dataset!r}")
     path = Path(dataset).expanduser()
     if not path.is_file():
         raise ScenarioError(_KEY, f"no such file {dataset!r}")

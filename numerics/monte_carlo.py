@@ -42,8 +42,8 @@ from modelcollapse.numerics.simulate import simulate
 from modelcollapse.theory.errors import NotCoveredError, ScenarioError
 from modelcollapse.theory.provenance import monte_carlo
 
-__all__ = ["monte_carlo_prediction", "DEFAULT_RSE", "STANDARD_RSE", "MC_SEED", "MAX_TRIALS", "MAX_SECONDS", "PILOT_TRIALS",
-           "MONTE_CARLO", "check_rse"]
+__all__ = ["monte_carlo_prediction", "DEFAULT_RSE", "STANDARD_RSE", "MC_SEED", "MAX_TRIALS", "MAX_SECONDS",
+           "PILOT_TRIALS", "MONTE_CARLO", "check_rse"]
 
 STANDARD_RSE = 0.002  # the contract's default relative SE
 DEFAULT_RSE = STANDARD_RSE  # what predict uses when none is given (tests lower it for speed)
@@ -126,7 +126,8 @@ def _sequential(scenario: Scenario, rse: float, seed: int, *, what: str, scale: 
         parts.append(_run(scenario, size, seed + chunk))
         total += size
     errors = np.concatenate(parts)
-    raise NotCoveredError(f"mc_rse: the Monte Carlo fallback reached a relative SE of {_se(errors) / errors.mean():.3g} "
+    raise NotCoveredError(f"mc_rse: the Monte Carlo fallback reached a relative SE of "
+                          f"{_se(errors) / errors.mean():.3g} "
                           f"for the {what} with {len(errors)} trials (the cap), above the target {rse:g}; "
                           "use a larger --mc-rse")
 

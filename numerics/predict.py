@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from modelcollapse.numerics import monte_carlo as _monte_carlo
 from modelcollapse.numerics.backend import backend_for
 from modelcollapse.numerics.clean import clean_prediction, first_order_only
 from modelcollapse.numerics.errors import DivergentError, FixedPointError, NotCoveredError
-from modelcollapse.numerics import monte_carlo as _monte_carlo
 from modelcollapse.numerics.monte_carlo import MC_SEED, check_rse, monte_carlo_prediction
 from modelcollapse.numerics.prediction import CleanPart, Prediction
 from modelcollapse.numerics.regimes import regime_for
@@ -68,7 +68,8 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
     """
     if order is not None and order not in ORDERS:
         from modelcollapse.numerics.errors import ScenarioError
-        raise ScenarioError("order", f"expected 1 (first-order equivalent) or 2 (with its 1/d correction), got {order!r}")
+        raise ScenarioError("order", f"expected 1 (first-order equivalent) or 2 (with its 1/d correction), "
+                                     f"got {order!r}")
     mc_rse = check_rse(_monte_carlo.DEFAULT_RSE if mc_rse is None else mc_rse)
     backend = backend_for(precision)
 

@@ -37,8 +37,14 @@ from pathlib import Path
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.datasets import (atomic_save_npz, cache_dir, dataset_identity, dataset_size, is_data_path,
-                                             load_dataset)
+from modelcollapse.numerics.datasets import (
+    atomic_save_npz,
+    cache_dir,
+    dataset_identity,
+    dataset_size,
+    is_data_path,
+    load_dataset,
+)
 from modelcollapse.numerics.spectra.base import Spectrum
 from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.validate import finite_positive, integer
@@ -122,10 +128,12 @@ class KernelSpectrum(DesignFields, Spectrum):
     def __post_init__(self):
         self._check_kind()
         if not isinstance(self.dataset, str) or not self.dataset:
-            raise ScenarioError("spectrum.dataset", f"expected 'digits', 'mnist' or a path to an .npz, .npy or .csv "
-                                                   f"file, got {self.dataset!r}")
+            raise ScenarioError("spectrum.dataset",
+                                f"expected 'digits', 'mnist' or a path to an .npz, .npy or .csv file, "
+                                f"got {self.dataset!r}")
         if self.kernel not in KERNELS:
-            raise ScenarioError("spectrum.kernel", f"expected one of {', '.join(map(repr, KERNELS))}, got {self.kernel!r}")
+            raise ScenarioError("spectrum.kernel",
+                                f"expected one of {', '.join(map(repr, KERNELS))}, got {self.kernel!r}")
         allowed = _PARAMETERS[self.kernel]
         for key in ("gamma", "degree", "coef0"):
             if getattr(self, key) is not None and key not in allowed:
@@ -136,11 +144,16 @@ class KernelSpectrum(DesignFields, Spectrum):
         if self.degree is not None:
             object.__setattr__(self, "degree", integer("spectrum.degree", self.degree, minimum=1))
         if self.coef0 is not None:
-            if isinstance(self.coef0, bool) or not isinstance(self.coef0, (int, float)) or not math.isfinite(self.coef0):
+            if (
+                isinstance(self.coef0, bool)
+                or not isinstance(self.coef0, (int, float))
+                or not math.isfinite(self.coef0)
+            ):
                 raise ScenarioError("spectrum.coef0", f"expected a finite number, got {self.coef0!r}")
             object.__setattr__(self, "coef0", float(self.coef0))
         if self.labels is not None and (not isinstance(self.labels, str) or not self.labels):
-            raise ScenarioError("spectrum.labels", f"expected a path to a .npy or .csv file of labels, got {self.labels!r}")
+            raise ScenarioError("spectrum.labels",
+                                f"expected a path to a .npy or .csv file of labels, got {self.labels!r}")
         if self.labels is not None and not (is_data_path(self.dataset) and not self.dataset.lower().endswith(".npz")):
             raise ScenarioError("spectrum.labels", "only a .npy or .csv dataset takes a labels file")
         if not isinstance(self.standardize, bool):
@@ -177,8 +190,8 @@ class KernelSpectrum(DesignFields, Spectrum):
 
     def decomposition(self) -> KernelDecomposition:
         """Points, labels and kept eigenpairs (cached in memory and on disk)."""
-        return _decompose(self.dataset, self.kernel, tuple(sorted(self.kernel_parameters().items())), self.points, self.seed,
-                          self.labels, self.standardize)
+        return _decompose(self.dataset, self.kernel, tuple(sorted(self.kernel_parameters().items())), self.points,
+                          self.seed, self.labels, self.standardize)
 
     def kernel_matrix(self) -> np.ndarray:
         """``K`` on the ``N`` points (the actual kernel, not its truncation to the kept spectrum)."""
@@ -269,7 +282,8 @@ def _decompose(dataset: str, kernel: str, params: tuple, N: int, seed: int, labe
     if standardize:
         X_all = _standardized(X_all)
     if N > len(X_all):
-        raise ScenarioError("spectrum.points", f"expected 2 <= points <= {len(X_all)} (the size of {dataset!r}), got {N}")
+        raise ScenarioError("spectrum.points",
+                            f"expected 2 <= points <= {len(X_all)} (the size of {dataset!r}), got {N}")
     idx = np.sort(np.random.default_rng(seed).choice(len(X_all), size=N, replace=False))
     X, labels = X_all[idx], labels_all[idx]
     key = json.dumps([_CACHE_VERSION, dataset_identity(dataset, labels_file), kernel, params, N, seed]
@@ -291,6 +305,7 @@ def _decompose(dataset: str, kernel: str, params: tuple, N: int, seed: int, labe
         except OSError:
             pass  # an unwritable cache only costs time
     if not lam[0] > 0:
-        raise ScenarioError("spectrum.kernel", f"the kernel matrix on these points has no positive eigenvalue (largest {lam[0]:.3g})")
+        raise ScenarioError("spectrum.kernel",
+                            f"the kernel matrix on these points has no positive eigenvalue (largest {lam[0]:.3g})")
     keep = lam > RELATIVE_CUTOFF * lam[0]
     return KernelDecomposition(points=X, labels=labels, eigenvalues=lam[keep].copy(), vectors=U[:, keep].copy())
