@@ -29,8 +29,7 @@ __all__ = ["predict_on_chain", "require_ols_chain"]
 
 # Measured (THEORY.md 3.7.1): 140 research comparisons within 1.5%, the held-out table of
 # benchmarks/bench_accuracy.py within 1.43% (|rel| + 2 SE), one report of −2.4% (d = 30, T = 90, 500 trials).
-MIXING_EQUIVALENT = equivalent("deterministic equivalent (ridge downstream with a synthetic share; measured within "
-                               "2.4%)", allowance=0.03)
+MIXING_EQUIVALENT = equivalent("deterministic equivalent (ridge downstream with a synthetic share)", allowance=0.03)
 REDUCTION_EQUIVALENT = equivalent("deterministic equivalent (downstream smoother trace; chain exact)")
 
 

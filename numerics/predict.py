@@ -139,7 +139,7 @@ def _with_design_accuracy(scenario: Scenario, prediction: Prediction) -> Predict
     accuracy = getattr(scenario.spectrum, "design_accuracy", lambda s: None)(scenario)
     if accuracy is None or prediction.monte_carlo:
         return prediction
-    allowance, sentence = accuracy
-    provenance = {k: Provenance(kind=v.kind, detail=f"{v.detail}; {sentence}", allowance=max(v.allowance, allowance))
+    allowance, sentence = accuracy  # the sentence is documentation (CONTRACT.md, THEORY.md 3.8): the detail stays
+    provenance = {k: v if v.allowance >= allowance else Provenance(kind=v.kind, detail=v.detail, allowance=allowance)
                   for k, v in prediction.provenance.items()}
     return dataclasses.replace(prediction, provenance=provenance)
