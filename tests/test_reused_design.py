@@ -118,12 +118,25 @@ def test_schedule_of_noises_pools_their_squares():
     assert a == pytest.approx(b, rel=1e-13)
 
 
+@pytest.mark.parametrize("spec", [
+    dict(real_fraction=0.3),  # real rows with T0 < d
+    dict(ridge0=[0.1, 0.0, 0.1, 0.1]),  # mixed ridge / ridgeless
+    dict(ridge0=0.1, downstream_real_fraction=0.5),
+])
+def test_combinations_without_a_closed_form_go_to_the_general_chain_engine(spec):
+    # issue 19: these were refused; the general engine composes the reused design with the other axes
+    # (measured against simulation in tests/test_chain_engine_simulation.py)
+    spec = dict(spec)
+    ridge0 = spec.pop("ridge0", None)
+    scenario = _scenario(**spec)
+    if ridge0 is not None:
+        scenario = scenario.replace(ridge0=ridge0)
+    p = predict(scenario)
+    assert p.regime == "general_chain" and p.test_error > p.clean_error > 0
+
+
 @pytest.mark.parametrize("spec, key", [
     (dict(real_fraction=[0.3, 0.3, 0.5, 0.3], T0=100), "generators.real_fraction"),
-    (dict(real_fraction=0.3), "generators.real_fraction"),  # real rows with T0 < d
-    (dict(ridge0=[0.1, 0.0, 0.1, 0.1]), "generators.ridge"),  # mixed ridge / ridgeless
-    (dict(ridge0=0.1, spectrum="power_law"), "generators.ridge"),  # ridge generators need Σ = cI
-    (dict(ridge0=0.1, downstream_real_fraction=0.5), "downstream.real_fraction"),
     (dict(ridge0=0.1, T0=60), "generators.T0"),  # T0 = d: the spectrum reaches 0
 ])
 def test_uncovered_combinations_are_refused_naming_the_key(spec, key):
@@ -133,7 +146,7 @@ def test_uncovered_combinations_are_refused_naming_the_key(spec, key):
     if ridge0 is not None:
         scenario = scenario.replace(ridge0=ridge0)
     with pytest.raises(NotCoveredError) as info:
-        predict(scenario)
+        predict(scenario, monte_carlo=False)  # the formulas refuse (predict's default answers by Monte Carlo)
     assert key in str(info.value)
 
 
@@ -151,7 +164,7 @@ def test_real_rows_two_generations_exact_value_written_out():
 
 def test_free_projection_moments_decrease_and_match_precisions():
     from modelcollapse.numerics.backend import backend_for
-    from modelcollapse.numerics.regimes.reused_design import projection_moment
+    from modelcollapse.numerics.reused_chain import projection_moment
     b = backend_for(None)
     moments = [projection_moment(q, 63, 90, 40, b) for q in (1, 2, 4, 6, 8)]
     assert all(x > y for x, y in zip(moments, moments[1:])) and moments[0] == pytest.approx(0.7)
@@ -167,7 +180,7 @@ def test_linear_statistic_is_exact_to_order_one_for_wishart_moments(d, T0):
     """``E tr W`` and ``E tr W²`` of ``W = ZᵀZ/T0`` exactly; ``E tr W³`` up to its ``O(1/d)`` term ``4d/T0²``
     (real Wishart moments: ``E tr W² = d(T0 + d + 1)/T0``, ``E tr W³ = d(T0² + d² + 3T0d + 3T0 + 3d + 4)/T0²``)."""
     from modelcollapse.numerics.backend import backend_for
-    from modelcollapse.numerics.regimes.reused_design import linear_statistic
+    from modelcollapse.numerics.reused_chain import linear_statistic
     b = backend_for(None)
     assert linear_statistic(lambda x: x, d, T0, b) == pytest.approx(d, rel=1e-12)
     assert linear_statistic(lambda x: x * x, d, T0, b) == pytest.approx(d * (T0 + d + 1) / T0, rel=1e-12)
@@ -177,12 +190,34 @@ def test_linear_statistic_is_exact_to_order_one_for_wishart_moments(d, T0):
 
 def test_linear_statistic_mpmath_agrees_with_float64():
     from modelcollapse.numerics.backend import backend_for
-    from modelcollapse.numerics.regimes.reused_design import linear_statistic
+    from modelcollapse.numerics.reused_chain import linear_statistic
     f = lambda x: (x / (x + 0.03)) ** 6  # noqa: E731
     lo, hi = linear_statistic(f, 50, 80, backend_for(None)), linear_statistic(f, 50, 80, backend_for(30))
     assert float(hi) == pytest.approx(lo, rel=1e-12)
     p = predict(_scenario(T0=40, T=100).replace(ridge0=0.05), precision=30)
     assert p.test_error == pytest.approx(predict(_scenario(T0=40, T=100).replace(ridge0=0.05)).test_error, rel=1e-11)
+
+
+def test_contour_equivalent_is_marchenko_pastur_for_identity_covariance():
+    """Σ = I: the contour integral of the first-order resolvent equivalent is the Marchenko–Pastur integral of Φ
+    (written out here with scipy's quad over the density √((b−x)(x−a))/(2πyx))."""
+    from scipy.integrate import quad
+
+    from modelcollapse.numerics.reused_chain import contour_moments
+    d, T0, ridges = 50, 80, [0.05, 0.02, 0.1]
+    y = d / T0
+    a, b = (1 - np.sqrt(y)) ** 2, (1 + np.sqrt(y)) ** 2
+    phi = lambda x: np.prod([x / (x + r) for r in ridges])  # noqa: E731
+    density = lambda x: np.sqrt((b - x) * (x - a)) / (2 * np.pi * y * x)  # noqa: E731
+    mp = quad(lambda x: phi(x) * density(x), a, b, epsabs=1e-13, epsrel=1e-12)[0]
+    mp2 = quad(lambda x: phi(x) ** 2 * density(x), a, b, epsabs=1e-13, epsrel=1e-12)[0]
+    lam, c2 = np.ones(d), np.full(d, 1.0 / d)
+    mean, sandwich, noise = contour_moments(lam, c2, T0, ridges, [0.0, 0.0, 0.0], 128)
+    np.testing.assert_allclose(mean, mp, rtol=1e-9)
+    assert np.sum(sandwich) == pytest.approx(mp2, rel=1e-9)  # E‖Φw0‖² = m_{Φ²}‖w0‖² (rotation invariance)
+    assert np.all(noise == 0)
+    coarse = contour_moments(lam, c2, T0, ridges, [0.0] * 3, 64)
+    np.testing.assert_allclose(coarse[0], mean, rtol=1e-10)
 
 
 def test_ridge_generators_approach_the_ridgeless_chain():
@@ -191,6 +226,25 @@ def test_ridge_generators_approach_the_ridgeless_chain():
         ridgeless = predict(_scenario(T0=T0)).test_error
         tiny = predict(_scenario(T0=T0).replace(ridge0=1e-7)).test_error
         assert tiny == pytest.approx(ridgeless, rel=2e-3)
+
+
+@pytest.mark.parametrize("spec", [
+    dict(T0=30), dict(T0=100, ridge=0.05), dict(T0=30, T=40, ridge=0.02, spectrum="power_law"),
+    dict(T0=100, downstream_real_fraction=0.4, ridge=0.01), dict(T0=100, real_fraction=0.3, ridge=0.03),
+])
+def test_one_generation_is_the_same_chain_fresh_or_reused(spec):
+    """n = 1: one design either way, so every exact path gives the fresh regimes' number (an independent code path)."""
+    reused, fresh = _scenario(n=1, **spec), _scenario(n=1, design="fresh", **spec)
+    assert predict(reused).test_error == pytest.approx(predict(fresh).test_error, rel=1e-12)
+
+
+@pytest.mark.parametrize("spectrum, rel", [("isotropic", 0.01), ("power_law", 0.03)])
+def test_one_ridge_generation_agrees_with_the_fresh_ridge_chain(spectrum, rel):
+    """n = 1 with ridge: two different equivalents of one quantity (the fresh chain's leave-one-out step, THEORY.md
+    3.8; here Marchenko–Pastur with its 1/d term, or the first-order contour) agree within their allowances."""
+    reused = _scenario(n=1, T0=40, spectrum=spectrum, ridge=0.01).replace(ridge0=0.05)
+    fresh = _scenario(n=1, T0=40, spectrum=spectrum, ridge=0.01, design="fresh").replace(ridge0=0.05)
+    assert predict(reused).test_error == pytest.approx(predict(fresh).test_error, rel=rel)
 
 
 # -- the simulator ----------------------------------------------------------------------------------------
@@ -246,6 +300,9 @@ AGREEMENT = [
                                            downstream_real_fraction=0.5), 2000),
     ("ridge_gens_T0<d", dict(d=60, T0=30, n=4, sigma0=0.3, T=120, ridge0=0.05), 2000),
     ("ridge_gens_T0>d_ridge_down", dict(d=60, T0=120, n=5, sigma0=0.5, T=90, ridge=0.02, ridge0=0.1), 2000),
+    ("ridge_gens_powerlaw_T0<d", dict(d=120, spectrum="powerlaw", T0=60, n=4, sigma0=0.3, T=240, ridge0=0.05), 1500),
+    ("ridge_gens_powerlaw_T0>d_ridge_down", dict(d=100, spectrum="powerlaw", T0=150, n=5, sigma0=0.5, T=70,
+                                                 ridge=0.01, ridge0=0.02), 1500),
     ("ridge_gens_schedule_T<d", dict(d=100, T0=150, n=3, sigma0=[0.2, 0.5, 0.3], T=70, ridge=0.05,
                                      ridge0=[0.01, 0.2, 0.05]), 2000),
 ]

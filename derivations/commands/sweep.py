@@ -18,7 +18,8 @@ __all__ = ["HELP", "add_arguments", "run", "default_store"]
 
 HELP = "predict (and simulate) over a grid of scenario keys: a tidy table, a plot, resumable"
 
-_SUMMARY_COLUMNS = ("test_error", "clean_error", "collapse", "mean", "stderr", "z", "error")
+_SUMMARY_COLUMNS = ("test_error", "monte_carlo.stderr.test_error", "clean_error", "collapse", "mean", "stderr", "z",
+                    "allowance_applied", "passed", "error")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
