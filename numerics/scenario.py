@@ -335,7 +335,7 @@ class Scenario:
         return cls.from_dict(_relative_to(parse_toml(text, str(path)), path.parent))
 
     def to_dict(self) -> dict:
-        """The four tables as plain values (what TOML holds; defaults omitted): ``Scenario.from_dict(s.to_dict()) == s``."""
+        """The four tables as plain values (defaults omitted): ``Scenario.from_dict(s.to_dict()) == s``."""
         return {
             "spectrum": {**self.spectrum.to_dict(), **getattr(self.spectrum, "design_dict", dict)()},
             "teacher": self.teacher.to_dict(),
