@@ -33,7 +33,7 @@ from modelcollapse.numerics.sums import SpectralSums
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.finite_size import FINITE_SIZE
 
-__all__ = ["CorrectedClean", "corrected_clean", "corrected_smoother", "lower_edge",
+__all__ = ["CorrectedClean", "corrected_clean", "first_order_clean", "corrected_smoother", "lower_edge",
            "MAX_TRACE_RATIO", "MAX_VARIANCE_RATIO", "MIN_EXCESS", "FINITE_SIZE"]
 
 MAX_TRACE_RATIO = 0.15  # |Δρ/ρ₁|: 0.21–0.29 (steep power laws, T = 3–5) measured 6% off; <= 0.07 within 0.9%
@@ -118,6 +118,17 @@ def _ratio(correction, first_order) -> float:
     return float(correction / first_order)
 
 
+def first_order_clean(sums, kappa, *, T: int, sigma, backend: Backend) -> dict:
+    """The first-order (proportional-limit) clean ``bias``, ``variance`` and collapse ``trace`` at ``κ``
+    (``trace`` None for ``d = inf``): the numbers the ``1/d`` correction starts from."""
+    b = backend
+    df1, df2 = sums.df(kappa, 1), sums.df(kappa, 2)
+    bias = formula("clean_bias_scaled")(sums.scaled_bias_sum(kappa), df2, T)
+    variance = b.scalar(sigma) ** 2 * formula("clean_variance")(b.scalar(1), df2, T)
+    trace = formula("collapse_trace")(df1, df2, T, sums.d) if sums.d != float("inf") else None
+    return {"bias": bias, "variance": variance, "trace": trace}
+
+
 def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backend, edge_sums=None) -> CorrectedClean:
     """The ``1/d``-corrected clean bias, variance and collapse trace at the clean ``κ`` (see the module).
 
@@ -141,7 +152,8 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
     bias = formula("finite_size_bias")(T, df2, df3, df4, b2, b3, b4)
     for name, value in (("first-order variance", var1), ("variance correction", dvar), ("corrected bias", bias)):
         if not np.isfinite(float(value)):
-            raise NotCoveredError(f"downstream.T: the {name} is not finite here ({float(value)}); this regime is not covered")
+            raise NotCoveredError(f"downstream.T: the {name} is not finite here ({float(value)}); this regime is not "
+                                  "covered")
     var_ratio = _ratio(dvar, var1)
     if finite:
         trace1 = formula("collapse_trace")(df1, df2, T, sums.d)
@@ -151,14 +163,18 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
         trace1 = dtrace = None
         trace_ratio = var_ratio  # the d → ∞ limit of Δρ/ρ₁
     if not abs(trace_ratio) <= MAX_TRACE_RATIO:
-        _refuse("downstream.T", f"too few samples for the 1/d expansion (|Δρ/ρ₁| = {abs(trace_ratio):.3g} > {MAX_TRACE_RATIO})")
+        _refuse("downstream.T",
+                f"too few samples for the 1/d expansion (|Δρ/ρ₁| = {abs(trace_ratio):.3g} > {MAX_TRACE_RATIO})")
     if not abs(var_ratio) <= MAX_VARIANCE_RATIO:
-        _refuse("downstream.T", f"too few samples for the 1/d expansion (|ΔV/V₁| = {abs(var_ratio):.3g} > {MAX_VARIANCE_RATIO})")
+        _refuse("downstream.T",
+                f"too few samples for the 1/d expansion (|ΔV/V₁| = {abs(var_ratio):.3g} > {MAX_VARIANCE_RATIO})")
     mu, weight = _edge_weight(edge_sums if edge_sums is not None else sums, T, float(k), ridge)
     excess = float(T - df2)
     if ridge > 0 and excess < MIN_EXCESS and weight < 0.5:
-        _refuse("downstream.ridge", f"a small ridge at the hard edge (T − df₂ = {excess:.3g} < {MIN_EXCESS} effective excess "
-                f"samples, λ = {ridge:g} > 0.15 ln2 μ₋ = {0.15 * np.log(2) * mu:.3g}); use a larger ridge, ridge = 0 or T farther from d")
+        _refuse("downstream.ridge",
+                f"a small ridge at the hard edge (T − df₂ = {excess:.3g} < {MIN_EXCESS} effective excess "
+                f"samples, λ = {ridge:g} > 0.15 ln2 μ₋ = {0.15 * np.log(2) * mu:.3g}); use a larger ridge, ridge = 0 "
+                "or T farther from d")
     pade = formula("finite_size_resummed")
 
     def resum(x1, dx, w):  # no correction left (both underflowed at a huge ridge): x₁, not 0·0/0

@@ -36,6 +36,9 @@ __all__ = ["solve_ridge_kappa_hat", "ridge_chain_moments", "RIDGE_CHAIN"]
 
 RIDGE_CHAIN = ("deterministic equivalent with leave-one-out finite-size corrections for ridge generators "
                "(noise = implicit λ0-derivative of the corrected mean; measured within 1.5% chain / 2.5% test)")
+#: The measured accuracy the checks apply (THEORY.md 3.8: 640 test points, d = 50–200, within 2.44%; the
+#: held-out table of benchmarks/bench_accuracy.py within 0.5%): the test error's, since checks compare it.
+RIDGE_CHAIN_ALLOWANCE = 0.025
 
 
 def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, kappa0, *, max_iter: int | None = None) -> RootResult:
@@ -99,7 +102,8 @@ def _ridge_step(sums, lam, t, pi, *, T0, ridge0, s0, b: Backend, k: int):
     if not (np.all(np.asarray(mean > 0, dtype=bool)) and np.all(np.asarray(mean <= 1, dtype=bool))):
         raise NotCoveredError(
             f"generators.ridge: the finite-size corrected ridge step is outside its domain at generation {k} "
-            f"(T0 = {T0}, ridge = {ridge0:g}, D = {float(D):.3g}): a mean shrinkage left (0, 1]; too few effective samples")
+            f"(T0 = {T0}, ridge = {ridge0:g}, D = {float(D):.3g}): a mean shrinkage left (0, 1]; too few effective "
+            "samples")
     noise = formula("ridge_noise")(sig0, lam, p_hat, *dfs, T, lam0, kh)
     if not np.all(np.asarray(noise >= 0, dtype=bool)):
         raise NotCoveredError(f"generators.ridge: negative generator-noise energy at generation {k} (T0 = {T0}, "
@@ -142,8 +146,10 @@ def ridge_chain_moments(scenario: Scenario, backend: Backend) -> ChainMoments:
             continue  # full column rank, no noise: ŵ_k = ŵ_{k−1}
         else:
             raise NotCoveredError(
-                f"generators.ridge: generation {k} is ridgeless with T0 = {t0} < d + 2 (d = {d}) inside a schedule with "
-                "ridge generators; give it a small ridge (the step is continuous as ridge -> 0) or use ridge = 0 everywhere")
-    provenance = finite_size(RIDGE_CHAIN) if ridge_used else EXACT
+                f"generators.ridge: generation {k} is ridgeless with T0 = {t0} < d + 2 (d = {d}) inside a schedule "
+                "with "
+                "ridge generators; give it a small ridge (the step is continuous as ridge -> 0) or use ridge = 0 "
+                "everywhere")
+    provenance = finite_size(RIDGE_CHAIN, allowance=RIDGE_CHAIN_ALLOWANCE) if ridge_used else EXACT
     return ChainMoments(energy=t, shrink=pi, weights=w, provenance=provenance, iterations=iterations,
                         residual=residual, notes=tuple(notes))

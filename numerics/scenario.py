@@ -33,6 +33,7 @@ from typing import ClassVar
 
 import tomli_w
 
+from modelcollapse.numerics.datasets import is_data_path
 from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
@@ -60,7 +61,12 @@ def real_rows(fraction: float, size: int) -> int:
 
 def _fraction(key, value) -> float:
     """A number in ``[0, 1]``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or not 0 <= value <= 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
         raise ScenarioError(key, f"expected a fraction in [0, 1], got {value!r}")
     return float(value)
 
@@ -120,7 +126,8 @@ class _Section:
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name, self.VALIDATORS[f.name](f"{self.TABLE}.{f.name}", getattr(self, f.name), self))
+            object.__setattr__(self, f.name,
+                               self.VALIDATORS[f.name](f"{self.TABLE}.{f.name}", getattr(self, f.name), self))
 
     @classmethod
     def from_table(cls, table: dict):
@@ -322,10 +329,13 @@ class Scenario:
         except OSError as exc:
             raise ScenarioError("scenario", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
-            raise ScenarioError("scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}") from None
-        return cls.from_dict(parse_toml(text, str(path)))
+            raise ScenarioError(
+                "scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}"
+            ) from None
+        return cls.from_dict(_relative_to(parse_toml(text, str(path)), path.parent))
 
     def to_dict(self) -> dict:
+        """The four tables as plain values (defaults omitted): ``Scenario.from_dict(s.to_dict()) == s``."""
         return {
             "spectrum": {**self.spectrum.to_dict(), **getattr(self.spectrum, "design_dict", dict)()},
             "teacher": self.teacher.to_dict(),
@@ -338,11 +348,14 @@ class Scenario:
         return tomli_w.dumps(self.to_dict())
 
     def write(self, path: str | Path) -> None:
+        """Write :meth:`to_toml` to ``path``."""
         Path(path).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **changes) -> "Scenario":
-        """A copy with some keys changed: a key of ``[generators]`` or ``[downstream]`` (``n, T0, sigma0, T, sigma, ridge``)
-        or any dotted key of the file, as ``sweep --vary`` names it (``**{"spectrum.beta": 1.5, "downstream.ridge": 0.01}``).
+        """A copy with some keys changed: a key of ``[generators]`` or ``[downstream]`` (``n, T0, sigma0, T, sigma,
+        ridge``)
+        or any dotted key of the file, as ``sweep --vary`` names it (``**{"spectrum.beta": 1.5, "downstream.ridge":
+        0.01}``).
 
         An unknown key raises :class:`~modelcollapse.theory.errors.ScenarioError` naming it (also a ``TypeError``);
         the new scenario is validated like a file (a dotted key of an unknown table or key names it).
@@ -357,7 +370,9 @@ class Scenario:
             return Scenario.from_dict(set_keys(self.to_dict(), dotted)).replace(**changes)
         gen, down = self.generators, self.downstream
         # real_fraction is a key of both tables: the bare name is the generators'; ridge is the downstream's
-        down_keys = {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
+        down_keys = (
+            {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
+        )
         if "ridge" in changes:
             down_keys["ridge"] = changes.pop("ridge")
         gen_keys = {k: changes.pop(k) for k in section_keys("generators") if k in changes}
@@ -406,6 +421,19 @@ def _dotted_keys() -> list[str]:
     return [f"{table}.{key}" for table in SECTIONS for key in section_keys(table)]
 
 
+def _relative_to(data: dict, folder: Path) -> dict:
+    """A scenario file's relative data paths (``[spectrum] dataset``, ``labels``) resolved against its folder."""
+    spectrum = data.get("spectrum") if isinstance(data, dict) else None
+    if not isinstance(spectrum, dict):
+        return data
+    resolved = dict(spectrum)
+    for key in ("dataset", "labels"):
+        value = spectrum.get(key)
+        if is_data_path(value) and not Path(value).expanduser().is_absolute():
+            resolved[key] = str(folder / value)
+    return {**data, "spectrum": resolved}
+
+
 # the scenario's tables, in file order: table name -> the class that validates it
 SECTIONS = {"spectrum": Spectrum, "teacher": Teacher, "generators": Generators, "downstream": Downstream}
 
@@ -417,7 +445,8 @@ def _section(table: str, body) -> object:
     keys = section_keys(table)
     for key in body:
         if key not in keys:
-            raise ScenarioError(f"{table}.{key}", f"unknown key{did_you_mean(key, keys)}; expected one of {', '.join(keys)}")
+            raise ScenarioError(f"{table}.{key}",
+                                f"unknown key{did_you_mean(key, keys)}; expected one of {', '.join(keys)}")
     return SECTIONS[table].from_table(dict(body))
 
 

@@ -28,6 +28,7 @@ from modelcollapse.derivations.sweep import (
     write_table,
 )
 from modelcollapse.derivations.sweep.points import simulate_accepts_estimator
+from modelcollapse.numerics import monte_carlo
 from modelcollapse.numerics.errors import ScenarioError
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -125,7 +126,8 @@ def test_theory_columns_equal_individual_predict_calls():
 
 
 def test_any_contract_key_can_vary_and_ints_stay_ints():
-    df = sweep(Scenario.from_dict(POWER), grids={"spectrum.beta": "linspace(1.5,2.5,3)", "downstream.T": "range(50,150,50)",
+    df = sweep(Scenario.from_dict(POWER),
+               grids={"spectrum.beta": "linspace(1.5,2.5,3)", "downstream.T": "range(50,150,50)",
                                                  "generators.T0": [80, 200.0]})
     assert df["downstream.T"].dtype == np.int64 and len(df) == 12
     row = df.iloc[-1]
@@ -165,12 +167,15 @@ def test_point_that_cannot_be_computed_gets_an_error_not_a_crash(tmp_path, capsy
     base = scenario_dict(spectrum={"kind": "isotropic", "d": 20}, teacher={"kind": "isotropic"},
                          generators={"n": 0}, downstream={"T": 20, "sigma": 0.5, "ridge": 0.1})
     path = write_toml(tmp_path / "s.toml", base)
-    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0,0.1", "--json", "--store", tmp_path / "st.sqlite"], capsys)
+    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0,0.1", "--json", "--store", tmp_path / "st.sqlite"],
+                       capsys)
     assert rc == 0 and "1 of 2 points could not be computed" in err
     doc = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON number {c}"))
     bad, good = doc["rows"]
     assert "infinite" in bad["error"] and bad["test_error"] is None and bad["iterations"] is None
-    assert good["error"] is None and good["test_error"] == predict(with_keys(base, **{"downstream.ridge": 0.1})).test_error
+    assert (
+        good["error"] is None and good["test_error"] == predict(with_keys(base, **{"downstream.ridge": 0.1})).test_error
+    )
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -218,7 +223,8 @@ def test_cli_bad_options_exit_2(tmp_path, capsys, extra, needles):
 
 def test_cli_estimator_is_passed_through_or_refused(tmp_path, capsys):
     path = write_toml(tmp_path / "s.toml", SMALL)
-    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0.1", "--simulate", "--trials", "4", "--estimator", "plain",
+    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0.1", "--simulate", "--trials", "4", "--estimator",
+                        "plain",
                         "--json", "--jobs", "1", "--store", tmp_path / "st.sqlite"], capsys)
     if simulate_accepts_estimator():
         assert rc == 0
@@ -232,7 +238,8 @@ def test_cli_estimator_is_passed_through_or_refused(tmp_path, capsys):
 
 def test_cli_table_and_json_equal_the_api(tmp_path, capsys):
     path = write_toml(tmp_path / "s.toml", SMALL)
-    argv = ["sweep", path, "--vary", "downstream.ridge=0.01,1", "--vary", "generators.n=0,3", "--store", tmp_path / "st.sqlite"]
+    argv = ["sweep", path, "--vary", "downstream.ridge=0.01,1", "--vary", "generators.n=0,3", "--store",
+            tmp_path / "st.sqlite"]
     rc, out, err = run(argv + ["--json"], capsys)
     assert rc == 0 and "4 points; 0 results from the store, 4 computed" in err
     doc = json.loads(out)
@@ -271,13 +278,18 @@ def test_identical_points_are_computed_once():
 # -- files -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
-def test_files_round_trip(tmp_path, suffix):
+def test_files_round_trip(tmp_path, suffix, monkeypatch):
+    monkeypatch.setattr(monte_carlo, "DEFAULT_RSE", 0.01)  # the Monte Carlo points: a quick 1% (default 0.2%)
     base = scenario_dict(spectrum={"kind": "isotropic", "d": 12}, teacher={"kind": "isotropic"},
                          generators={"n": 1, "T0": 30, "sigma0": 0.5}, downstream={"T": 12, "sigma": 0.5, "ridge": 0.1})
     df = sweep(Scenario.from_dict(base), simulate=True, trials=5, seed=3, simulate_every=2,
                grids={"downstream.ridge": [0, 0.01, 0.1], "generators.n": [0, 1]})
-    # ridge 0 with T = d: infinite; ridge 0.01 at T = d: the hard edge, outside the 1/d domain — recorded, not raised
-    assert df["error"].notna().sum() == 4
+    # ridge 0 with T = d: infinite, recorded, not raised; ridge 0.01 at T = d: the hard edge, outside the 1/d
+    # domain, answered by the Monte Carlo (issue 22) with its standard error in the table
+    assert df["error"].notna().sum() == 2
+    mc = df[df["downstream.ridge"] == 0.01]
+    assert (mc["regime"] == "monte_carlo").all() and (mc["monte_carlo.stderr.test_error"] > 0).all()
+    assert (mc["monte_carlo.stderr.test_error"] <= 0.01 * mc["test_error"]).all()
     path = write_table(df, tmp_path / f"table{suffix}")
     back = read_table(path)
     pd.testing.assert_frame_equal(back, df, check_exact=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.spectra.base import Spectrum
+from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.validate import finite_positive, number_list
 from modelcollapse.theory.errors import ScenarioError
 
@@ -36,7 +36,8 @@ class EigenvalueSpectrum(DesignFields, Spectrum):
         self._check_kind()
         if self.values is None or len(self.values) == 0:
             raise ScenarioError("spectrum.values", "expected a non-empty list of positive numbers")
-        vals = tuple(finite_positive(f"spectrum.values[{i}]", v) for i, v in enumerate(number_list("spectrum.values", self.values)))
+        vals = tuple(finite_positive(f"spectrum.values[{i}]", v) for i,
+                     v in enumerate(number_list("spectrum.values", self.values)))
         object.__setattr__(self, "values", vals)
         d = len(vals) if self.d is None else self.d
         if d != len(vals):
