@@ -158,6 +158,10 @@ def result(name: str) -> Result:
         Naming the closest registered name and listing them all.
     """
     if name not in RESULTS:
+        # The Python name of a result's factory (``collapse_rho`` builds ``rho``) names it too.
+        by_factory = {getattr(r.build, "__name__", None): r for r in RESULTS.values()}
+        if name in by_factory:
+            return Result(by_factory[name])
         raise _unknown(name, RESULTS)
     return Result(RESULTS[name])
 

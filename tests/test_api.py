@@ -22,6 +22,7 @@ import modelcollapse as mc
 from modelcollapse.derivations.cli import main
 from modelcollapse.numerics.predict import predict as deep_predict
 from modelcollapse.numerics.scenario import Scenario as DeepScenario
+from modelcollapse.theory.errors import UnknownResultError
 
 HEAVY = ("pandas", "dask", "matplotlib", "sklearn")
 
@@ -300,3 +301,16 @@ def test_derive_returns_the_steps():
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted > 0 and result.failed == 0, result
+
+
+def test_a_result_is_also_found_by_its_factory_name():
+    # the spelling: the collapse term rho is built by theory.collapse.collapse_rho
+    by_factory, by_name = mc.result("collapse_rho"), mc.result("rho")
+    assert by_factory.expr == by_name.expr and by_factory.name == "rho"
+    T, T0, d = (by_name.symbols_by_name[k] for k in ("T", "T_0", "d"))
+    df1, df2 = by_name.symbols_by_name["df_1"], by_name.symbols_by_name["df_2"]
+    # rho = df2 (T + d - 2 df1) / ((T - df2)(T0 - d - 1)), written out here
+    expected = df2 * (T + d - 2 * df1) / ((T - df2) * (T0 - d - 1))
+    assert sp.simplify(by_factory.expr - expected) == 0
+    with pytest.raises(UnknownResultError):
+        mc.result("collapse_rhoo")
