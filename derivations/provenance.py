@@ -31,12 +31,16 @@ def weakest_kind(provenances) -> ProvenanceKind:
 
 def provenance_text(prediction) -> Provenance:
     """One provenance for the whole prediction: ``"exact"`` when every part is exact, else the distinct
-    sentences joined by ``"; "``, of the weakest kind among the parts."""
+    sentences joined by ``"; "`` (one that another only elaborates left out, so nothing is said
+    twice), of the weakest kind among the parts."""
     parts = prediction.provenance.values()
     kind = weakest_kind(parts)
     if kind is ProvenanceKind.EXACT:
         return Provenance(kind=kind, detail="exact")
-    return Provenance(kind=kind, detail="; ".join(sorted(set(map(str, parts)))))
+    sentences = sorted(set(map(str, parts)))
+    # a sentence that another one only elaborates ("X" beside "X (exact T0-d-1 prefactor)") is said once
+    kept = [s for s in sentences if not any(o != s and o.startswith(s) for o in sentences)]
+    return Provenance(kind=kind, detail="; ".join(kept))
 
 
 def short_provenance(provenance: Provenance) -> str:

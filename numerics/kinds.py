@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from modelcollapse.theory.errors import ScenarioError
+from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
 __all__ = ["ByKind"]
 
@@ -24,7 +24,8 @@ class ByKind(type):
             kind = kwargs.get("kind")
             sub = family.get(kind) if isinstance(kind, str) else None
             if sub is None:
-                raise ScenarioError(f"{cls.TABLE}.kind", f"expected one of {', '.join(map(repr, family))}, got {kind!r}")
+                raise ScenarioError(f"{cls.TABLE}.kind", f"expected one of {', '.join(map(repr, family))}, got {kind!r}"
+                                                      f"{did_you_mean(kind, family)}")
             cls = sub
         names = {f.name for f in dataclasses.fields(cls)}
         for key in list(kwargs):

@@ -16,8 +16,27 @@ from modelcollapse.numerics.prediction import CleanPart, Prediction
 from modelcollapse.numerics.regimes import regime_for
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.unit_scale import predict_at_unit_scale
+from modelcollapse.theory.errors import ScenarioError
 
 __all__ = ["Prediction", "predict", "clean_prediction", "CleanPart"]
+
+
+def _out_of_range(scenario: Scenario, backend, exc: BaseException) -> ScenarioError:
+    """A computation that left the number range at these numbers, refused naming the spectrum's key.
+
+    Reached only where a spectrum spans more than the arithmetic holds (eigenvalues from 1e-300 to
+    1e300, a power law's ``λ_d = d^(−β)`` below 1e-308 with a handful of samples): the key at fault
+    is the spectrum's scale, ``spectrum.values`` or ``spectrum.beta``.
+    """
+    key = {"eigenvalues": "spectrum.values", "power_law": "spectrum.beta"}.get(scenario.spectrum.kind, "spectrum")
+    lam = None
+    if scenario.spectrum.kind == "eigenvalues":
+        lam = f"eigenvalues from {min(scenario.spectrum.values):.3g} to {max(scenario.spectrum.values):.3g}"
+    elif scenario.spectrum.kind == "power_law":
+        lam = f"λ_j = j^(−{scenario.spectrum.beta:g}) for j up to d = {scenario.spectrum.d}"
+    where = f" ({lam})" if lam else ""
+    return ScenarioError(key, f"the spectrum{where} spans more than {backend.name} can compute with here "
+                              f"({type(exc).__name__}); not covered: use a flatter spectrum, more samples or a ridge")
 
 
 def predict(scenario: Scenario, precision: int | None = None) -> Prediction:
@@ -40,6 +59,13 @@ def predict(scenario: Scenario, precision: int | None = None) -> Prediction:
         ``precision`` out of range, or the error exceeds float64 (naming the key whose scale caused it).
     """
     backend = backend_for(precision)
-    prediction = predict_at_unit_scale(scenario, backend, lambda s: regime_for(s).predict(s, backend))
+    try:
+        prediction = predict_at_unit_scale(scenario, backend, lambda s: regime_for(s).predict(s, backend))
+    except (ZeroDivisionError, OverflowError) as exc:  # the last guard: never an internal error for a valid file
+        raise _out_of_range(scenario, backend, exc) from None
+    except ValueError as exc:
+        if "math domain error" not in str(exc):
+            raise
+        raise _out_of_range(scenario, backend, exc) from None
     extra = scenario.teacher.notes(scenario.spectrum)  # e.g. the target outside a kernel's kept spectrum
     return dataclasses.replace(prediction, notes=tuple(prediction.notes) + tuple(extra)) if extra else prediction
