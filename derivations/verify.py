@@ -197,9 +197,6 @@ def verify_scenario(scenario: Scenario, *, trials: int, seed: int, jobs: int, es
 
 def design_note(scenario: Scenario) -> str:
     """Which features were simulated, when not the Gaussian design of every formula (issue 14)."""
-    design = getattr(scenario.spectrum, "design_name", "gaussian")
-    if design == "real":
-        return f", real chain: kernel ridge on the {scenario.spectrum.points} {scenario.spectrum.dataset} points"
-    if scenario.spectrum.kind == "kernel":
-        return f", {design} surrogate of the kernel's spectrum"
-    return "" if design == "gaussian" else f", {design} design"
+    describe = getattr(scenario.spectrum, "design_description", None)  # the kind words it
+    note = describe() if describe is not None else ""
+    return f", {note}" if note else ""

@@ -9,15 +9,22 @@ global mpmath state is touched.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import mpmath
 import numpy as np
+import scipy.special
 
 from modelcollapse.theory.errors import ScenarioError
 
 __all__ = ["Backend", "FLOAT64", "backend_for"]
+
+# Block of a (κ × eigenvalue) pass, in elements: 512 kB of float64 stays in L2 and is reused,
+# so no temporary is mmapped and page-faulted afresh on every pass (measured 1.8 ms per pass of
+# 100 κ × 10⁴ eigenvalues, against 4.4 ms unblocked).
+_BLOCK_ELEMENTS = 65_536
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,6 @@ class Backend:
 
     # -- identity -----------------------------------------------------------------------------
     @property
-    def is_mp(self) -> bool:
-        return self.dps is not None
-
-    @property
     def ctx(self):
         """The private mpmath context (mpmath backend only)."""
         return self._ctx
@@ -61,6 +64,30 @@ class Backend:
         if self.dps is None:
             return float(np.finfo(np.float64).eps)
         return self._ctx.mpf(10) ** (-self.dps)
+
+    @property
+    def dtype(self):
+        """The numpy dtype of this backend's arrays (``float64``, or ``object`` holding ``mpf``)."""
+        return np.float64 if self.dps is None else object
+
+    @property
+    def significant_digits(self) -> int:
+        """Decimal digits the numbers carry: 17 for float64 (enough to round-trip), ``dps`` on mpmath."""
+        return 17 if self.dps is None else self.dps
+
+    @property
+    def inf(self):
+        """``+∞`` as a number of this backend."""
+        return np.inf if self.dps is None else self._ctx.inf
+
+    def iteration_cap(self, float64: int, mp: int | None = None) -> int:
+        """An iteration cap: ``float64`` on float64; on mpmath ``mp`` (default ``float64``) plus 10 per digit
+        (a linearly convergent stage needs steps in proportion to the digits)."""
+        return float64 if self.dps is None else (float64 if mp is None else mp) + 10 * self.dps
+
+    def guarded(self, digits: int) -> int | None:
+        """The working digits of an evaluation with ``digits`` guard digits (``None`` on float64: no guard)."""
+        return None if self.dps is None else self.dps + digits
 
     # -- conversion ---------------------------------------------------------------------------
     def scalar(self, x):
@@ -86,11 +113,32 @@ class Backend:
             return np.asarray(x, dtype=object).astype(np.float64) if self.dps else x.astype(np.float64)
         return float(x)
 
+    def zeros(self, shape) -> np.ndarray:
+        """An array of zeros of this backend."""
+        return np.zeros(shape) if self.dps is None else np.full(shape, self._ctx.mpf(0), dtype=object)
+
+    def number(self, x):
+        """A scalar as a plain number of this backend: a Python ``float`` (not a numpy scalar) or an ``mpf``."""
+        return float(x) if self.dps is None else self._ctx.mpf(x)
+
+    def where(self, cond, x, y) -> np.ndarray:
+        """``numpy.where`` that keeps this backend's dtype (object on mpmath, whatever the branches)."""
+        out = np.where(cond, x, y)
+        return out if self.dps is None else out.astype(object)
+
     def digits(self, x) -> str:
         """All digits of a scalar, as a string (the float's repr on float64)."""
         if self.dps is None:
             return repr(float(x))
         return self._ctx.nstr(x, self.dps, min_fixed=-5, max_fixed=5)
+
+    def all_digits(self, values: dict) -> dict:
+        """``{name: digits}`` of the values beyond float64's (``{}`` on float64, whose floats are their own digits)."""
+        return {} if self.dps is None else {k: self.digits(v) for k, v in values.items()}
+
+    def exact(self, value: float, digits: dict, name: str):
+        """``value`` at this backend's precision: float64 as it is, mpmath from its full ``digits[name]``."""
+        return value if self.dps is None else self.scalar(digits[name])
 
     # -- elementwise functions ------------------------------------------------------------------
     def _map(self, fn, x):
@@ -105,6 +153,23 @@ class Backend:
 
     def exp(self, x):
         return np.exp(x) if self.dps is None else self._map(self._ctx.exp, x)
+
+    def exp_scalar(self, u):
+        """``exp`` of one number as Python computes it on float64 (``math.exp``: libm, not numpy's)."""
+        return math.exp(u) if self.dps is None else self._ctx.exp(u)
+
+    def ipow(self, x: np.ndarray, n: int) -> np.ndarray:
+        """``x ** n`` elementwise for an integer ``n``, each element as a scalar ``**`` computes it: on float64
+        libm ``pow`` per element (numpy's array power differs from it in the last bit for ~5% of arguments)."""
+        if self.dps is None:
+            return np.fromiter((v ** n for v in x), dtype=np.float64, count=len(x))
+        return x ** n
+
+    def zeta(self, s):
+        """Riemann ``ζ(s)`` (``s > 1``): SciPy's on float64, the context's on mpmath."""
+        if self.dps is None:
+            return float(scipy.special.zeta(s))
+        return self._ctx.zeta(self.scalar(s))
 
     def sqrt(self, x):
         return np.sqrt(x) if self.dps is None else self._map(self._ctx.sqrt, x)
@@ -127,6 +192,49 @@ class Backend:
         flat = x.reshape(-1, x.shape[-1])
         out.reshape(-1)[:] = [self._ctx.fsum(row) for row in flat]
         return out
+
+    def ratio_power_sums(self, lam: np.ndarray, kappa: np.ndarray, order: int, weight=1) -> tuple:
+        """``(s_1, s_2, s_3)``, ``s_m[i] = weight · Σ_j (λ_j/(λ_j+κ_i))^m`` for ``m <= order`` (``None`` above):
+        the spectral moments ``df_m`` of every ``κ_i``, one pass over ``λ`` per block of ``κ``.
+
+        float64: blocks of ``_BLOCK_ELEMENTS`` (κ × eigenvalue) in reused buffers, each row summed as
+        numpy sums a 1-d array (so a row equals the scalar sum ``(lam/(lam+k)).sum()`` bit for bit);
+        mpmath: a correctly rounded ``fsum`` per ``κ_i``.
+        """
+        n, d = len(kappa), len(lam)
+        if self.dps is not None:
+            out = np.empty((3, n), dtype=object)
+            for i, k in enumerate(kappa):
+                a = lam / (lam + k)
+                out[0, i] = self.fsum(a)
+                if order >= 2:
+                    a2 = a * a
+                    out[1, i] = self.fsum(a2)
+                    if order >= 3:
+                        out[2, i] = self.fsum(a2 * a)
+            if weight != 1:
+                out = out * weight
+            return tuple(out[m] if m < order else None for m in range(3))
+        out = np.empty((order, n))
+        m = min(max(1, _BLOCK_ELEMENTS // d), n)
+        a_buf, a2_buf = np.empty((m, d)), np.empty((m, d)) if order >= 2 else None
+        for s in range(0, n, m):
+            k = kappa[s:s + m, None]
+            r = len(k)
+            a = a_buf[:r]
+            np.add(lam, k, out=a)
+            np.divide(lam, a, out=a)
+            np.sum(a, axis=1, out=out[0, s:s + r])
+            if order >= 2:
+                a2 = a2_buf[:r]
+                np.multiply(a, a, out=a2)
+                np.sum(a2, axis=1, out=out[1, s:s + r])
+                if order >= 3:
+                    np.multiply(a2, a, out=a2)
+                    np.sum(a2, axis=1, out=out[2, s:s + r])
+        if weight != 1:
+            out *= weight
+        return tuple(out[m] if m < order else None for m in range(3))
 
     def isfinite(self, x) -> np.ndarray | bool:
         if self.dps is None:

@@ -57,7 +57,7 @@ def clean_prediction(scenario: Scenario, backend: Backend, *, sums=None) -> Clea
     sums = sums if sums is not None else spectral_sums(sp_, scenario.teacher, b)
     sol = solve_kappa(sums, b.scalar(lam), T)
     k = sol.kappa
-    edge_sums = sp_.spectral_sums(scenario.teacher, FLOAT64) if b.is_mp else None  # the edge is a blend scale
+    edge_sums = sp_.spectral_sums(scenario.teacher, FLOAT64) if b != FLOAT64 else None  # the edge is a blend scale
     fs = corrected_clean(sums, k, ridge=lam, T=T, sigma=sigma, backend=b, edge_sums=edge_sums)
     return CleanPart(fs.bias, fs.variance, fs.trace, k, FINITE_SIZE, sol.iterations, sol.residual,
                      first_order=fs.first_order)

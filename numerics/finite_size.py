@@ -5,7 +5,7 @@ linear corrections of the bias, variance and collapse trace, the resummation of 
 the trace across the hard-edge boundary layer (weight ``w = exp(−λ/(0.15 μ₋))``, ``μ₋`` the lower
 edge of the spectrum of ``Σ̂``), and the refusals where the expansion does not hold.
 
-Domain (measured, /work/scratch/fs/FINDINGS.md §4): refused with :class:`NotCoveredError` when
+Domain (measured: docs/THEORY.md §3.9, tests/test_finite_size_simulation.py): refused with :class:`NotCoveredError` when
 
 * ``|Δρ/ρ₁| > 0.15`` — too few samples for the expansion (steep spectra, ``T`` of a few; at
   ``|Δρ/ρ₁| = 0.21`` the corrected value is 6% off). For ``d = inf`` the ratio is its ``d → ∞``
@@ -24,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.infinite import PowerLawSums
+from modelcollapse.numerics.roots import brentq
 from modelcollapse.numerics.sums import SpectralSums
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.finite_size import FINITE_SIZE
@@ -76,10 +76,13 @@ def lower_edge(sums, T: int, kappa: float) -> float:
                 break
         else:
             raise NotCoveredError("downstream.T: the lower edge of the sample spectrum was not bracketed")
-        root = float(np.exp(brentq(lambda u: excess(np.exp(u)), np.log(lo), np.log(hi), xtol=1e-14, rtol=1e-13)))
+        found = brentq(lambda u: excess(np.exp(u)), np.log(lo), np.log(hi), xtol=1e-14, rtol=1e-13, scale=T,
+                       what="the lower edge of the sample spectrum")
+        root = float(np.exp(found.root))
     else:
         smin = float(sums.min_eigenvalue)
-        root = brentq(excess, -smin * (1 - 1e-12), 0.0, xtol=1e-300, rtol=1e-13)
+        root = brentq(excess, -smin * (1 - 1e-12), 0.0, xtol=1e-300, rtol=1e-13, scale=T,
+                      what="the lower edge of the sample spectrum").root
     return float(formula("lower_edge")(root, float(sums.df(b.scalar(root), 1)), T))
 
 

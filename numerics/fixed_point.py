@@ -48,16 +48,15 @@ from __future__ import annotations
 
 import math
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.errors import FixedPointError
 from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.roots import RootResult
 
-__all__ = ["KappaSolution", "solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "illinois",
-           "PRESOLVED"]
+__all__ = ["solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "PRESOLVED"]
 
 #: The table that answers scalar float64 solves, set only inside
 #: :func:`modelcollapse.numerics.kappa_table.presolved` (a context variable: nothing outlives the block).
@@ -85,85 +84,15 @@ _SLOPE = formula("kappa_residual_log_slope")
 _CURVATURE = formula("kappa_residual_log_curvature")
 
 
-@dataclass(frozen=True)
-class KappaSolution:
-    """Solution of the ``κ`` fixed point.
-
-    Attributes
-    ----------
-    kappa : ndarray or scalar
-        ``κ`` (same shape as the broadcast of ``ridge`` and ``T``; scalar in, scalar out).
-    iterations : int
-        Iterations used (the maximum over the grid) at the working precision, the start-up
-        iterations on the sketch (and, for mpmath, in float64) not counted.
-    residual : float
-        Largest relative residual ``|κ − λ − κ df_1(κ)/T| / κ`` over the grid (0 where ``κ = 0``
-        exactly).
-    backend : Backend
-    iterations_each, residual_each : ndarray or None
-        For a grid (array in): the iterations and the residual of each element, shaped like
-        ``kappa`` (an element's own count; 0 and 0.0 where ``κ = 0`` exactly). ``None`` for a
-        scalar call, where ``iterations`` and ``residual`` are the element's own.
-    """
-
-    kappa: object
-    iterations: int
-    residual: float
-    backend: Backend
-    iterations_each: np.ndarray | None = None
-    residual_each: np.ndarray | None = None
-
-
-# Block of the (κ × eigenvalue) pass, in elements: 512 kB of float64 stays in L2 and is reused,
-# so no temporary is mmapped and page-faulted afresh on every pass (measured 1.8 ms per pass of
-# 100 κ × 10⁴ eigenvalues, against 4.4 ms unblocked).
-_BLOCK_ELEMENTS = 65_536
 _SKETCH_SIZE = 256  # eigenvalues in the start-up sketch
 _SKETCH_TOL_U = 1e-2  # a last step below this puts u within ~1e-6 of the sketch root, itself ~3e-3 from the root
 
 
 def _spectrum_moments(lam: np.ndarray, weight, b: Backend):
     """``(κ, order) ↦ (df_1, df_2, df_3)`` of ``weight · Σ_j (λ_j/(λ_j+κ))^m`` for ``m <= order``
-    (``None`` above), one pass over the spectrum per block of ``κ``."""
-    d = len(lam)
-    if b.is_mp:
-        def moments(kappa, order):
-            out = np.empty((3, len(kappa)), dtype=object)
-            for i, k in enumerate(kappa):
-                a = lam / (lam + k)
-                out[0, i] = b.fsum(a)
-                if order >= 2:
-                    a2 = a * a
-                    out[1, i] = b.fsum(a2)
-                    if order >= 3:
-                        out[2, i] = b.fsum(a2 * a)
-            return tuple(out[m] if m < order else None for m in range(3))
-        return moments
-
-    rows = max(1, _BLOCK_ELEMENTS // d)
-
+    (``None`` above), one pass over the spectrum per block of ``κ`` (:meth:`Backend.ratio_power_sums`)."""
     def moments(kappa, order):
-        n = len(kappa)
-        out = np.empty((order, n))
-        m = min(rows, n)
-        a_buf, a2_buf = np.empty((m, d)), np.empty((m, d)) if order >= 2 else None
-        for s in range(0, n, m):
-            k = kappa[s:s + m, None]
-            r = len(k)
-            a = a_buf[:r]
-            np.add(lam, k, out=a)
-            np.divide(lam, a, out=a)
-            np.sum(a, axis=1, out=out[0, s:s + r])
-            if order >= 2:
-                a2 = a2_buf[:r]
-                np.multiply(a, a, out=a2)
-                np.sum(a2, axis=1, out=out[1, s:s + r])
-                if order >= 3:
-                    np.multiply(a2, a, out=a2)
-                    np.sum(a2, axis=1, out=out[2, s:s + r])
-        if weight != 1:
-            out *= weight
-        return tuple(out[m] if m < order else None for m in range(3))
+        return b.ratio_power_sums(lam, kappa, order, weight)
     return moments
 
 
@@ -171,11 +100,6 @@ def _sums_moments(sums):
     def moments(kappa, order):
         return tuple(sums.df(kappa, m + 1) if m < order else None for m in range(3))
     return moments
-
-
-def _where(b: Backend, cond, x, y):
-    out = np.where(cond, x, y)
-    return out if not b.is_mp else out.astype(object)
 
 
 def _next_order(b: Backend, predicted):
@@ -186,15 +110,6 @@ def _next_order(b: Backend, predicted):
     if isinstance(predicted, np.ndarray):
         return np.where(np.asarray(predicted <= t2, dtype=bool), 2, 3)
     return 2 if predicted <= t2 else 3
-
-
-def _cube(b: Backend, x):
-    """``x ** 3`` elementwise as a scalar ``**`` computes it (libm ``pow``): numpy's array power
-    differs from it in the last bit for about 5% of arguments, and the grid must take the same
-    decisions as a scalar call."""
-    if b.is_mp:
-        return x ** 3
-    return np.fromiter((v ** 3 for v in x), dtype=np.float64, count=len(x))
 
 
 def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_u):
@@ -211,7 +126,7 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
     u, u_lo, u_hi = u.copy(), u_lo.copy(), u_hi.copy()
     n = len(u)
     h_at = np.empty(n, dtype=u.dtype)
-    h_at[:] = np.inf if not b.is_mp else b.ctx.inf
+    h_at[:] = b.inf
     order = np.full(n, 3)
     u_prev = u.copy()
     polish = np.zeros(n, dtype=bool)
@@ -230,28 +145,28 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
         h, dh, d2h, scale = kappa_equation(*moments(k, o), ridge[idx], T[idx], k)
         h_at[idx] = h
         pos = np.asarray(h > 0, dtype=bool)
-        u_hi[idx] = hi = _where(b, pos, ui, hi)
-        u_lo[idx] = lo = _where(b, pos, lo, ui)
+        u_hi[idx] = hi = b.where(pos, ui, hi)
+        u_lo[idx] = lo = b.where(pos, lo, ui)
         small = np.asarray(abs(h) <= 4 * eps * scale, dtype=bool)
         step = h / dh
         predicted = step * step
         if o == 3:
             corr = h * d2h / (2 * dh * dh)
             halley_ok = (oi == 3) & np.asarray(abs(corr) <= 0.5, dtype=bool)
-            step = _where(b, halley_ok, step / _where(b, halley_ok, 1 - corr, 1), step)
-            predicted = _where(b, halley_ok, _cube(b, abs(step)), step * step)
+            step = b.where(halley_ok, step / b.where(halley_ok, 1 - corr, 1), step)
+            predicted = b.where(halley_ok, b.ipow(abs(step), 3), step * step)
         un = ui - step
         outside = np.asarray(un < lo, dtype=bool) | np.asarray(un > hi, dtype=bool)
-        un = _where(b, outside, (lo + hi) / 2, un)
+        un = b.where(outside, (lo + hi) / 2, un)
         order[idx] = np.where(outside, 3, _next_order(b, predicted))
         if tol_u is None:
-            tol = 4 * eps * np.maximum(1, abs(ui)) if not b.is_mp else np.array([4 * eps * max(1, abs(v)) for v in ui], dtype=object)
+            tol = 4 * eps * np.maximum(1, abs(ui))  # elementwise on float64 and on mpf objects alike
             tiny = ~outside & np.asarray(abs(un - ui) <= tol, dtype=bool)
             stop = small | tiny | np.asarray(hi - lo <= tol, dtype=bool)
             # converged with a step above the ulp of u (ill-conditioned h): take that step too
             step_on = stop & ~outside & ~tiny
             polish[idx] = step_on
-            u[idx] = _where(b, stop & ~step_on, ui, un)
+            u[idx] = b.where(stop & ~step_on, ui, un)
             u_prev[idx] = ui
         else:
             stop = ~outside & np.asarray(abs(un - ui) <= tol_u, dtype=bool)
@@ -263,8 +178,8 @@ def _halley(moments, b: Backend, ridge, T, u, u_lo, u_hi, *, max_iter: int, tol_
         k = b.exp(u[c])
         h_new = kappa_equation(moments(k, 1)[0], None, None, ridge[c], T[c], k)[0]
         worse = np.asarray(abs(h_new) > abs(h_at[c]), dtype=bool)
-        u[c] = _where(b, worse, u_prev[c], u[c])
-        h_at[c] = _where(b, worse, h_at[c], h_new)
+        u[c] = b.where(worse, u_prev[c], u[c])
+        h_at[c] = b.where(worse, h_at[c], h_new)
     return u, h_at, iterations, converged
 
 
@@ -296,7 +211,7 @@ def _sketch_start(lam64: np.ndarray, ridge64: np.ndarray, T64: np.ndarray, u_mid
     return u
 
 
-def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution:
+def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> RootResult:
     """Solve ``κ − λ = κ df_1(κ)/T`` for every pair of (broadcast) ``ridge`` and ``T``.
 
     Parameters
@@ -314,7 +229,13 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
 
     Returns
     -------
-    KappaSolution
+    RootResult
+        ``root`` is ``κ`` (same shape as the broadcast of ``ridge`` and ``T``; scalar in, scalar
+        out; also as ``.kappa``). ``iterations``: the maximum over the grid at the working
+        precision, the start-up iterations on the sketch (and, for mpmath, in float64) not
+        counted. ``residual``: the largest relative residual ``|κ − λ − κ df_1(κ)/T| / κ`` (0
+        where ``κ = 0`` exactly). For a grid (array in), ``iterations_each`` and ``residual_each``
+        give each element's own (0 and 0.0 where ``κ = 0`` exactly).
 
     Raises
     ------
@@ -325,15 +246,15 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     b: Backend = sums.backend
     scalar_in = np.ndim(ridge) == 0 and np.ndim(T) == 0
     lam = getattr(sums, "eigenvalues", None)
-    float64_finite = not b.is_mp and lam is not None and isinstance(lam, np.ndarray) and lam.dtype == np.float64
+    float64_finite = lam is not None and isinstance(lam, np.ndarray) and lam.dtype == b.dtype == np.float64
     if scalar_in and float64_finite:
         table = PRESOLVED.get()
         if table is not None:  # inside numerics.kappa_table.presolved(): answered from (or kept in) its table
             return table.solve(sums, float(ridge), float(T), max_iter)
         return _solve_scalar64(sums, float(ridge), float(T), max_iter)
     lam_r, T_arr = np.broadcast_arrays(np.asarray(ridge, dtype=object), np.asarray(T, dtype=object))
-    lam_r = b.array(np.asarray(lam_r, dtype=float) if not b.is_mp else lam_r).reshape(-1)
-    T_arr = b.array(np.asarray(T_arr, dtype=float) if not b.is_mp else T_arr).reshape(-1)
+    lam_r = b.array(lam_r).reshape(-1)
+    T_arr = b.array(T_arr).reshape(-1)
     shape = np.broadcast(np.asarray(ridge), np.asarray(T)).shape
     if np.asarray(lam_r < 0, dtype=bool).any() or np.asarray(T_arr < 1, dtype=bool).any():
         raise ValueError("solve_kappa: need ridge >= 0 and T >= 1")
@@ -342,7 +263,7 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     d = sums.d
     zero = b.scalar(0)
     if max_iter is None:
-        max_iter = 400 if not b.is_mp else 200 + 10 * b.dps
+        max_iter = b.iteration_cap(400, 200)
 
     # κ = 0 exactly: ridgeless and under-parameterised.
     exact_zero = np.asarray(lam_r == 0, dtype=bool) & np.asarray(T_arr >= d, dtype=bool)
@@ -351,8 +272,9 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
     its_each, res_each = np.zeros(lam_r.shape, dtype=np.int64), np.zeros(lam_r.shape)
     if not active.any():
         if scalar_in:
-            return KappaSolution(kappa.reshape(shape)[()], 0, 0.0, b)
-        return KappaSolution(kappa.reshape(shape), 0, 0.0, b, its_each.reshape(shape), res_each.reshape(shape))
+            return RootResult(root=kappa.reshape(shape)[()], iterations=0, residual=0.0, backend=b)
+        return RootResult(root=kappa.reshape(shape), iterations=0, residual=0.0, backend=b,
+                          iterations_each=its_each.reshape(shape), residual_each=res_each.reshape(shape))
     lr, Ta = lam_r[active], T_arr[active]
 
     # Bracket [lo, hi] with h(lo) < 0 <= h(hi): h(λ + trΣ/T) >= 0 since df_1(κ) <= trΣ/κ.
@@ -368,7 +290,7 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
             bad = np.asarray(h_lo >= 0, dtype=bool)
             if not bad.any():
                 break
-            lo = _where(b, bad, lo / 16, lo)
+            lo = b.where(bad, lo / 16, lo)
             h_lo = kappa_equation(sums.df(lo, 1), None, None, lr, Ta, lo)[0]
         else:
             raise FixedPointError("could not bracket the effective ridge κ from below",
@@ -392,10 +314,11 @@ def solve_kappa(sums, ridge, T, *, max_iter: int | None = None) -> KappaSolution
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
     out = kappa.reshape(shape)
     if scalar_in:
-        return KappaSolution(out[()], it, residual, b)
+        return RootResult(root=out[()], iterations=it, residual=residual, backend=b)
     its_each[active] = its
     res_each[active] = np.abs(np.asarray(b.to_float(h), dtype=float))
-    return KappaSolution(out, it, residual, b, its_each.reshape(shape), res_each.reshape(shape))
+    return RootResult(root=out, iterations=it, residual=residual, backend=b, iterations_each=its_each.reshape(shape),
+                      residual_each=res_each.reshape(shape))
 
 
 def _start(lam, lr, Ta, u_mid, u_lo, u_hi, b: Backend):
@@ -411,23 +334,16 @@ def _start(lam, lr, Ta, u_mid, u_lo, u_hi, b: Backend):
         if not (np.all(np.isfinite(lam64)) and np.all(lam64 > 0)):
             return u_mid
         u64 = _sketch_start(lam64, r64, T64, np.asarray(b.to_float(u_mid), dtype=float))
-        if b.is_mp:  # float64 solve of the full spectrum: the mpmath iteration then starts at ~1e-16
+        if b != FLOAT64:  # float64 solve of the full spectrum: the mpmath iteration then starts at ~1e-16
             lo64 = np.asarray(b.to_float(u_lo), dtype=float)
             hi64 = np.asarray(b.to_float(u_hi), dtype=float)
             inside = (u64 > lo64) & (u64 < hi64)
             u64 = np.where(inside, u64, (lo64 + hi64) / 2)
             u64, _, _, _ = _halley(_spectrum_moments(lam64, 1, FLOAT64), FLOAT64, r64, T64, u64, lo64, hi64,
                                    max_iter=100, tol_u=None)
-    if not b.is_mp:
-        inside = np.isfinite(u64) & (u64 > u_lo) & (u64 < u_hi)
-        return np.where(inside, u64, u_mid)
-    out = u_mid.copy()
-    for i, v in enumerate(u64):
-        if math.isfinite(v):
-            vm = b.scalar(float(v))
-            if u_lo[i] < vm < u_hi[i]:
-                out[i] = vm
-    return out
+    start = b.array(u64)
+    inside = np.isfinite(u64) & np.asarray(start > u_lo, dtype=bool) & np.asarray(start < u_hi, dtype=bool)
+    return b.where(inside, start, u_mid)
 
 
 # -- float64 scalar calls: the same iteration on Python floats (numpy's per-call overhead on
@@ -490,7 +406,7 @@ def _halley_scalar(moments, ridge: float, T: float, u: float, lo: float, hi: flo
     return u, float(h), max_iter, False
 
 
-def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> KappaSolution:
+def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> RootResult:
     if not (ridge >= 0 and T >= 1):
         raise ValueError("solve_kappa: need ridge >= 0 and T >= 1")
     lam = sums.eigenvalues
@@ -498,7 +414,7 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
     if max_iter is None:
         max_iter = 400
     if ridge == 0 and T >= d:
-        return KappaSolution(np.float64(0.0), 0, 0.0, FLOAT64)
+        return RootResult(root=np.float64(0.0), iterations=0, residual=0.0)
     lmin = float(sums.min_eigenvalue)
     # an eigenvalue below float64's range (a steep power law at large d) is 0 here: bracket from the smallest float
     u_lo = math.log(ridge if ridge > 0 else max(lmin * (d - T) / T / 2, 5e-324))
@@ -520,7 +436,7 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> Kappa
     kappa = np.exp(np.float64(u))
     if not (math.isfinite(residual) and math.isfinite(kappa)):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
-    return KappaSolution(kappa, it, residual, FLOAT64)
+    return RootResult(root=kappa, iterations=it, residual=residual)
 
 
 # -- float64 grids on finite spectra: the scalar path, element by element, vectorised -------------
@@ -529,7 +445,7 @@ def scalar_path_applies(sums) -> bool:
     """Whether :func:`solve_kappa_each` reproduces the scalar float64 path on ``sums``: float64
     eigenvalues, all ``> 0``, with a finite trace (the scalar path's sketch start and bracket)."""
     lam = getattr(sums, "eigenvalues", None)
-    return (not sums.backend.is_mp and isinstance(lam, np.ndarray) and lam.dtype == np.float64 and len(lam) > 0
+    return (isinstance(lam, np.ndarray) and lam.dtype == sums.backend.dtype == np.float64 and len(lam) > 0
             and float(sums.min_eigenvalue) > 0 and math.isfinite(float(sums.trace)))
 
 
@@ -548,10 +464,12 @@ def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | 
 
     Returns
     -------
-    (kappa, iterations, residual, converged) : 1-d arrays
-        ``residual`` is ``|h|`` at the returned ``κ``. The scalar call raises
-        :class:`FixedPointError` where ``converged`` is False (iterations ``max_iter``) or
-        ``kappa``/``residual`` is not finite.
+    RootResult
+        Elementwise (raises nothing): ``root`` the 1-d array of ``κ``, ``iterations_each``,
+        ``residual_each`` (``|h|`` at the returned ``κ``) and ``converged_each`` per element;
+        ``iterations``, ``residual``, ``converged`` their maximum / maximum / all. The scalar call
+        raises :class:`FixedPointError` where an element did not converge (iterations ``max_iter``)
+        or its ``κ``/residual is not finite.
     """
     lam = sums.eigenvalues
     d, n = len(lam), len(ridge)
@@ -560,7 +478,7 @@ def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | 
     iterations, converged = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
     active = np.flatnonzero(~((ridge == 0) & (T >= d)))  # κ = 0 exactly: ridgeless and under-parameterised
     if not active.size:
-        return kappa, iterations, residual, converged
+        return _each(kappa, iterations, residual, converged)
     lmin, trace = float(sums.min_eigenvalue), float(sums.trace)
     pairs = list(zip(ridge[active].tolist(), T[active].tolist()))  # Python floats, as the scalar path has them
     r, t = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
@@ -583,47 +501,25 @@ def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | 
     residual[active] = np.abs(h)
     iterations[active] = its  # an element that did not converge ran to max_iter, as the scalar call reports
     converged[active] = done
-    return kappa, iterations, residual, converged
+    return _each(kappa, iterations, residual, converged)
 
 
-def _grid_solution(sums, ridge, T, shape, max_iter) -> KappaSolution:
+def _each(kappa, iterations, residual, converged) -> RootResult:
+    """The elementwise result of :func:`solve_kappa_each` (aggregates: the worst element)."""
+    return RootResult(root=kappa, iterations=int(iterations.max(initial=0)), residual=float(np.max(residual, initial=0.0)),
+                      converged=bool(converged.all()), iterations_each=iterations, residual_each=residual,
+                      converged_each=converged)
+
+
+def _grid_solution(sums, ridge, T, shape, max_iter) -> RootResult:
     """:func:`solve_kappa` of a float64 grid on a finite spectrum (raises as before: the worst residual)."""
-    kappa, its, res, converged = solve_kappa_each(sums, ridge, T, max_iter=max_iter)
+    each = solve_kappa_each(sums, ridge, T, max_iter=max_iter)
+    kappa, its, res = each.root, each.iterations_each, each.residual_each
     residual, it = float(np.max(res)), int(its.max())
-    if not converged.all():
+    if not each.converged:
         raise FixedPointError("effective ridge κ did not converge", residual=residual, iterations=it)
     if not (math.isfinite(residual) and np.all(np.isfinite(kappa))):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
-    return KappaSolution(kappa.reshape(shape), it, residual, FLOAT64, its.reshape(shape), res.reshape(shape))
+    return RootResult(root=kappa.reshape(shape), iterations=it, residual=residual, iterations_each=its.reshape(shape),
+                      residual_each=res.reshape(shape))
 
-
-def illinois(F, u_lo, f_lo, u_hi, f_hi, *, backend: Backend, tol, scale, max_iter: int, what: str):
-    """A root of ``F`` between ``u_lo`` and ``u_hi`` (``F`` of opposite signs there) by the Illinois
-    variant of regula falsi: the secant of the bracket, halving the stale end's value when the same
-    end moves twice (superlinear, never leaves the bracket).
-
-    Stops when ``|F| <= tol`` or the bracket is a few ulps wide; returns ``(u, F(u), iterations)``.
-
-    Raises
-    ------
-    FixedPointError
-        Not converged within ``max_iter`` (``what`` names the equation; residual ``|F|/scale``).
-    """
-    eps = backend.eps
-    side, f = 0, f_lo
-    for it in range(1, max_iter + 1):
-        u = (u_lo * f_hi - u_hi * f_lo) / (f_hi - f_lo)
-        f = F(u)
-        if abs(f) <= tol or abs(u_hi - u_lo) <= 16 * eps * (1 + abs(u)):
-            return u, f, it
-        if (f < 0) == (f_lo < 0):  # the lower end moves
-            u_lo, f_lo = u, f
-            if side == 1:
-                f_hi = f_hi / 2
-            side = 1
-        else:
-            u_hi, f_hi = u, f
-            if side == -1:
-                f_lo = f_lo / 2
-            side = -1
-    raise FixedPointError(f"{what} did not converge", residual=float(abs(f) / scale), iterations=max_iter)

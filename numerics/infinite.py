@@ -43,9 +43,9 @@ from functools import lru_cache
 
 import mpmath
 import numpy as np
-import scipy.special
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
+from modelcollapse.numerics.teachers.base import Teacher
 from modelcollapse.theory.errors import FixedPointError, NotCoveredError, ScenarioError
 
 __all__ = ["PowerLawSums", "infinite_power_law_sums", "power_sum"]
@@ -61,8 +61,15 @@ _REF.dps = 30
 class _Float:
     """float64 arithmetic on numpy arrays."""
 
-    is_mp = False
     digits = _FLOAT_DIGITS
+    ctx = _REF  # constants (ζ, Bernoulli) taken from mpmath a few digits beyond float64
+    dtype = np.float64
+    plan_digits = None  # the series plan of float64 is one for all precisions
+
+    @staticmethod
+    def exact(x):
+        """A series parameter as the plan takes it (rounded to float64)."""
+        return float(x)
 
     def num(self, x):
         return float(x)
@@ -80,16 +87,21 @@ class _Float:
     def bernoulli(n):
         return float(_REF.bernoulli(n))
 
+    @staticmethod
+    def scalar_power(x, p):
+        with np.errstate(over="ignore"):
+            return float(np.power(np.float64(x), np.float64(p)))
+
 
 class _Mp:
     """mpmath arithmetic (a private context with guard digits) on numpy object arrays."""
 
-    is_mp = True
+    dtype = object
 
     def __init__(self, dps: int):
         self.ctx = mpmath.MPContext()
         self.ctx.dps = dps
-        self.digits = dps
+        self.digits = self.plan_digits = dps
         c = self.ctx
         self.exp = np.frompyfunc(c.exp, 1, 1)
         self.log = np.frompyfunc(c.log, 1, 1)
@@ -98,6 +110,11 @@ class _Mp:
 
     def num(self, x):
         return self.ctx.mpf(x)
+
+    @staticmethod
+    def exact(x):
+        """A series parameter as the plan takes it (exact: γ stays a working number)."""
+        return x
 
     def array(self, x):
         arr = np.asarray(x, dtype=object)
@@ -111,6 +128,9 @@ class _Mp:
     def bernoulli(self, n):
         return self.ctx.bernoulli(n)
 
+    def scalar_power(self, x, p):
+        return self.num(x) ** p
+
 
 def _binomials(ops, alpha, count: int) -> list:
     """``binom(α, k)`` for ``k = 0..count−1`` (``α`` real)."""
@@ -122,10 +142,7 @@ def _binomials(ops, alpha, count: int) -> list:
 
 def _scalar_power(ops, x, p):
     """``x^p`` of one number; float64 overflows to ``inf`` (Python's ``float ** float`` raises)."""
-    if ops.is_mp:
-        return ops.num(x) ** p
-    with np.errstate(over="ignore"):
-        return float(np.power(np.float64(x), np.float64(p)))
+    return ops.scalar_power(x, p)
 
 
 def _f_value(ops, t, x, m, gamma):
@@ -235,10 +252,6 @@ def _em_correction(ops, plan: _Plan, x0, t):
     return sum(terms[1:], terms[0]) * pre, terms[-1] * pre
 
 
-def _as_float(x) -> np.ndarray:
-    return np.asarray(x, dtype=object).astype(np.float64)
-
-
 def _powers(x: np.ndarray, count: int) -> np.ndarray:
     """Rows ``x^0, x^1, …, x^(count−1)`` (shape ``(count,) + x.shape``), for float or object arrays."""
     out = np.empty((count,) + x.shape, dtype=x.dtype)
@@ -307,7 +320,7 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
     ops = ops or _Float()
     # γ stays exact on mpmath (e.g. 1 + 2βr − 2β of the float inputs): rounding it to a float would
     # cost ~1e-16 relative in the sum
-    plan = _plan(float(beta), gamma if ops.is_mp else float(gamma), int(m), ops.digits if ops.is_mp else None)
+    plan = _plan(float(beta), ops.exact(gamma), int(m), ops.plan_digits)
     if d != math.inf and d < plan.N + 8:  # short sums: term by term
         j = ops.array(np.arange(1, d + 1, dtype=np.float64))
         jb, jg = ops.power(j, plan.beta), ops.power(j, -plan.gamma)
@@ -389,57 +402,62 @@ class PowerLawSums:
     backend: Backend = FLOAT64
     trace: object = field(init=False)
     min_eigenvalue: object = field(init=False)
+    _teacher: object = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not self.beta > 1:
             raise ScenarioError("spectrum.beta", f"expected a number > 1, got {self.beta!r}")
-        if self.teacher_kind == "isotropic" and self.d == math.inf:
-            raise ScenarioError("teacher.kind", "'isotropic' needs a finite spectrum.d")
-        if self.teacher_kind not in (None, "source", "isotropic"):
-            raise ScenarioError("teacher.kind", f"{self.teacher_kind!r} is not a power-law family")
+        teacher = None
+        if self.teacher_kind is not None:  # the kind's own class answers (no kind names here)
+            kind = Teacher.family().get(self.teacher_kind)
+            if kind is None or not kind.has_closed_form_sums:
+                raise ScenarioError("teacher.kind", f"{self.teacher_kind!r} is not a power-law family")
+            teacher = Teacher(kind=self.teacher_kind, r=self.r, norm=self.norm)
+            teacher.power_law_weights(self.beta, self.d, float)  # raises where the form does not apply
+        object.__setattr__(self, "_teacher", teacher)
         b = self.backend
         object.__setattr__(self, "trace", self._zeta_partial(self.beta))
         object.__setattr__(self, "min_eigenvalue", b.scalar(0) if self.d == math.inf else b.power(b.scalar(self.d), -b.scalar(self.beta)))
 
     @property
     def _ops(self):
-        return _Float() if not self.backend.is_mp else _mp_ops(self.backend.dps + _GUARD_DIGITS)
+        return _working_ops(self.backend.guarded(_GUARD_DIGITS))
 
     def _zeta_partial(self, s, ops=None):
         """``Σ_{j=1}^{d} j^(−s)`` (``s > 1``): a backend number, or a working number of ``ops``."""
         b = self.backend
-        if not b.is_mp and ops is None and self.d == math.inf:
-            return float(scipy.special.zeta(s))
-        work = ops or (self._ops if b.is_mp else _Float())
-        ctx = work.ctx if work.is_mp else _REF
+        if ops is None and self.d == math.inf and b == FLOAT64:
+            return b.zeta(s)  # SciPy's ζ, to float64
+        work = ops or self._ops
+        ctx = work.ctx
         with ctx.workdps(work.digits + 5):
             z = ctx.zeta(s) - (_hurwitz_zeta(ctx, ctx.mpf(s), self.d + 1) if self.d != math.inf else 0)
         if ops is not None:
             return ops.num(z)
-        return b.ctx.mpf(z) if b.is_mp else float(z)
+        return b.number(z)
 
     def _evaluate(self, kappa, gamma, m, scale=None):
         b = self.backend
         ops = self._ops
-        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
+        kap = np.asarray(kappa, dtype=b.dtype)
         scalar = kap.ndim == 0
         work = ops.array(kap.reshape(-1))
         if any(v < 0 for v in work):
             raise NotCoveredError("kappa: power-law sums need κ >= 0")
         zero = np.array([v == 0 for v in work], dtype=bool)
-        out = np.empty(work.shape, dtype=object if ops.is_mp else np.float64)
+        out = np.empty(work.shape, dtype=ops.dtype)
         if (~zero).any():
             out[~zero] = power_sum(work[~zero], beta=self.beta, gamma=gamma, m=m, d=self.d, ops=ops)
         if zero.any():  # κ = 0: Σ_{j<=d} j^(−γ), finite only for finite d
             if self.d == math.inf:
                 raise NotCoveredError("spectrum.d: power-law sums at κ = 0 diverge for d = inf")
-            ctx = ops.ctx if ops.is_mp else _REF
+            ctx = ops.ctx
             with ctx.workdps(ops.digits + 5):
                 h = ctx.zeta(gamma) - _hurwitz_zeta(ctx, ctx.mpf(gamma), self.d + 1) if gamma != 1 else ctx.harmonic(self.d)
             out[zero] = ops.num(h)
         if scale is not None:
             out = out * scale
-        res = b.array(out) if b.is_mp else out
+        res = b.array(out)
         res = res.reshape(kap.shape)
         return res[()] if scalar else res
 
@@ -451,12 +469,10 @@ class PowerLawSums:
         """``(γ, norm/Z)`` of the teacher's sum, ``Z`` its normalisation (working precision)."""
         beta = self.beta
         ops = self._ops
-        if self.teacher_kind == "source":
-            s = ops.num(1) + 2 * ops.num(beta) * ops.num(self.r)  # exact in mpmath: γ and ζ(s) must match
-            return s - 2 * ops.num(beta), ops.num(self.norm) / self._zeta_partial(s, ops)
-        if self.teacher_kind == "isotropic":
-            return -beta, ops.num(self.norm) / self._zeta_partial(ops.num(beta), ops)
-        raise ScenarioError("teacher", "bias_sum needs a teacher")
+        if self._teacher is None:
+            raise ScenarioError("teacher", "bias_sum needs a teacher")
+        gamma, s = self._teacher.power_law_weights(beta, self.d, ops.num)
+        return gamma, ops.num(self.norm) / self._zeta_partial(s, ops)
 
     def bias_sum(self, kappa):
         """``Σ_j λ_j c_j²/(λ_j+κ)²`` for the source or isotropic teacher."""
@@ -476,8 +492,8 @@ class PowerLawSums:
         evaluating ``κ² · bias_sum`` there would be ``inf · 0``.
         """
         b = self.backend
-        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
-        digits = self.backend.dps if b.is_mp else 17
+        kap = np.asarray(kappa, dtype=b.dtype)
+        digits = b.significant_digits
         huge = np.array([float(v) * 10.0 ** -(digits + 1) > 1 for v in kap.reshape(-1)], dtype=bool).reshape(kap.shape)
         if huge.all():
             norm = self.teacher_norm()
@@ -494,8 +510,8 @@ class PowerLawSums:
         if m == 2:
             return self.scaled_bias_sum(kappa)
         b = self.backend
-        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
-        digits = self.backend.dps if b.is_mp else 17
+        kap = np.asarray(kappa, dtype=b.dtype)
+        digits = b.significant_digits
         huge = np.array([float(v) * 10.0 ** -(digits + 1) > 1 for v in kap.reshape(-1)], dtype=bool).reshape(kap.shape)
         zero = b.scalar(0)
         if huge.all():
@@ -518,6 +534,11 @@ def _mp_ops(dps: int) -> _Mp:
     return _Mp(dps)
 
 
+def _working_ops(digits: int | None):
+    """The series arithmetic at ``digits`` working digits (``None``: float64)."""
+    return _Float() if digits is None else _mp_ops(digits)
+
+
 def infinite_power_law_sums(spectrum, teacher=None, backend: Backend = FLOAT64) -> PowerLawSums:
     """The spectral sums of a power-law spectrum (``d = inf`` or finite) and a family teacher.
 
@@ -529,12 +550,12 @@ def infinite_power_law_sums(spectrum, teacher=None, backend: Backend = FLOAT64) 
         ``source`` or ``isotropic`` (explicit coefficients need the term-by-term sums).
     backend : Backend
     """
-    if spectrum.kind != "power_law":
+    if spectrum.beta is None:  # the kinds without a power-law exponent
         raise ScenarioError("spectrum.kind", f"the Euler–Maclaurin sums need 'power_law', got {spectrum.kind!r}")
     if teacher is not None:
         teacher.check_against(spectrum)
-        if teacher.kind == "coefficients":
-            raise ScenarioError("teacher.kind", "explicit coefficients need the term-by-term sums (finite d)")
+        if not teacher.has_closed_form_sums:
+            raise ScenarioError("teacher.kind", f"{teacher.kind!r} needs the term-by-term sums (finite d)")
     return PowerLawSums(
         beta=spectrum.beta,
         d=spectrum.d,

@@ -27,8 +27,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from modelcollapse.numerics import fixed_point
-from modelcollapse.numerics.backend import FLOAT64
-from modelcollapse.numerics.fixed_point import KappaSolution
+from modelcollapse.numerics.roots import RootResult
 
 __all__ = ["KappaTable", "presolved"]
 
@@ -85,16 +84,16 @@ class KappaTable:
         if not todo:
             return 0
         pairs = list(todo)
-        kappa, iterations, residual, converged = fixed_point.solve_kappa_each(
-            sums, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
+        each = fixed_point.solve_kappa_each(sums, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
         self.grid_solves += 1
         for i, (ridge, T_i) in enumerate(pairs):
-            k, res = kappa[i], float(residual[i])
-            if converged[i] and np.isfinite(k) and np.isfinite(res):
-                solutions[(ridge, T_i, None)] = KappaSolution(np.float64(k), int(iterations[i]), res, FLOAT64)
+            k, res = each.root[i], float(each.residual_each[i])
+            if each.converged_each[i] and np.isfinite(k) and np.isfinite(res):
+                solutions[(ridge, T_i, None)] = RootResult(root=np.float64(k), iterations=int(each.iterations_each[i]),
+                                                           residual=res)
         return len(pairs)
 
-    def solve(self, sums, ridge: float, T: float, max_iter: int | None) -> KappaSolution:
+    def solve(self, sums, ridge: float, T: float, max_iter: int | None) -> RootResult:
         """The scalar float64 solve of ``(ridge, T)``: from the table, or solved and kept."""
         solutions = self._solutions(sums)
         key = (ridge, T, max_iter)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from modelcollapse.numerics.backend import Backend, backend_for
+from modelcollapse.numerics.backend import FLOAT64, Backend, backend_for
 from modelcollapse.numerics.errors import FixedPointError, NotCoveredError, ScenarioError
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
@@ -149,7 +149,7 @@ def _error(scenario: Scenario, ridge, precision, b: Backend):
     precision; the error is then computed with all the backend's digits.
     """
     p = predict(scenario.replace(ridge=float(ridge)), precision)
-    return (b.scalar(p.digits["test_error"]) if b.is_mp else p.test_error), p
+    return b.exact(p.test_error, p.digits, "test_error"), p
 
 
 def _scan_error(scenario: Scenario, ridge: float) -> float:
@@ -219,21 +219,21 @@ def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: 
     def f(u):
         key = float(u)
         if key not in cache:
-            cache[key] = _error(scenario, b.exp(u) if b.is_mp else math.exp(u), precision, b)
+            cache[key] = _error(scenario, b.exp_scalar(u), precision, b)
         return cache[key][0]
 
     # Tolerance in u = log λ (relative in λ): float64 errors resolve u to ~sqrt(eps); with mpmath the
     # error has all digits but λ itself is a float64 inside the scenario.
     eps64 = float(np.finfo(float).eps)
-    tol = 4 * math.sqrt(eps64) if not b.is_mp else 64 * eps64
+    tol = 4 * math.sqrt(eps64) if b == FLOAT64 else 64 * eps64
     lo, mid, hi = (b.scalar(float(u_grid[k])) for k in (i - 1, i, i + 1))
     u_star, _, n_brent = brent_minimize(f, lo, mid, hi, f(mid), tol=b.scalar(tol))
     err, pred = cache[float(u_star)]
-    ridge = float(b.exp(u_star)) if b.is_mp else math.exp(u_star)  # the float64 ridge the prediction used
+    ridge = float(b.exp_scalar(u_star))  # the float64 ridge the prediction used
     return OptimalRidge(
         ridge=ridge, test_error=float(err), prediction=pred, evaluations=evals + n_brent + 1,
         tolerance=tol, asymptotic_ridge=_asymptotic_or_none(scenario), precision=b.name,
-        digits={"ridge": b.digits(b.scalar(ridge)), "test_error": b.digits(err)} if b.is_mp else {},
+        digits=b.all_digits({"ridge": b.scalar(ridge), "test_error": err}),
     )
 
 
@@ -270,7 +270,7 @@ def asymptotic_optimal_ridge(scenario: Scenario) -> float:
         Other spectra or teachers, ``r >= 1`` (log corrections at ``r = 1``), or ``σ_eff = 0``.
     """
     sp_, te = scenario.spectrum, scenario.teacher
-    if sp_.kind != "power_law" or te.kind != "source" or not 0 < te.r < 1:
+    if sp_.beta is None or te.r is None or not 0 < te.r < 1:  # a power-law exponent β and a source exponent r
         raise NotCoveredError("teacher.r: the asymptotic optimal-ridge law needs a power law, a source teacher and 0 < r < 1")
     s2 = effective_noise(scenario)
     if s2 <= 0:
@@ -382,7 +382,7 @@ def ridge_strategies(scenario: Scenario, ns=range(0, 11), *, tiny_ridge: float =
     Needs a power-law spectrum with a source teacher, finite ``d`` and OLS generators (``T0 > d + 1``).
     """
     sp_, te = scenario.spectrum, scenario.teacher
-    if sp_.kind != "power_law" or te.kind != "source":
+    if sp_.beta is None or te.r is None:  # a power-law exponent β and a source exponent r
         raise NotCoveredError("spectrum.kind: the adaptive rule needs a power-law spectrum and a source teacher")
     ns = np.asarray(list(ns), dtype=int)
     if len(ns) == 0 or ns.min() < 0:

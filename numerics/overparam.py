@@ -38,8 +38,9 @@ import numpy as np
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
-from modelcollapse.numerics.fixed_point import illinois, solve_kappa
+from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.roots import RootResult, illinois
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.sums import SpectralSums
 from modelcollapse.theory.provenance import EXACT, Provenance, heuristic
@@ -138,7 +139,8 @@ def solve_kappa_hat(sums: SpectralSums, T0: int, kappa0, *, max_iter: int | None
 
     Returns
     -------
-    (kappa_hat, iterations, residual)
+    RootResult
+        ``root = κ̂``; the residual relative to ``T0``.
 
     Raises
     ------
@@ -166,10 +168,10 @@ def solve_kappa_hat(sums: SpectralSums, T0: int, kappa0, *, max_iter: int | None
         raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator", residual=float(abs(f_lo)) / T0, iterations=0)
     if not f_hi < 0:
         raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator", residual=float(abs(f_hi)) / T0, iterations=0)
-    max_iter = max_iter or (200 if not b.is_mp else 200 + 10 * b.dps)
-    u, f, it = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
-                        what="corrected ridgeless κ̂ of a generator")
-    return b.exp(u), it, float(abs(f) / T)
+    max_iter = max_iter or b.iteration_cap(200)
+    found = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
+                     what="corrected ridgeless κ̂ of a generator")
+    return RootResult(root=b.exp(found.root), iterations=found.iterations, residual=found.residual, backend=b)
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,8 @@ def _projection(sums: SpectralSums, t0: int, b: Backend, notes: list) -> _Projec
     df2, df3 = b.fsum(p0 * p0), b.fsum(p0 * p0 * p0)
     plain = dict(p0=p0, df2=df2, df3=df3, kappa0=float(k0))
     if t0 <= sums.d - 2:
-        k_hat, it, res = solve_kappa_hat(sums, t0, k0)
+        hat = solve_kappa_hat(sums, t0, k0)
+        k_hat, it, res = hat.root, hat.iterations, hat.residual
         p_hat = shrink_of(lam, k_hat)
         D = b.fsum(p_hat * (1 - p_hat))
         mean = formula("overparam_mean_shrink")(p_hat, D)

@@ -253,9 +253,9 @@ def solve_pool_chain(types: PoolTypes, backend: Backend = FLOAT64) -> PoolChainS
     eq = _Equations(types, b)
     if not eq.noise_scale > 0:  # noiseless chain: every generator is w0 exactly
         return PoolChainSolution(errors=b.array(np.zeros(types.n)), iterations=0, residual=0.0)
-    eq64 = eq if not b.is_mp else _Equations(types, FLOAT64)
+    eq64 = eq if b == FLOAT64 else _Equations(types, FLOAT64)
     source = eq.source_term()
-    Z = np.zeros_like(source) if not b.is_mp else np.full(source.shape, b.scalar(0), dtype=object)
+    Z = b.zeros(source.shape)
     iterations, tol = 0, 64 * float(b.eps) * types.n
     residual = float("inf")
     for _ in range(_MAX_REFINEMENTS):
@@ -266,7 +266,7 @@ def solve_pool_chain(types: PoolTypes, backend: Backend = FLOAT64) -> PoolChainS
             break
         step, its = _gmres(eq64, np.asarray(R, dtype=float))
         iterations += its + 1
-        Z = Z + (b.array(step) if b.is_mp else step)
+        Z = Z + b.array(step)
     else:
         raise FixedPointError("pooled chain: the second-order equation did not converge", residual=residual,
                               iterations=iterations)

@@ -118,7 +118,7 @@ class Prediction(Tabular):
 
     def _rows(self) -> list[tuple]:
         def value(name):
-            return self.digits.get(name, getattr(self, name))
+            return self.digits.get(name, self.parts[name] if name in self.parts else getattr(self, name))
 
         rows = [
             ("test_error", value("test_error"), "exact" if self.exact else ""),
@@ -190,7 +190,7 @@ def assemble(*, clean: CleanPart, collapse, collapse_provenance: Provenance, bac
         precision=b.name,
         iterations=clean.iterations if iterations is None else iterations,
         residual=clean.residual if residual is None else residual,
-        digits={k: b.digits(v) for k, v in {**values, **parts}.items()} if b.is_mp else {},
+        digits=b.all_digits({**values, **parts}),
         notes=tuple(notes),
         parts={k: floats[k] for k in parts},
         regime=regime,

@@ -24,9 +24,10 @@ import numpy as np
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
-from modelcollapse.numerics.fixed_point import illinois, solve_kappa
+from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import ChainMoments
+from modelcollapse.numerics.roots import RootResult, illinois
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.sums import SpectralSums
 from modelcollapse.theory.provenance import EXACT, finite_size
@@ -37,8 +38,9 @@ RIDGE_CHAIN = ("deterministic equivalent with leave-one-out finite-size correcti
                "(noise = implicit λ0-derivative of the corrected mean; measured within 1.5% chain / 2.5% test)")
 
 
-def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, *, max_iter: int | None = None):
-    """``κ̂`` of a ridge generator: the root of ``ridge_kappa_hat_residual`` below the plain ``κ0``.
+def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, kappa0, *, max_iter: int | None = None) -> RootResult:
+    """``κ̂`` of a ridge generator: the root of ``ridge_kappa_hat_residual`` below the plain ``κ0``
+    (``solve_kappa(sums, ridge0, T0).root``).
 
     At the plain ``κ0`` (``κ0 − λ0 = κ0 df_1/T0``) the residual is ``(df_2 − df_3)/D > 0``; it is
     negative as ``κ → λ0⁺``. Bracketed in ``u = log κ`` and solved by the Illinois variant of
@@ -46,7 +48,9 @@ def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, *, max_iter: int 
 
     Returns
     -------
-    (kappa_hat, kappa0, iterations, residual)
+    RootResult
+        ``root = κ̂``; the residual relative to ``T0``; the iterations of the bracketed solve
+        (those of ``κ0`` not included).
 
     Raises
     ------
@@ -55,14 +59,13 @@ def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, *, max_iter: int 
     """
     b = sums.backend
     lam0, T = b.scalar(ridge0), b.scalar(T0)
-    plain = solve_kappa(sums, lam0, T0)
     residual_of = formula("ridge_kappa_hat_residual")
 
     def F(u):
         k = b.exp(u)
         return residual_of(sums.df(k, 1), sums.df(k, 2), sums.df(k, 3), T, lam0, k)
 
-    u_hi = b.log(plain.kappa)
+    u_hi = b.log(kappa0)
     f_hi = F(u_hi)
     u_floor = b.log(lam0)
     u_lo = u_hi - (u_hi - u_floor) / 2
@@ -76,15 +79,17 @@ def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, *, max_iter: int 
     if not (f_lo < 0 < f_hi):
         raise FixedPointError("could not bracket the corrected κ̂ of a ridge generator",
                               residual=float(min(abs(f_lo), abs(f_hi)) / T), iterations=0)
-    max_iter = max_iter or (300 if not b.is_mp else 300 + 10 * b.dps)
-    u, f, it = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
-                        what="corrected κ̂ of a ridge generator")
-    return b.exp(u), plain.kappa, it + plain.iterations, float(abs(f) / T)
+    max_iter = max_iter or b.iteration_cap(300)
+    found = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
+                     what="corrected κ̂ of a ridge generator")
+    return RootResult(root=b.exp(found.root), iterations=found.iterations, residual=found.residual, backend=b)
 
 
 def _ridge_step(sums, lam, t, pi, *, T0, ridge0, s0, b: Backend, k: int):
     """One ridge generation on ``(t, π)``; returns ``(t', π', kappa_hat, kappa0, iterations, residual)``."""
-    kh, k0, it, res = solve_ridge_kappa_hat(sums, ridge0, T0)
+    plain = solve_kappa(sums, sums.backend.scalar(ridge0), T0)
+    hat = solve_ridge_kappa_hat(sums, ridge0, T0, plain.root)
+    kh, k0, it, res = hat.root, plain.root, hat.iterations + plain.iterations, hat.residual
     T, lam0, sig0 = b.scalar(T0), b.scalar(ridge0), b.scalar(s0)
     p_hat = formula("overparam_shrink")(lam, kh)
     dfs = [sums.df(kh, m) for m in (1, 2, 3, 4)]

@@ -44,7 +44,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Generators", "Downstream", "Scenario", "load_scenario", "parse_toml", "SECTIONS", "section_keys",
+__all__ = ["Generators", "Downstream", "Scenario", "parse_toml", "SECTIONS", "section_keys",
            "SCHEMES", "DESIGN_MATRICES", "real_rows", "set_keys", "UnknownKeyError"]
 
 # generators.scheme: what generation k fits (THEORY.md §3.7). "replace" is the paper's chain.
@@ -462,8 +462,3 @@ def _deepest_key(text: str, limit: int = 100) -> str:
                 dotted = f"{table}.{key}" if table and key else key or table
                 return f" (line {number}" + (f", key {dotted})" if dotted else ")")
     return ""
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Shorthand for :meth:`Scenario.from_toml`."""
-    return Scenario.from_toml(path)

@@ -53,7 +53,7 @@ class SpectralSums:
     def _reduce(self, kappa, term):
         """``Σ_j term(λ_j, w_j, κ)`` for scalar or 1-d array ``κ`` (``w_j = λ_j c_j²``)."""
         b = self.backend
-        kap = np.asarray(kappa, dtype=object if b.is_mp else np.float64)
+        kap = np.asarray(kappa, dtype=b.dtype)
         lam = self.eigenvalues
         w = self.weights if self.weights is not None else lam
         if kap.ndim == 0:

@@ -178,6 +178,14 @@ def test_prediction_shows_itself():
     assert frame["provenance.collapse"][0] == "exact"
 
 
+def test_prediction_with_parts_shows_them():
+    p = mc.predict("mixing")
+    assert p.parts, "the mixing scenario's prediction has parts (chain_error)"
+    rows = {line.split()[0]: line.split()[1] for line in str(p).splitlines()[1:]}
+    assert rows["chain_error"] == "%.6g" % p.parts["chain_error"]
+    assert p.to_frame()["parts.chain_error"][0] == p.parts["chain_error"]
+
+
 def test_simulation_and_verification_match_the_cli(capsys):
     r = mc.simulate("isotropic_ols", trials=30, seed=3)
     code, out, _ = cli(["simulate", "isotropic_ols", "--trials", "30", "--seed", "3", "--jobs", "1", "--json"], capsys)

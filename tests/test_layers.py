@@ -16,11 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("theory", "numerics", "derivations")  # each may import only those before it
 PACKAGE = "modelcollapse"
-# The simulator, the arbiter: its modules may import each other and nothing else of the project.
-SIMULATOR = (ROOT / "numerics" / "simulate.py", ROOT / "numerics" / "simulate_conditional.py",
-             ROOT / "numerics" / "simulate_schemes.py", ROOT / "numerics" / "simulate_designs.py",
-             ROOT / "numerics" / "simulate_kernel.py", ROOT / "numerics" / "simulate_reused.py",
-             ROOT / "numerics" / "workers.py")  # the process pool the simulator runs on: stdlib only
+# The simulator, the arbiter: numerics/simulate.py and its siblings simulate_*.py (found by name, so a new
+# simulator module is checked without being listed), and the process pool it runs on (workers.py, stdlib
+# only); they may import each other and nothing else of the project.
+SIMULATOR = (*sorted((ROOT / "numerics").glob("simulate*.py")), ROOT / "numerics" / "workers.py")
 
 
 def _module_name(path: Path) -> str:
@@ -73,6 +72,13 @@ def test_imports_point_down_the_layers(path):
     assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}: {LAYERS[own]} may import only {LAYERS[:own]}"
 
 
+def test_the_simulator_is_found():
+    """The glob finds the simulator's entry point and every sibling it imports."""
+    assert ROOT / "numerics" / "simulate.py" in SIMULATOR
+    siblings = {n for n in _imports(ROOT / "numerics" / "simulate.py") if n.startswith(PACKAGE + ".numerics.simulate")}
+    assert {_module_name(p) for p in SIMULATOR} >= {n for n in siblings if n.count(".") == 2}
+
+
 @pytest.mark.parametrize("path", SIMULATOR, ids=lambda p: p.name)
 def test_the_simulator_imports_nothing_of_the_project(path):
     own = {_module_name(p) for p in SIMULATOR}
@@ -81,6 +87,45 @@ def test_the_simulator_imports_nothing_of_the_project(path):
                and name not in own and name.rpartition(".")[0] not in own]
     relative = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ImportFrom) and n.level]
     assert not project and not relative, project
+
+
+def _kind_names() -> set[str]:
+    from modelcollapse.numerics.spectra import Spectrum, Teacher
+
+    return set(Spectrum.family()) | set(Teacher.family())
+
+
+def _kind_comparisons(tree: ast.AST, kinds: set[str]) -> list[int]:
+    """Lines comparing a ``.kind``-like attribute with a kind's name (a string, or a tuple of them)."""
+    def named(node):
+        return isinstance(node, ast.Attribute) and node.attr in ("kind", "teacher_kind", "KIND")
+
+    def literal(node):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return any(literal(e) for e in node.elts)
+        return isinstance(node, ast.Constant) and node.value in kinds
+
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Compare)
+            and any(named(x) for x in (node.left, *node.comparators))
+            and any(literal(x) for x in (node.left, *node.comparators))]
+
+
+def test_no_kind_names_are_compared_outside_the_kinds_modules():
+    """Callers ask a kind (its attributes and methods); only spectra/ and teachers/ know kind names."""
+    kinds = _kind_names()
+    own = (ROOT / "numerics" / "spectra", ROOT / "numerics" / "teachers")
+    found = {str(p.relative_to(ROOT)): lines for p in _modules() if not p.is_relative_to(own[0])
+             and not p.is_relative_to(own[1]) and (lines := _kind_comparisons(ast.parse(p.read_text()), kinds))}
+    assert not found, found
+    probe = ast.parse('if spectrum.kind != "power_law" or t.kind in ("source", "x"):\n    pass\n')
+    assert _kind_comparisons(probe, kinds) == [1, 1]  # both comparisons: the check itself can fail
+
+
+def test_precision_is_asked_of_the_backend():
+    """No ``.is_mp`` branches: what differs between float64 and mpmath is a ``Backend`` method."""
+    found = [f"{p.relative_to(ROOT)}:{n.lineno}" for p in _modules() for n in ast.walk(ast.parse(p.read_text()))
+             if isinstance(n, ast.Attribute) and n.attr == "is_mp"]
+    assert not found, found
 
 
 def test_the_walker_sees_a_wrong_arrow(tmp_path):

@@ -75,10 +75,11 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     nums = list(_numbers(results))
     assert nums and all(math.isfinite(x) for x in nums)
     # every check row carries the numbers of the table, with the documented tolerance
-    from modelcollapse.derivations.report.sections import large_dimension
+    from modelcollapse.derivations.report.sections import large_dimension, reused_design
 
-    for c in results["checks"]:  # the d = 1000 check keeps its own budget, whatever --trials says
-        assert c["stderr"] > 0 and c["trials"] == (large_dimension.TRIALS if c["section"] == "large_dimension" else 60)
+    own = {"large_dimension": large_dimension.TRIALS, "reused_design": reused_design.TRIALS}
+    for c in results["checks"]:  # the d = 1000 and d = 300 checks keep their own budgets, whatever --trials says
+        assert c["stderr"] > 0 and c["trials"] == own.get(c["section"], 60)
         assert c["tolerance"] == pytest.approx(4 * c["stderr"] + c["allowance"] * abs(c["theory"]))
         assert abs(c["theory"] - c["mean"]) <= c["tolerance"]
         assert c["allowance"] in (0.0, 0.01, 0.03)  # exact, 1/d-corrected, first-order equivalent
@@ -88,7 +89,8 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     unavailable = {s["key"]: s["unavailable"] for s in results["sections"] if s["unavailable"]}
     assert unavailable == {}
     figures = [f for s in results["sections"] for f in s["figures"]]
-    keys = {"ridge", "generations", "scaling", "overparam", "phase", "optimal_ridge", "schemes", "mixing", "kernel"}
+    keys = {"ridge", "generations", "scaling", "overparam", "phase", "optimal_ridge", "schemes", "mixing", "kernel",
+            "reused_design", "paper_figure4", "paper"}
     assert {f"fig_{k}.{ext}" for k in keys for ext in ("png", "pdf")} == set(figures)
     for f in figures:
         data = (out / f).read_bytes()

@@ -122,7 +122,6 @@ def test_schedule_of_noises_pools_their_squares():
     (dict(real_fraction=[0.3, 0.3, 0.5, 0.3], T0=100), "generators.real_fraction"),
     (dict(real_fraction=0.3), "generators.real_fraction"),  # real rows with T0 < d
     (dict(ridge0=[0.1, 0.0, 0.1, 0.1]), "generators.ridge"),  # mixed ridge / ridgeless
-    (dict(ridge0=0.1, spectrum="power_law"), "generators.ridge"),  # ridge generators need Σ = cI
     (dict(ridge0=0.1, downstream_real_fraction=0.5), "downstream.real_fraction"),
     (dict(ridge0=0.1, T0=60), "generators.T0"),  # T0 = d: the spectrum reaches 0
 ])
@@ -151,7 +150,7 @@ def test_real_rows_two_generations_exact_value_written_out():
 
 def test_free_projection_moments_decrease_and_match_precisions():
     from modelcollapse.numerics.backend import backend_for
-    from modelcollapse.numerics.regimes.reused_design import projection_moment
+    from modelcollapse.numerics.reused_chain import projection_moment
     b = backend_for(None)
     moments = [projection_moment(q, 63, 90, 40, b) for q in (1, 2, 4, 6, 8)]
     assert all(x > y for x, y in zip(moments, moments[1:])) and moments[0] == pytest.approx(0.7)
@@ -167,7 +166,7 @@ def test_linear_statistic_is_exact_to_order_one_for_wishart_moments(d, T0):
     """``E tr W`` and ``E tr W²`` of ``W = ZᵀZ/T0`` exactly; ``E tr W³`` up to its ``O(1/d)`` term ``4d/T0²``
     (real Wishart moments: ``E tr W² = d(T0 + d + 1)/T0``, ``E tr W³ = d(T0² + d² + 3T0d + 3T0 + 3d + 4)/T0²``)."""
     from modelcollapse.numerics.backend import backend_for
-    from modelcollapse.numerics.regimes.reused_design import linear_statistic
+    from modelcollapse.numerics.reused_chain import linear_statistic
     b = backend_for(None)
     assert linear_statistic(lambda x: x, d, T0, b) == pytest.approx(d, rel=1e-12)
     assert linear_statistic(lambda x: x * x, d, T0, b) == pytest.approx(d * (T0 + d + 1) / T0, rel=1e-12)
@@ -177,12 +176,34 @@ def test_linear_statistic_is_exact_to_order_one_for_wishart_moments(d, T0):
 
 def test_linear_statistic_mpmath_agrees_with_float64():
     from modelcollapse.numerics.backend import backend_for
-    from modelcollapse.numerics.regimes.reused_design import linear_statistic
+    from modelcollapse.numerics.reused_chain import linear_statistic
     f = lambda x: (x / (x + 0.03)) ** 6  # noqa: E731
     lo, hi = linear_statistic(f, 50, 80, backend_for(None)), linear_statistic(f, 50, 80, backend_for(30))
     assert float(hi) == pytest.approx(lo, rel=1e-12)
     p = predict(_scenario(T0=40, T=100).replace(ridge0=0.05), precision=30)
     assert p.test_error == pytest.approx(predict(_scenario(T0=40, T=100).replace(ridge0=0.05)).test_error, rel=1e-11)
+
+
+def test_contour_equivalent_is_marchenko_pastur_for_identity_covariance():
+    """Σ = I: the contour integral of the first-order resolvent equivalent is the Marchenko–Pastur integral of Φ
+    (written out here with scipy's quad over the density √((b−x)(x−a))/(2πyx))."""
+    from scipy.integrate import quad
+
+    from modelcollapse.numerics.reused_chain import contour_moments
+    d, T0, ridges = 50, 80, [0.05, 0.02, 0.1]
+    y = d / T0
+    a, b = (1 - np.sqrt(y)) ** 2, (1 + np.sqrt(y)) ** 2
+    phi = lambda x: np.prod([x / (x + r) for r in ridges])  # noqa: E731
+    density = lambda x: np.sqrt((b - x) * (x - a)) / (2 * np.pi * y * x)  # noqa: E731
+    mp = quad(lambda x: phi(x) * density(x), a, b, epsabs=1e-13, epsrel=1e-12)[0]
+    mp2 = quad(lambda x: phi(x) ** 2 * density(x), a, b, epsabs=1e-13, epsrel=1e-12)[0]
+    lam, c2 = np.ones(d), np.full(d, 1.0 / d)
+    mean, sandwich, noise = contour_moments(lam, c2, T0, ridges, [0.0, 0.0, 0.0], 128)
+    np.testing.assert_allclose(mean, mp, rtol=1e-9)
+    assert np.sum(sandwich) == pytest.approx(mp2, rel=1e-9)  # E‖Φw0‖² = m_{Φ²}‖w0‖² (rotation invariance)
+    assert np.all(noise == 0)
+    coarse = contour_moments(lam, c2, T0, ridges, [0.0] * 3, 64)
+    np.testing.assert_allclose(coarse[0], mean, rtol=1e-10)
 
 
 def test_ridge_generators_approach_the_ridgeless_chain():
@@ -246,6 +267,9 @@ AGREEMENT = [
                                            downstream_real_fraction=0.5), 2000),
     ("ridge_gens_T0<d", dict(d=60, T0=30, n=4, sigma0=0.3, T=120, ridge0=0.05), 2000),
     ("ridge_gens_T0>d_ridge_down", dict(d=60, T0=120, n=5, sigma0=0.5, T=90, ridge=0.02, ridge0=0.1), 2000),
+    ("ridge_gens_powerlaw_T0<d", dict(d=120, spectrum="powerlaw", T0=60, n=4, sigma0=0.3, T=240, ridge0=0.05), 1500),
+    ("ridge_gens_powerlaw_T0>d_ridge_down", dict(d=100, spectrum="powerlaw", T0=150, n=5, sigma0=0.5, T=70,
+                                                 ridge=0.01, ridge0=0.02), 1500),
     ("ridge_gens_schedule_T<d", dict(d=100, T0=150, n=3, sigma0=[0.2, 0.5, 0.3], T=70, ridge=0.05,
                                      ridge0=[0.01, 0.2, 0.05]), 2000),
 ]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from modelcollapse.numerics.errors import NotCoveredError, ScenarioError
+from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.ridge_chain import solve_ridge_kappa_hat
@@ -29,6 +30,10 @@ def _scenario(*, d=100, spectrum="power_law", T0=40, ridge0=1e-2, n=4, sigma0=0.
                                "downstream": {"T": T or d + 3, "sigma": sigma, "ridge": ridge}})
 
 
+def _kappa_hat(sums, ridge0, T0):
+    return solve_ridge_kappa_hat(sums, ridge0, T0, solve_kappa(sums, ridge0, T0).root)
+
+
 def _corrected_mean(lam, kh, ridge0, T0):
     p = lam / (lam + kh)
     D = p.sum() - (p * p).sum() + T0 * ridge0 / kh
@@ -40,12 +45,12 @@ def test_noise_is_the_derivative_of_the_corrected_mean(T0, ridge0):
     """The implicit derivative equals a central difference of the corrected mean in log λ0 (h = 1e-4: error ~1e-8)."""
     lam = np.arange(1, 101, dtype=float) ** -1.5
     sums = SpectralSums(lam, None)
-    kh = float(solve_ridge_kappa_hat(sums, ridge0, T0)[0])
+    kh = float(_kappa_hat(sums, ridge0, T0).root)
     p = lam / (lam + kh)
     noise = formula("ridge_noise")(1.0, lam, p, *(np.sum(p**m) for m in (1, 2, 3, 4)), T0, ridge0, kh)
     h = 1e-4
     shifted = [ridge0 * math.exp(s * h) for s in (1, -1)]
-    means = [_corrected_mean(lam, float(solve_ridge_kappa_hat(sums, r, T0)[0]), r, T0) for r in shifted]
+    means = [_corrected_mean(lam, float(_kappa_hat(sums, r, T0).root), r, T0) for r in shifted]
     central = -lam * (means[0] - means[1]) / (ridge0 * (math.exp(h) - math.exp(-h))) / T0
     np.testing.assert_allclose(noise, central, rtol=1e-7)
 
@@ -53,7 +58,9 @@ def test_noise_is_the_derivative_of_the_corrected_mean(T0, ridge0):
 def test_kappa_hat_solves_its_equation_and_lies_below_the_plain_kappa():
     lam = np.arange(1, 101, dtype=float) ** -1.5
     sums = SpectralSums(lam, None)
-    kh, k0, _, residual = solve_ridge_kappa_hat(sums, 1e-2, 40)
+    k0 = solve_kappa(sums, 1e-2, 40).root
+    hat = solve_ridge_kappa_hat(sums, 1e-2, 40, k0)
+    kh, residual = hat.root, hat.residual
     p = lam / (lam + kh)
     D = p.sum() - (p * p).sum() + 40 * 1e-2 / kh
     assert 40 * (1 - 1e-2 / kh) == pytest.approx(p.sum() - ((p * p).sum() - (p**3).sum()) / D, rel=1e-12)

@@ -8,6 +8,7 @@ The count of κ solves is observed by wrapping the solver's two entry points.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -186,8 +187,9 @@ def test_a_pair_that_fails_in_the_grid_is_solved_and_reported_per_point(monkeypa
     grid, scalar = fixed_point.solve_kappa_each, fixed_point._solve_scalar64
 
     def grid_fails_at(sums, ridge, T, **kw):
-        kappa, its, res, converged = grid(sums, ridge, T, **kw)
-        return kappa, its, res, converged & (ridge != failing)
+        each = grid(sums, ridge, T, **kw)
+        converged = each.converged_each & (ridge != failing)
+        return dataclasses.replace(each, converged=bool(converged.all()), converged_each=converged)
 
     def scalar_fails_at(sums, ridge, T, max_iter):
         if ridge == failing:

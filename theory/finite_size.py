@@ -19,7 +19,7 @@ Padé at ``λ = 0`` — exact there for OLS and ridgeless ``Σ = I`` — switche
 boundary layer ``λ ≈ 0.15 μ₋``, ``μ₋`` the lower edge of the spectrum of ``Σ̂``). The constant
 ``0.15`` is calibrated (Σ = I, d = 50, T = 40, 45, 55), the one empirical element.
 
-Source: this toolkit (issue 11; /work/scratch/fs/FINDINGS.md); Bai & Silverstein, Ann. Probab. 2004.
+Source: this toolkit (issue 11; derivation and measurements in docs/THEORY.md §3.9); Bai & Silverstein, Ann. Probab. 2004.
 """
 
 from __future__ import annotations

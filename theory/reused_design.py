@@ -54,7 +54,7 @@ __all__ = ["sigma0_eff", "pooled_noise", "pooled_noise_step", "ols_chain", "proj
            "overparam_isotropic_chain", "fresh_limit_gap", "reduction_derivation", "ratio", "cos_theta", "sin2_theta",
            "spectral_shrink", "linear_statistic", "mp_abscissa", "linear_statistic_weight", "edge_weight",
            "ridge_isotropic_energy", "real_chain", "real_chain_term", "haar_second_moment", "free_edges",
-           "free_moment_weight"]
+           "free_moment_weight", "resolvent_equivalent", "two_point_equivalent", "two_point_factor", "contour_map"]
 
 sigma0_eff = sp.Symbol(r"\tilde\sigma_0", nonnegative=True)  # the pooled noise level of the reduction
 _pooled = sp.Symbol("s", nonnegative=True)  # a running sum of σ0_k²
@@ -229,6 +229,51 @@ def free_edges() -> sp.Expr:
 def free_moment_weight() -> sp.Expr:
     """``r_0² sin²(πu)/(2x(1 − x))``: ``√((λ₊−x)(x−λ₋))/(2πx(1−x)) dx`` on ``[λ₋, λ₊]``; atoms ``max(α+β−1, 0)`` at 1."""
     return _r0**2 * sin2_theta / (2 * _xq * (1 - _xq))
+
+
+_z, _z1, _z2 = sp.symbols("z z_1 z_2")  # complex points of the contour
+_k1, _k2 = sp.symbols("kappa_1 kappa_2")
+_lj = sp.Symbol("lambda_j", positive=True)
+_cj2 = sp.Symbol("c_j^2", nonnegative=True)
+_S12, _U12 = sp.symbols("S_12 U_12")
+_zeta, _lmin = sp.symbols("zeta lambda_min")
+_DE_CONTOUR = ("deterministic equivalent, first order (Bach 2023 at complex ridge -z), integrated over a contour "
+               "around the spectrum; measured 0.2–0.5% high against simulation at d = 60–100")
+
+
+@named_result("reused_resolvent_equivalent", title="First-order equivalent of a diagonal resolvent entry at complex z",
+              lhs=r"\mathbb{E}(z - \hat\Sigma)^{-1}_{jj}", args=(_lj, _k1, _z), provenance=equivalent(_DE_CONTOUR),
+              source=_SOURCE + "; Bach 2023 (arXiv:2303.01372)", relation=r"\simeq")
+def resolvent_equivalent() -> sp.Expr:
+    """``κ/(z(λ_j + κ))`` with ``κ = κ(−z)`` the root of ``kappa_residual`` at ridge ``−z``
+    (``E λ(Σ̂+λ)⁻¹ ≃ κ(Σ+κ)⁻¹`` continued to complex ``λ``); ``E f(Σ̂)_jj ≃ (1/2πi)∮ f(z)·this dz``."""
+    return _k1 / (_z * (_lj + _k1))
+
+
+@named_result("reused_two_point_equivalent", title="Two-point equivalent of a resolvent sandwich",
+              lhs=r"z_1 z_2\,\mathbb{E}[(z_1 - \hat\Sigma)^{-1} C (z_2 - \hat\Sigma)^{-1}]_{jj}",
+              provenance=equivalent(_DE_CONTOUR), source=_SOURCE + "; Bach 2023 (arXiv:2303.01372)",
+              relation=r"\simeq")
+def two_point_equivalent() -> sp.Expr:
+    """``κ_1κ_2[c_j² + λ_j F_12]/((λ_j+κ_1)(λ_j+κ_2))``, ``F_12`` = :func:`two_point_factor`, ``C = diag(c²)``;
+    at ``κ_1 = κ_2``, ``C = Σ`` it is the second-order equivalent ``κ²Σ(Σ+κ)⁻²/(1 − df_2/T0)`` of §3.3."""
+    return _k1 * _k2 * (_cj2 + _lj * two_point_factor()) / ((_lj + _k1) * (_lj + _k2))
+
+
+@named_result("reused_two_point_factor", title="Fluctuation factor of the two-point equivalent", lhs=r"F_{12}",
+              args=(_S12, _U12, T0), provenance=equivalent(_DE_CONTOUR), source=_SOURCE)
+def two_point_factor() -> sp.Expr:
+    """``(S_12/T0)/(1 − U_12/T0)``, ``S_12 = Σ_i c_i²λ_i/((λ_i+κ_1)(λ_i+κ_2))``, ``U_12 = Σ_i λ_i²/((λ_i+κ_1)(λ_i+κ_2))``."""
+    return (_S12 / T0) / (1 - _U12 / T0)
+
+
+@named_result("reused_contour_map", title="The contour around the spectrum, in logarithmic coordinates", lhs="z",
+              args=(_zeta, _lmin), provenance=exact("change of variables"), source=_SOURCE)
+def contour_map() -> sp.Expr:
+    """``z = −λ_min + e^ζ``: an ellipse in ``ζ`` around ``[log λ_min − 1/2, log(s + λ_min)]`` (``|Im ζ| < π/2``) winds once
+    around the spectrum ``[0, s]`` and never around the poles ``−λ0_k`` of ``Φ`` and ``ψ_k``; nodes crowd where
+    the smallest ridge brings a pole next to the spectrum, so 64–128 nodes suffice down to ``λ0 = 10⁻⁴``."""
+    return -_lmin + sp.exp(_zeta)
 
 
 @register_derivation("derivation_reused_design", derives="reused_overparam_isotropic_chain")

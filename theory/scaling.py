@@ -46,7 +46,7 @@ from modelcollapse.theory.symbols import T, T0, beta, d, df2, kappa, n, phi0, r,
 
 __all__ = [
     "ell", "a", "df_constant", "df_small_kappa", "bias_constant", "bias_small_kappa",
-    "bias_exponent", "variance_exponent", "collapse_exponent", "collapse_exponent_fixed_T0",
+    "bias_exponent", "variance_exponent", "collapse_exponent",
     "rate", "ell_crit", "ell_opt", "ell_opt_clean", "rate_clean", "rate_collapse", "plateau",
     "collapse_rho_powerlaw", "collapse_rho_leading", "effective_noise", "optimal_kappa", "optimal_kappa_law", "SIGMA_EFF2",
     "plateau_exponent", "phase_table", "ELL_EFF", "R_EFF", "A_EFF",
@@ -188,11 +188,6 @@ def variance_exponent() -> sp.Expr:
 def collapse_exponent() -> sp.Expr:
     """``n σ0² ρ ≍ T^(−c_C)``, ``c_C = min(a, 1) − min(ℓ, β)/β``: ``(df_2/T)·max(T/T0, φ0)``."""
     return A_EFF - ELL_EFF / beta
-
-
-def collapse_exponent_fixed_T0() -> sp.Expr:
-    """Fixed ``T0`` (``a = 0``): ``c_C = −min(ℓ, β)/β``, the collapse term *grows* like ``T^(ℓ/β)/T0``."""
-    return collapse_exponent().subs(a, 0)
 
 
 def rate(*, noisy: bool = True, synthetic: bool = False) -> sp.Expr:

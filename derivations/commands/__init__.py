@@ -21,6 +21,7 @@ COMMANDS = {
     "optimal-ridge": "optimal_ridge",
     "sweep": "sweep",
     "powerlaw-fit": "powerlaw_fit",
+    "paper-figure4": "paper_figure4",
 }
 
 

@@ -128,7 +128,8 @@ def _compile_pdf(out: Path) -> str | None:
             if f.suffix in (".tex", ".pdf") and f.is_file():
                 shutil.copy(f, tmp)
         cmd = [exe, "-interaction=nonstopmode", "-halt-on-error", "report.tex"]
-        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300)
+        # pdflatex echoes T1-encoded text (e.g. "§" as byte 0x9f) in its box warnings: not UTF-8
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, errors="replace", timeout=300)
         if proc.returncode != 0:
             tail = " | ".join(proc.stdout.strip().splitlines()[-6:])
             return f"pdflatex failed on report.tex: {tail}"

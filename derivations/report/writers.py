@@ -80,6 +80,27 @@ def _md_table(rows) -> str:
     return "\n".join(lines)
 
 
+def _md_data_table(table: dict) -> str:
+    """A section's own table (``data["table"]``: ``head`` and ``rows`` of plain-text cells)."""
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(map(cell, table["head"])) + " |", "|" + "---|" * len(table["head"])]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in table["rows"]]
+    return "\n".join(lines)
+
+
+def _tex_data_table(table: dict) -> str:
+    """``data["table"]`` as a LaTeX longtable-free tabular with wrapped columns (plain text, escaped)."""
+    n = len(table["head"])
+    spec = "".join(r"p{%.2f\linewidth}" % w for w in ([0.14, 0.3, 0.3, 0.1, 0.1] if n == 5 else [0.9 / n] * n))
+    lines = [r"\begin{center}\scriptsize", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+             " & ".join(_tex(str(h)) for h in table["head"]) + r" \\", r"\midrule"]
+    lines += [" & ".join(_tex(str(c)) for c in row) + r" \\" for row in table["rows"]]
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
+    return "\n".join(lines)
+
+
 def _rule_text() -> str:
     return (f"A check passes when $|\\text{{theory}} - \\text{{simulation}}| \\le {Z_LIMIT:g}\\,\\mathrm{{SE}} + "
             f"a\\,|\\text{{theory}}|$, with the finite-size allowance $a = 0$ for exact results, "
@@ -131,6 +152,8 @@ def report_markdown(report) -> str:
             out.append("")
         if sec.rows:
             out += [_md_table(sec.rows), ""]
+        if sec.plan.data.get("table"):
+            out += [_md_data_table(sec.plan.data["table"]), ""]
     out += ["## Reproducing a single check", "",
             "Every check's scenario, trials and seed are in `results.json`; write the scenario to a TOML file and run "
             "`modelcollapse verify FILE --trials N --seed S` to get the same numbers.", ""]
@@ -180,6 +203,8 @@ def _body(settings: dict, sections) -> str:
             out += [r"\begin{itemize}\small", *items, r"\end{itemize}"]
         if sec.rows:
             out += [_tex_table(sec.rows), ""]
+        if sec.plan.data.get("table"):
+            out += [_tex_data_table(sec.plan.data["table"]), ""]
     return "\n".join(out)
 
 

@@ -15,8 +15,6 @@ from modelcollapse.numerics.teachers import Teacher
 
 # the registration table: kind name -> class, in the order error messages list them
 SPECTRUM_KINDS = (IsotropicSpectrum, PowerLawSpectrum, EigenvalueSpectrum, KernelSpectrum)
-for _kind in SPECTRUM_KINDS:
-    Spectrum.register_kind(_kind)
-del _kind
+Spectrum.register_kinds(*SPECTRUM_KINDS)
 
 __all__ = ["Spectrum", "Teacher", "SPECTRUM_KINDS", "IsotropicSpectrum", "PowerLawSpectrum", "EigenvalueSpectrum", "KernelSpectrum"]

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.kinds import ByKind
+from modelcollapse.numerics.kinds import Family
 from modelcollapse.numerics.sums import SpectralSums
 from modelcollapse.numerics.validate import integer
 from modelcollapse.theory.errors import NotCoveredError, ScenarioError
@@ -32,12 +32,7 @@ def finite_dimension(value, *, inf_allowed_for: str = "") -> int:
         raise ScenarioError("spectrum.d", f"expected a positive integer (or 'inf' for power_law), got {value!r}") from None
 
 
-def _one_of(names) -> str:
-    quoted = [repr(n) for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-
-
-class Spectrum(metaclass=ByKind):
+class Spectrum(Family):
     """Eigenvalues ``λ_1, …, λ_d > 0`` of the feature covariance ``Σ``; ``Spectrum(kind=..., ...)``.
 
     Kinds (registration table: :data:`modelcollapse.numerics.spectra.SPECTRUM_KINDS`):
@@ -48,26 +43,9 @@ class Spectrum(metaclass=ByKind):
     (``None`` where the kind has none).
     """
 
-    _family: ClassVar[dict] = {}
     TABLE: ClassVar[str] = "spectrum"
-    KIND: ClassVar[str] = ""
     beta = None
     values = None
-
-    @classmethod
-    def family(cls) -> dict:
-        return Spectrum._family
-
-    @classmethod
-    def register_kind(cls, kind_class) -> None:
-        """Add ``kind_class`` (its ``KIND``) to the family; names are unique."""
-        if kind_class.KIND in Spectrum._family:
-            raise ValueError(f"spectrum kind {kind_class.KIND!r} registered twice")
-        Spectrum._family[kind_class.KIND] = kind_class
-
-    def _check_kind(self) -> None:
-        if self.kind != self.KIND:
-            raise ScenarioError("spectrum.kind", f"expected {self.KIND!r} for {type(self).__name__}, got {self.kind!r}")
 
     # -- construction from a scenario table ----------------------------------------------------
     @classmethod
@@ -75,7 +53,7 @@ class Spectrum(metaclass=ByKind):
         """Validate a ``[spectrum]`` table (as read from TOML)."""
         kind = table.get("kind")
         if "kind" not in table:
-            raise ScenarioError("spectrum.kind", f"missing; expected {_one_of(Spectrum._family)}")
+            raise Spectrum.missing_kind()
         sub = Spectrum._family.get(kind) if isinstance(kind, str) else None
         if sub is None:
             return Spectrum(**table)  # raises the unknown-kind error

@@ -35,6 +35,10 @@ class DesignFields:
         """The design the simulator uses (the kind's default when the key is absent)."""
         return self.design if self.design is not None else self.DEFAULT_DESIGN
 
+    def design_description(self) -> str:
+        """What the simulator draws, in words for a verification line (``""`` for the Gaussian design)."""
+        return "" if self.design_name == "gaussian" else f"{self.design_name} design"
+
     def check_design(self) -> None:
         """Raise :class:`ScenarioError` on ``spectrum.design`` / ``spectrum.df`` out of range."""
         accepted = DESIGNS + self.EXTRA_DESIGNS

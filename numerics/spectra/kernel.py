@@ -114,6 +114,11 @@ class KernelSpectrum(DesignFields, Spectrum):
     def prepare(cls, table: dict) -> dict:
         return table  # no d: it is the number of kept eigenvalues
 
+    def design_description(self) -> str:
+        if self.design_name == "real":
+            return f"real chain: kernel ridge on the {self.points} {self.dataset} points"
+        return f"{self.design_name} surrogate of the kernel's spectrum"
+
     # -- the decomposition --------------------------------------------------------------------
     def kernel_parameters(self) -> dict:
         """The sklearn keyword arguments of the kernel (defaults filled in where sklearn's differ)."""

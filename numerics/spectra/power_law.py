@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.special
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.infinite import infinite_power_law_sums
@@ -64,7 +63,7 @@ class PowerLawSpectrum(DesignFields, Spectrum):
 
     def eigenvalues(self, backend: Backend = FLOAT64) -> np.ndarray:
         self._require_finite()
-        check_dimension(self.d, mp=backend.is_mp)  # np.arange(1, d + 1) is empty once d + 1 overflows int64
+        check_dimension(self.d, mp=backend.dtype is object)  # np.arange(1, d + 1) is empty once d + 1 overflows int64
         j = backend.array(np.arange(1, self.d + 1, dtype=np.float64))
         return backend.power(j, -backend.scalar(self.beta))
 
@@ -74,9 +73,7 @@ class PowerLawSpectrum(DesignFields, Spectrum):
             return backend.fsum(self.eigenvalues(backend))
         if self.is_finite:  # ζ(β) − ζ(β, d+1), without an array of d eigenvalues
             return infinite_power_law_sums(self, None, backend).trace
-        if backend.is_mp:
-            return backend.ctx.zeta(backend.scalar(self.beta))
-        return float(scipy.special.zeta(self.beta))
+        return backend.zeta(self.beta)
 
     def spectral_sums(self, teacher=None, backend: Backend = FLOAT64):
         if not self.is_finite or (self.d > LARGE_POWER_LAW_D and (teacher is None or teacher.has_closed_form_sums)):

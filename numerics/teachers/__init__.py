@@ -11,8 +11,6 @@ from modelcollapse.numerics.teachers.labels import LabelTeacher
 from modelcollapse.numerics.teachers.source import SourceTeacher
 
 TEACHER_KINDS = (SourceTeacher, IsotropicTeacher, CoefficientTeacher, LabelTeacher)
-for _kind in TEACHER_KINDS:
-    Teacher.register_kind(_kind)
-del _kind
+Teacher.register_kinds(*TEACHER_KINDS)
 
 __all__ = ["Teacher", "TEACHER_KINDS", "SourceTeacher", "IsotropicTeacher", "CoefficientTeacher", "LabelTeacher"]

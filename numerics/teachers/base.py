@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.kinds import ByKind
+from modelcollapse.numerics.kinds import Family
 from modelcollapse.numerics.validate import finite_positive
 from modelcollapse.theory.errors import ScenarioError
 
@@ -23,7 +23,7 @@ def teacher_norm(value) -> float:
     return 1.0 if value is None else finite_positive("teacher.norm", value, strict=False)
 
 
-class Teacher(metaclass=ByKind):
+class Teacher(Family):
     """The teacher ``w0``; ``Teacher(kind=..., ...)``.
 
     Kinds (registration table: :data:`modelcollapse.numerics.teachers.TEACHER_KINDS`): ``source``
@@ -32,9 +32,7 @@ class Teacher(metaclass=ByKind):
     (``None`` where the kind has none).
     """
 
-    _family: ClassVar[dict] = {}
     TABLE: ClassVar[str] = "teacher"
-    KIND: ClassVar[str] = ""
     #: whether the Euler–Maclaurin sums of large power-law spectra cover this kind
     has_closed_form_sums: ClassVar[bool] = True
     r = None
@@ -42,25 +40,10 @@ class Teacher(metaclass=ByKind):
     values = None
 
     @classmethod
-    def family(cls) -> dict:
-        return Teacher._family
-
-    @classmethod
-    def register_kind(cls, kind_class) -> None:
-        if kind_class.KIND in Teacher._family:
-            raise ValueError(f"teacher kind {kind_class.KIND!r} registered twice")
-        Teacher._family[kind_class.KIND] = kind_class
-
-    def _check_kind(self) -> None:
-        if self.kind != self.KIND:
-            raise ScenarioError("teacher.kind", f"expected {self.KIND!r} for {type(self).__name__}, got {self.kind!r}")
-
-    @classmethod
     def from_table(cls, table: dict) -> "Teacher":
         """Validate a ``[teacher]`` table (as read from TOML)."""
         if "kind" not in table:
-            names = [repr(n) for n in Teacher._family]
-            raise ScenarioError("teacher.kind", f"missing; expected {', '.join(names[:-1])} or {names[-1]}")
+            raise Teacher.missing_kind()
         table = dict(table)
         if "values" in table:
             if not isinstance(table["values"], list):
@@ -76,6 +59,12 @@ class Teacher(metaclass=ByKind):
     def weights(self, spectrum, backend: Backend = FLOAT64) -> np.ndarray:
         """``w_j = λ_j c_j²`` for ``j = 1..d``: the teacher's energy along each eigendirection."""
         raise NotImplementedError
+
+    def power_law_weights(self, beta, d, num):
+        """``(γ, s)`` of this teacher on ``λ_j = j^(−β)``, ``j <= d``: ``w_j = (norm/Z) j^(−s)`` with
+        ``Z = Σ_{j<=d} j^(−s)``, and ``w_j/λ_j² ∝ j^(−γ)``, in the numbers ``num`` makes (the
+        Euler–Maclaurin sums of :mod:`modelcollapse.numerics.infinite`). Raises where the kind has no such form."""
+        raise ScenarioError("teacher.kind", f"{self.kind!r} is not a power-law family")
 
     def coefficients(self, spectrum) -> np.ndarray:
         """Coefficients ``c_j`` (float64, non-negative for the families)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,11 @@ class IsotropicTeacher(Teacher):
     def check_against(self, spectrum) -> None:
         if not spectrum.is_finite:
             raise ScenarioError("teacher.kind", "'isotropic' needs a finite spectrum.d (all c_j² equal is not normalisable)")
+
+    def power_law_weights(self, beta, d, num):
+        if d == math.inf:
+            raise ScenarioError("teacher.kind", "'isotropic' needs a finite spectrum.d")
+        return -beta, num(beta)
 
     def weights(self, spectrum, backend: Backend = FLOAT64) -> np.ndarray:
         self.check_against(spectrum)

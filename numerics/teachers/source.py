@@ -39,8 +39,12 @@ class SourceTeacher(Teacher):
         object.__setattr__(self, "norm", teacher_norm(self.norm))
 
     def check_against(self, spectrum) -> None:
-        if spectrum.kind != "power_law":
+        if spectrum.beta is None:  # the kinds without a power-law exponent
             raise ScenarioError("teacher.kind", f"'source' needs spectrum.kind = 'power_law', got {spectrum.kind!r}")
+
+    def power_law_weights(self, beta, d, num):
+        s = num(1) + 2 * num(beta) * num(self.r)  # exact in mpmath: γ and ζ(s) must match
+        return s - 2 * num(beta), s
 
     def weights(self, spectrum, backend: Backend = FLOAT64) -> np.ndarray:
         self.check_against(spectrum)

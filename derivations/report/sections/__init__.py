@@ -18,6 +18,8 @@ from modelcollapse.derivations.report.sections import (
     mixing,
     optimal_ridge,
     overparam,
+    paper,
+    paper_figure4,
     phase,
     reused_design,
     ridge,
@@ -51,5 +53,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
     Section(key="reused_design", title="Fresh against reused design matrices (the paper's Figure 2)",
             plan=reused_design.plan),
+    Section(key="paper_figure4", title="The paper's Figure 4: adaptive regularisation on real data",
+            plan=paper_figure4.plan),
+    Section(key="paper", title="The paper's derived statements and its map", plan=paper.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )

@@ -1,0 +1,67 @@
+"""The map of the paper (derivations/paper_map.py, docs/PAPER.md): complete and pointing at real things."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from modelcollapse.derivations.commands import COMMANDS
+from modelcollapse.derivations.paper_map import CHECKS, PAPER_MAP, STATUSES
+from modelcollapse.derivations.report.sections import SECTIONS
+from modelcollapse.theory import DERIVATIONS, RESULTS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def exists(ref: str) -> bool:
+    kind, _, name = ref.partition(":")
+    if kind == "result":
+        return name in RESULTS
+    if kind == "derivation":
+        return name in DERIVATIONS
+    if kind == "section":
+        return name in {s.key for s in SECTIONS}
+    if kind == "command":
+        return name in COMMANDS
+    if kind == "issue":
+        return name.isdigit()
+    if kind == "test":
+        path, _, test = name.partition("::")
+        file = ROOT / path
+        if not file.is_file():
+            return False
+        return not test or re.search(rf"^def {re.escape(test)}\(", file.read_text(), re.M) is not None
+    return False
+
+
+@pytest.mark.parametrize("row", PAPER_MAP, ids=lambda r: r.item)
+def test_every_reference_exists(row):
+    missing = [ref for ref in row.refs if not exists(ref)]
+    assert not missing, f"{row.item}: {missing}"
+    assert row.status in STATUSES and set(row.check) <= set(CHECKS)
+    if row.status in ("reproduced", "reproduced in kind", "measured"):
+        assert any(ref.startswith(("test:", "section:")) for ref in row.refs), row.item
+
+
+def test_the_named_results_of_the_paper_are_all_there():
+    items = {row.item for row in PAPER_MAP}
+    for needed in ("Theorem 4.1", "Theorem 4.5 and Figure 2", "Theorem 5.1", "Corollary 5.2", "Figure 4 (Appendix D.2)",
+                   "Proposition F.6", "Lemma F.8", "Appendix G (noisy regime)", "Appendix D.3: random-features network",
+                   "Appendix D.3: two-layer networks"):
+        assert needed in items
+    by_item = {row.item: row for row in PAPER_MAP}
+    assert by_item["Appendix D.3: random-features network"].refs == ("issue:23",)
+    assert by_item["Appendix D.3: two-layer networks"].status == "not in scope"
+    assert len(items) == len(PAPER_MAP)
+
+
+def test_paper_md_lists_every_row_and_nothing_else():
+    text = (ROOT / "docs" / "PAPER.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| paper |")]
+    assert len(rows) == len(PAPER_MAP)
+    for line, row in zip(rows, PAPER_MAP):
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        assert cells[0] == row.item and cells[4] == row.status
+        assert all(f"`{ref}`" in cells[2] for ref in row.refs)
