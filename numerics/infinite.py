@@ -92,6 +92,11 @@ class _Float:
         with np.errstate(over="ignore"):
             return float(np.power(np.float64(x), np.float64(p)))
 
+    @staticmethod
+    def f_value(t, x, m, gamma):
+        with np.errstate(over="ignore"):
+            return np.exp(-m * np.log1p(t) - float(gamma) * math.log(x))
+
 
 class _Mp:
     """mpmath arithmetic (a private context with guard digits) on numpy object arrays."""
@@ -131,6 +136,9 @@ class _Mp:
     def scalar_power(self, x, p):
         return self.num(x) ** p
 
+    def f_value(self, t, x, m, gamma):
+        return (1 + t) ** (-m) * self.num(x) ** (-gamma)
+
 
 def _binomials(ops, alpha, count: int) -> list:
     """``binom(α, k)`` for ``k = 0..count−1`` (``α`` real)."""
@@ -148,10 +156,7 @@ def _scalar_power(ops, x, p):
 def _f_value(ops, t, x, m, gamma):
     """``(1 + t)^(−m) x^(−γ)`` (``t = κx^β``); float64 in logarithms, so that ``0 · inf`` never occurs
     (at ``x = 10^7`` a source teacher's ``x^(−γ)`` exceeds float64 while ``(1 + t)^(−m)`` underflows)."""
-    if ops.is_mp:
-        return (1 + t) ** (-m) * ops.num(x) ** (-gamma)
-    with np.errstate(over="ignore"):
-        return np.exp(-m * np.log1p(t) - float(gamma) * math.log(x))
+    return ops.f_value(t, x, m, gamma)
 
 
 def _odds(t):

@@ -28,12 +28,12 @@ def _out_of_range(scenario: Scenario, backend, exc: BaseException) -> ScenarioEr
     1e300, a power law's ``λ_d = d^(−β)`` below 1e-308 with a handful of samples): the key at fault
     is the spectrum's scale, ``spectrum.values`` or ``spectrum.beta``.
     """
-    key = {"eigenvalues": "spectrum.values", "power_law": "spectrum.beta"}.get(scenario.spectrum.kind, "spectrum")
-    lam = None
-    if scenario.spectrum.kind == "eigenvalues":
-        lam = f"eigenvalues from {min(scenario.spectrum.values):.3g} to {max(scenario.spectrum.values):.3g}"
-    elif scenario.spectrum.kind == "power_law":
-        lam = f"λ_j = j^(−{scenario.spectrum.beta:g}) for j up to d = {scenario.spectrum.d}"
+    spectrum = scenario.spectrum
+    key, lam = "spectrum", None  # the spectrum's scale key: its explicit values or its exponent
+    if getattr(spectrum, "values", None):
+        key, lam = "spectrum.values", f"eigenvalues from {min(spectrum.values):.3g} to {max(spectrum.values):.3g}"
+    elif getattr(spectrum, "beta", None) is not None:
+        key, lam = "spectrum.beta", f"λ_j = j^(−{spectrum.beta:g}) for j up to d = {spectrum.d}"
     where = f" ({lam})" if lam else ""
     return ScenarioError(key, f"the spectrum{where} spans more than {backend.name} can compute with here "
                               f"({type(exc).__name__}); not covered: use a flatter spectrum, more samples or a ridge")
