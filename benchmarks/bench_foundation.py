@@ -97,7 +97,8 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     repeat = 1 if args.quick else args.repeat
     blas = [f"{p['internal_api']} ({p['num_threads']} threads)" for p in threadpool_info() if p["user_api"] == "blas"]
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, BLAS {', '.join(blas) or 'none found'}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, BLAS "
+          f"{', '.join(blas) or 'none found'}")
 
     kf = bench_kappa_float64(repeat, args.quick)
     km = bench_kappa_mpmath(repeat, args.quick)
@@ -113,7 +114,8 @@ def main(argv=None) -> None:
         ("simulation, d=200 T0=400 T=300 n=5, jobs=1", f"{sim1:.1f} trials/s"),
         ("simulation, d=200 T0=400 T=300 n=5, jobs=2", f"{sim2:.1f} trials/s  (x{sim2 / sim1:.2f})"),
         ("lstsq 400x150 chain step, 1 BLAS thread", f"{1e3 * bl[1]:.2f} ms"),
-        ("lstsq 400x150 chain step, 2 BLAS threads", f"{1e3 * bl[2]:.2f} ms  (2 threads / 1 thread = {bl[2] / bl[1]:.2f})"),
+        ("lstsq 400x150 chain step, 2 BLAS threads",
+         f"{1e3 * bl[2]:.2f} ms  (2 threads / 1 thread = {bl[2] / bl[1]:.2f})"),
     ]
     width = max(len(r[0]) for r in rows)
     for name, value in rows:

@@ -57,7 +57,8 @@ def main() -> None:
                          f"({sol.iterations} it., residual {sol.residual:.1e})", t, None))
     t, sol = timed(lambda: solve_kappa(f64, np.logspace(-8, 0, 200), np.logspace(2, 8, 200)), 3)
     rows.append((f"kappa float64, 200 (ridge, T) pairs at once (residual {sol.residual:.1e})", t, None))
-    s = Scenario.from_dict({"spectrum": {"kind": "power_law", "d": "inf", "beta": 2.0}, "teacher": {"kind": "source", "r": 0.5},
+    s = Scenario.from_dict({"spectrum": {"kind": "power_law", "d": "inf", "beta": 2.0},
+                            "teacher": {"kind": "source", "r": 0.5},
                             "generators": {"n": 0}, "downstream": {"T": 10000, "sigma": 1.0, "ridge": 0.1}})
     optimal_ridge(s)
     rows.append(("optimal_ridge, d=inf, float64", *timed(lambda: optimal_ridge(s), 3)))

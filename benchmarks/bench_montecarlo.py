@@ -174,15 +174,19 @@ def main(argv=None) -> None:
 
     k = bench_kappa(repeat)
     print("\nkappa, float64, d=1e4 power law beta=2, T=3000, 100 ridges 1e-8..10 (solves/s, wall / CPU)")
-    print(f"  grid (one call)     {k['grid'][0]:9.0f} / {k['grid'][1]:9.0f}   iterations {k['grid'][2]}, residual {k['grid'][3]:.2g}")
-    print(f"  scalar (100 calls)  {k['scalar'][0]:9.0f} / {k['scalar'][1]:9.0f}   iterations <= {k['scalar'][2]}, residual <= {k['scalar'][3]:.2g}")
+    print(f"  grid (one call)     {k['grid'][0]:9.0f} / {k['grid'][1]:9.0f}   iterations {k['grid'][2]}, residual "
+          f"{k['grid'][3]:.2g}")
+    print(f"  scalar (100 calls)  {k['scalar'][0]:9.0f} / {k['scalar'][1]:9.0f}   iterations <= {k['scalar'][2]}, "
+          f"residual <= {k['scalar'][3]:.2g}")
     print(f"  brentq loop         {k['brentq'][0]:9.0f} / {k['brentq'][1]:9.0f}   (rtol 1e-15)")
-    print(f"  grid / brentq x{k['grid'][1] / k['brentq'][1]:.2f} (CPU), scalar / brentq x{k['scalar'][1] / k['brentq'][1]:.2f} (CPU)")
+    print(f"  grid / brentq x{k['grid'][1] / k['brentq'][1]:.2f} (CPU), scalar / brentq "
+          f"x{k['scalar'][1] / k['brentq'][1]:.2f} (CPU)")
     print(f"  max |kappa/kappa_brentq - 1| = {k['diff_grid_brentq']:.2g}, grid vs scalar {k['diff_grid_scalar']:.2g}")
 
     v = bench_verify_d1000(args.quick)
     print("\nverify (CLI, --jobs 2, conditional) d=1000 T0=2000 T=1500 n=3 ridge=1e-3")
-    print(f"  {v['trials']} trials, {v['wall']:.1f} s wall (interpreter start-up included), relative SE {100 * v['rel_se']:.3f}%, "
+    print(f"  {v['trials']} trials, {v['wall']:.1f} s wall (interpreter start-up included), relative SE "
+          f"{100 * v['rel_se']:.3f}%, "
           f"mean {v['mean']:.6g}, theory {v['theory']:.6g}, {'PASS' if v['passed'] else 'FAIL'}")
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

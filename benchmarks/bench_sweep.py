@@ -36,7 +36,8 @@ def main() -> None:
     timings, tables = {}, {}
     for jobs in (1, 2):
         start = time.perf_counter()
-        tables[f"{jobs} process{'es' if jobs > 1 else ''}"] = sweep(base, simulate=True, trials=trials, jobs=jobs, grids=grids)
+        tables[f"{jobs} process{'es' if jobs > 1 else ''}"] = sweep(base, simulate=True, trials=trials, jobs=jobs,
+                                                                    grids=grids)
         timings[f"{jobs} process{'es' if jobs > 1 else ''}"] = time.perf_counter() - start
     from distributed import Client, LocalCluster
 

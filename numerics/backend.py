@@ -43,12 +43,20 @@ class Backend:
     def __post_init__(self):
         if self.dps is not None:
             if not isinstance(self.dps, int) or isinstance(self.dps, bool) or not 15 <= self.dps <= 10_000:
-                raise ScenarioError("precision", f"expected an integer number of digits in [15, 10000], got {self.dps!r}")
+                raise ScenarioError("precision",
+                                    f"expected an integer number of digits in [15, 10000], got {self.dps!r}")
             ctx = mpmath.MPContext()
             ctx.dps = self.dps
             object.__setattr__(self, "_ctx", ctx)
 
     # -- identity -----------------------------------------------------------------------------
+    @property
+    def is_mp(self):
+        """Removed (issue 19 item 5): what differs between float64 and mpmath is a method of the backend."""
+        raise AttributeError("Backend.is_mp was removed: ask the backend instead (dtype, where, ipow, zeta, "
+                             "iteration_cap, guarded, all_digits, ...; see numerics/backend.py), or compare with "
+                             "FLOAT64")
+
     @property
     def ctx(self):
         """The private mpmath context (mpmath backend only)."""
@@ -104,7 +112,8 @@ class Backend:
         out = np.empty(arr.shape, dtype=object)
         flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
         for i, v in enumerate(flat_in):
-            flat_out[i] = v if isinstance(v, self._ctx.mpf) else self._ctx.mpf(v.item() if isinstance(v, np.generic) else v)
+            flat_out[i] = v if isinstance(v, self._ctx.mpf) else self._ctx.mpf(v.item() if isinstance(v, np.generic)
+                                                                               else v)
         return out
 
     def to_float(self, x) -> np.ndarray | float:
@@ -239,7 +248,11 @@ class Backend:
     def isfinite(self, x) -> np.ndarray | bool:
         if self.dps is None:
             return np.isfinite(x)
-        return self._map(lambda v: bool(self._ctx.isfinite(v)), x) if isinstance(x, np.ndarray) else bool(self._ctx.isfinite(x))
+        return (
+            self._map(lambda v: bool(self._ctx.isfinite(v)), x)
+            if isinstance(x, np.ndarray)
+            else bool(self._ctx.isfinite(x))
+        )
 
 
 FLOAT64 = Backend()

@@ -73,8 +73,11 @@ def fetch_mnist() -> Path:
         X, y = _openml(name="mnist_784", version=1, return_X_y=True, as_frame=False, parser="liac-arff",
                        data_home=home, n_retries=1, delay=1.0)
     except Exception as exc:  # URLError, OSError, HTTPError...: all mean "not available here"
-        raise ScenarioError(_KEY, f"'mnist' is not cached under {str(cache_dir())!r} and could not be downloaded "
-                                  f"({type(exc).__name__}: {exc}); run once online, or give an .npz with X and y") from None
+        raise ScenarioError(
+            _KEY,
+            f"'mnist' is not cached under {str(cache_dir())!r} and could not be downloaded "
+            f"({type(exc).__name__}: {exc}); run once online, or give an .npz with X and y",
+        ) from None
     atomic_save_npz(target, X=np.asarray(X, dtype=np.float32), y=np.asarray(y).astype(np.int64))
     return target
 
@@ -83,7 +86,8 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as f:
             if "X" not in f or "y" not in f:
-                raise ScenarioError(_KEY, f"{str(path)!r} must hold arrays 'X' (N x p) and 'y' (N,), has {sorted(f.files)}")
+                raise ScenarioError(_KEY,
+                                    f"{str(path)!r} must hold arrays 'X' (N x p) and 'y' (N,), has {sorted(f.files)}")
             X, y = np.asarray(f["X"], dtype=np.float64), np.asarray(f["y"])
     except (OSError, ValueError) as exc:
         raise ScenarioError(_KEY, f"cannot read {str(path)!r} as an .npz: {exc}") from None

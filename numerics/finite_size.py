@@ -141,7 +141,8 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
     bias = formula("finite_size_bias")(T, df2, df3, df4, b2, b3, b4)
     for name, value in (("first-order variance", var1), ("variance correction", dvar), ("corrected bias", bias)):
         if not np.isfinite(float(value)):
-            raise NotCoveredError(f"downstream.T: the {name} is not finite here ({float(value)}); this regime is not covered")
+            raise NotCoveredError(f"downstream.T: the {name} is not finite here ({float(value)}); this regime is not "
+                                  "covered")
     var_ratio = _ratio(dvar, var1)
     if finite:
         trace1 = formula("collapse_trace")(df1, df2, T, sums.d)
@@ -151,14 +152,18 @@ def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backen
         trace1 = dtrace = None
         trace_ratio = var_ratio  # the d → ∞ limit of Δρ/ρ₁
     if not abs(trace_ratio) <= MAX_TRACE_RATIO:
-        _refuse("downstream.T", f"too few samples for the 1/d expansion (|Δρ/ρ₁| = {abs(trace_ratio):.3g} > {MAX_TRACE_RATIO})")
+        _refuse("downstream.T",
+                f"too few samples for the 1/d expansion (|Δρ/ρ₁| = {abs(trace_ratio):.3g} > {MAX_TRACE_RATIO})")
     if not abs(var_ratio) <= MAX_VARIANCE_RATIO:
-        _refuse("downstream.T", f"too few samples for the 1/d expansion (|ΔV/V₁| = {abs(var_ratio):.3g} > {MAX_VARIANCE_RATIO})")
+        _refuse("downstream.T",
+                f"too few samples for the 1/d expansion (|ΔV/V₁| = {abs(var_ratio):.3g} > {MAX_VARIANCE_RATIO})")
     mu, weight = _edge_weight(edge_sums if edge_sums is not None else sums, T, float(k), ridge)
     excess = float(T - df2)
     if ridge > 0 and excess < MIN_EXCESS and weight < 0.5:
-        _refuse("downstream.ridge", f"a small ridge at the hard edge (T − df₂ = {excess:.3g} < {MIN_EXCESS} effective excess "
-                f"samples, λ = {ridge:g} > 0.15 ln2 μ₋ = {0.15 * np.log(2) * mu:.3g}); use a larger ridge, ridge = 0 or T farther from d")
+        _refuse("downstream.ridge",
+                f"a small ridge at the hard edge (T − df₂ = {excess:.3g} < {MIN_EXCESS} effective excess "
+                f"samples, λ = {ridge:g} > 0.15 ln2 μ₋ = {0.15 * np.log(2) * mu:.3g}); use a larger ridge, ridge = 0 "
+                "or T farther from d")
     pade = formula("finite_size_resummed")
 
     def resum(x1, dx, w):  # no correction left (both underflowed at a huge ridge): x₁, not 0·0/0

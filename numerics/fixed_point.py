@@ -32,8 +32,8 @@ grid on a finite spectrum (:func:`solve_kappa_each`) runs that scalar path eleme
 its bracket and sketch start by ``math.log`` (numpy's ``log`` differs from it in the last bit for
 ~0.3% of arguments), ``|step|³`` by scalar ``pow`` (numpy's array power: ~5%) — so grid and scalar
 ``κ``, iterations and residuals are bit-identical (tests/test_sweep_vectorised.py and
-test_solver.py; checked once on 48 000 random (spectrum, λ, T) with d = 1 … 10⁴). The sweep uses this to solve all ridges of a spectrum at once
-(:mod:`modelcollapse.numerics.kappa_table`).
+test_solver.py; checked once on 48 000 random (spectrum, λ, T) with d = 1 … 10⁴). The sweep uses this to solve all
+ridges of a spectrum at once (:mod:`modelcollapse.numerics.kappa_table`).
 Measured (benchmarks/bench_montecarlo.py, d = 10⁴, 100 ridges): about 1.5e4 solves/s on a
 grid, scalar calls faster than a ``brentq`` loop, 2e-15 from it. Accuracy is the conditioning
 of ``h`` in float64, ``eps·scale/(dh/du)``: near ``T = d`` at ``λ = 0`` that is ~1e-12
@@ -506,7 +506,8 @@ def solve_kappa_each(sums, ridge: np.ndarray, T: np.ndarray, *, max_iter: int | 
 
 def _each(kappa, iterations, residual, converged) -> RootResult:
     """The elementwise result of :func:`solve_kappa_each` (aggregates: the worst element)."""
-    return RootResult(root=kappa, iterations=int(iterations.max(initial=0)), residual=float(np.max(residual, initial=0.0)),
+    return RootResult(root=kappa, iterations=int(iterations.max(initial=0)),
+                      residual=float(np.max(residual, initial=0.0)),
                       converged=bool(converged.all()), iterations_each=iterations, residual_each=residual,
                       converged_each=converged)
 

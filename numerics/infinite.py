@@ -162,7 +162,9 @@ def _f_value(ops, t, x, m, gamma):
 def _odds(t):
     """``t/(1 + t)``, 1 at ``t = inf`` (float64; ``inf/inf`` would be NaN)."""
     with np.errstate(invalid="ignore"):
-        return np.where(np.isinf(t), 1.0, t / (1 + t)) if isinstance(t, np.ndarray) and t.dtype != object else t / (1 + t)
+        return (
+            np.where(np.isinf(t), 1.0, t / (1 + t)) if isinstance(t, np.ndarray) and t.dtype != object else t / (1 + t)
+        )
 
 
 def _lt(x, y) -> np.ndarray:
@@ -232,7 +234,8 @@ def _plan(beta: float, gamma: float, m: int, dps: int | None) -> _Plan:
         inv_z=ops.array([0 if abs(float(a + k)) < 1 else 1 / (a + k) for k in range(n_int)]),
         small_z=tuple(k for k in range(n_int) if abs(float(a + k)) < 1),
         em_coef=[ops.bernoulli(2 * k) / (2 * k) for k in range(1, p + 1)],
-        miller=[None] + [ops.array([bin_beta[i] * ((1 - m) * i - k) / k for i in range(1, k + 1)]) for k in range(1, 2 * p)],
+        miller=[None] + [ops.array([bin_beta[i] * ((1 - m) * i - k) / k for i in range(1, k + 1)])
+                         for k in range(1, 2 * p)],
     )
 
 
@@ -349,7 +352,8 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
         ratio = np.array([0.0 if t == 0 and c == 0 else float(abs(c / t)) if t != 0 else math.inf
                           for c, t in zip(last.reshape(-1), tot.reshape(-1))])
         if not np.all(ratio <= 10.0 ** (3 - ops.digits)):
-            raise NotCoveredError(f"power-law sum: Euler–Maclaurin remainder {np.max(ratio):.2g} (relative) too large (β={beta}, γ={gamma})")
+            raise NotCoveredError(f"power-law sum: Euler–Maclaurin remainder {np.max(ratio):.2g} (relative) too large "
+                                  f"(β={beta}, γ={gamma})")
     return total
 
 
@@ -422,7 +426,8 @@ class PowerLawSums:
         object.__setattr__(self, "_teacher", teacher)
         b = self.backend
         object.__setattr__(self, "trace", self._zeta_partial(self.beta))
-        object.__setattr__(self, "min_eigenvalue", b.scalar(0) if self.d == math.inf else b.power(b.scalar(self.d), -b.scalar(self.beta)))
+        object.__setattr__(self, "min_eigenvalue",
+                           b.scalar(0) if self.d == math.inf else b.power(b.scalar(self.d), -b.scalar(self.beta)))
 
     @property
     def _ops(self):
@@ -458,7 +463,11 @@ class PowerLawSums:
                 raise NotCoveredError("spectrum.d: power-law sums at κ = 0 diverge for d = inf")
             ctx = ops.ctx
             with ctx.workdps(ops.digits + 5):
-                h = ctx.zeta(gamma) - _hurwitz_zeta(ctx, ctx.mpf(gamma), self.d + 1) if gamma != 1 else ctx.harmonic(self.d)
+                h = (
+                    ctx.zeta(gamma) - _hurwitz_zeta(ctx, ctx.mpf(gamma), self.d + 1)
+                    if gamma != 1
+                    else ctx.harmonic(self.d)
+                )
             out[zero] = ops.num(h)
         if scale is not None:
             out = out * scale

@@ -26,8 +26,9 @@ class ByKind(type):
             kind = kwargs.get("kind")
             sub = family.get(kind) if isinstance(kind, str) else None
             if sub is None:
-                raise ScenarioError(f"{cls.TABLE}.kind", f"expected one of {', '.join(map(repr, family))}, got {kind!r}"
-                                                      f"{did_you_mean(kind, family)}")
+                raise ScenarioError(f"{cls.TABLE}.kind",
+                                    f"expected one of {', '.join(map(repr, family))}, got {kind!r}"
+                                    f"{did_you_mean(kind, family)}")
             cls = sub
         names = {f.name for f in dataclasses.fields(cls)}
         for key in list(kwargs):
@@ -85,4 +86,5 @@ class Family(metaclass=ByKind):
 
     def _check_kind(self) -> None:
         if self.kind != self.KIND:
-            raise ScenarioError(f"{self.TABLE}.kind", f"expected {self.KIND!r} for {type(self).__name__}, got {self.kind!r}")
+            raise ScenarioError(f"{self.TABLE}.kind",
+                                f"expected {self.KIND!r} for {type(self).__name__}, got {self.kind!r}")

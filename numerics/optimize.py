@@ -189,7 +189,8 @@ def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: 
     trace = float(scenario.spectrum.trace())
     lam_max = 10.0 * trace if lam_max is None else lam_max
     if not 0 < lam_min < lam_max:
-        raise ScenarioError("downstream.ridge", f"optimal_ridge: need 0 < lam_min < lam_max, got {lam_min!r}, {lam_max!r}")
+        raise ScenarioError("downstream.ridge",
+                            f"optimal_ridge: need 0 < lam_min < lam_max, got {lam_min!r}, {lam_max!r}")
     u_grid = np.linspace(math.log(lam_min), math.log(lam_max),
                          int(math.ceil(math.log10(lam_max / lam_min) * _SCAN_PER_DECADE)) + 1)
     errors = np.array([_scan_error(scenario, math.exp(u)) for u in u_grid])
@@ -209,7 +210,8 @@ def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: 
         except NotCoveredError:
             p0 = None
         if p0 is not None and p0.test_error <= errors[0]:
-            return OptimalRidge(ridge=0.0, test_error=p0.test_error, prediction=p0, evaluations=evals + 1, tolerance=0.0,
+            return OptimalRidge(ridge=0.0, test_error=p0.test_error, prediction=p0, evaluations=evals + 1,
+                                tolerance=0.0,
                                 asymptotic_ridge=_asymptotic_or_none(scenario), precision=b.name,
                                 digits={"ridge": "0", "test_error": p0.digits["test_error"]} if p0.digits else {},
                                 provenance="ridgeless limit: the predicted error decreases all the way to λ = 0")
@@ -271,7 +273,8 @@ def asymptotic_optimal_ridge(scenario: Scenario) -> float:
     """
     sp_, te = scenario.spectrum, scenario.teacher
     if sp_.beta is None or te.r is None or not 0 < te.r < 1:  # a power-law exponent β and a source exponent r
-        raise NotCoveredError("teacher.r: the asymptotic optimal-ridge law needs a power law, a source teacher and 0 < r < 1")
+        raise NotCoveredError("teacher.r: the asymptotic optimal-ridge law needs a power law, a source teacher and 0 < "
+                              "r < 1")
     s2 = effective_noise(scenario)
     if s2 <= 0:
         raise NotCoveredError("downstream.sigma: with no noise at all the optimal ridge is 0 (no asymptotic law)")
@@ -389,7 +392,8 @@ def ridge_strategies(scenario: Scenario, ns=range(0, 11), *, tiny_ridge: float =
         raise ScenarioError("generators.n", "ridge_strategies: need generation counts n >= 0")
     gen = scenario.generators
     if not gen.T0 or not gen.is_constant:
-        raise ScenarioError("generators.T0", "ridge_strategies: the scenario must define constant generators (T0, sigma0)")
+        raise ScenarioError("generators.T0",
+                            "ridge_strategies: the scenario must define constant generators (T0, sigma0)")
     t0, s0 = gen.T0[0], gen.sigma0[0]
     ell_c = exponent_value(law.ell_crit(), sp_.beta, te.r)
     clean = optimal_ridge(scenario.replace(n=0))
@@ -398,7 +402,9 @@ def ridge_strategies(scenario: Scenario, ns=range(0, 11), *, tiny_ridge: float =
     out_e = {k: np.empty(len(ns)) for k in out_r}
     for i, n in enumerate(ns):
         sc = scenario.replace(n=int(n), T0=t0, sigma0=s0)
-        lam_adapt = clean.ridge * (effective_noise(sc) / sigma2) ** ell_c if sigma2 > 0 else asymptotic_optimal_ridge(sc)
+        lam_adapt = (
+            clean.ridge * (effective_noise(sc) / sigma2) ** ell_c if sigma2 > 0 else asymptotic_optimal_ridge(sc)
+        )
         try:
             lam_tiny, ridgeless = 0.0, predict(sc.replace(ridge=0.0))
         except NotCoveredError:

@@ -116,7 +116,11 @@ def _isotropic_chain(scenario: Scenario, kinds, W0, b: Backend) -> ChainMoments:
     """Exact chain for ``Σ = cI``: ``S_k = q_k S_{k−1} + ν_k``, ``Π_n = Π_k q_k``."""
     d = b.scalar(scenario.d)
     gen = scenario.generators
-    shrink_of, noise_of, ols_of = formula("overparam_iso_shrink"), formula("overparam_iso_noise"), formula("generator_factor")
+    shrink_of, noise_of, ols_of = (
+        formula("overparam_iso_shrink"),
+        formula("overparam_iso_noise"),
+        formula("generator_factor"),
+    )
     S, Pi, one = W0, b.scalar(1), b.scalar(1)
     for kind, t0, s0 in zip(kinds, gen.T0, gen.sigma0):
         T0, s0 = b.scalar(t0), b.scalar(s0)
@@ -165,9 +169,11 @@ def solve_kappa_hat(sums: SpectralSums, T0: int, kappa0, *, max_iter: int | None
         u_lo = u_lo - 2
         f_lo = F(u_lo)
     else:
-        raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator", residual=float(abs(f_lo)) / T0, iterations=0)
+        raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator",
+                              residual=float(abs(f_lo)) / T0, iterations=0)
     if not f_hi < 0:
-        raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator", residual=float(abs(f_hi)) / T0, iterations=0)
+        raise FixedPointError("could not bracket the corrected ridgeless κ̂ of a generator",
+                              residual=float(abs(f_hi)) / T0, iterations=0)
     max_iter = max_iter or b.iteration_cap(200)
     found = illinois(F, u_lo, f_lo, u_hi, f_hi, backend=b, tol=64 * b.eps * T, scale=T, max_iter=max_iter,
                      what="corrected ridgeless κ̂ of a generator")
@@ -208,7 +214,8 @@ def _projection(sums: SpectralSums, t0: int, b: Backend, notes: list) -> _Projec
         if np.all(np.asarray(scale > 0, dtype=bool)) and np.all(np.asarray((mean > 0) & (mean < 1), dtype=bool)):
             return _Projection(p_hat=p_hat, D=D, mean=mean, kappa_hat=float(k_hat), iterations=max(sol.iterations, it),
                                residual=max(sol.residual, res), **plain)
-        notes.append(f"generators: at T0 = {t0} the finite-size correction does not apply (D = df1 - df2 = {float(D):.3g} "
+        notes.append(f"generators: at T0 = {t0} the finite-size correction does not apply (D = df1 - df2 = "
+                     f"{float(D):.3g} "
                      "is too small for its O(1/D) terms): plain deterministic equivalent there")
     else:
         notes.append(f"generators: T0 = {t0} = d - 1 (sigma0 = 0): plain deterministic equivalent of the projection")
@@ -220,7 +227,11 @@ def _general_chain(scenario: Scenario, kinds, lam, w, b: Backend) -> ChainMoment
     """Per-direction recursion of ``t_j`` and ``π_j`` for general ``Σ`` (finite-size corrected equivalents)."""
     gen, d = scenario.generators, scenario.d
     sums = SpectralSums(lam, None, b)
-    step, step_de, ols_of = formula("overparam_energy_step_expanded"), formula("overparam_energy_step_de"), formula("generator_factor")
+    step, step_de, ols_of = (
+        formula("overparam_energy_step_expanded"),
+        formula("overparam_energy_step_de"),
+        formula("generator_factor"),
+    )
     dd, one, zero = b.scalar(d), b.scalar(1), b.scalar(0)
     cache, notes = {}, []
     t, pi = w.copy(), np.full(len(lam), one, dtype=lam.dtype)
@@ -240,7 +251,8 @@ def _general_chain(scenario: Scenario, kinds, lam, w, b: Backend) -> ChainMoment
             denominator = T0 - proj.df2 - (proj.df2 - proj.df3) / (T0 - proj.df2)
             if not denominator > 0:
                 raise NotCoveredError(
-                    f"generators.T0: the generator-noise equivalent is not valid at generation {k} (T0 = {t0}, d = {d}): "
+                    f"generators.T0: the generator-noise equivalent is not valid at generation {k} (T0 = {t0}, d = "
+                    f"{d}): "
                     f"T0 - df2 - (df2 - df3)/(T0 - df2) = {float(denominator):.3g} <= 0, too few effective samples; "
                     "use a larger T0 or sigma0 = 0 there"
                 )
@@ -250,7 +262,8 @@ def _general_chain(scenario: Scenario, kinds, lam, w, b: Backend) -> ChainMoment
             t = step_de(t, proj.p0, R, s0, T0, proj.df2)
         else:
             R = b.fsum((one - proj.p_hat) ** 2 * t)
-            p0, df2, df3 = (proj.p0, proj.df2, proj.df3) if s0 > 0 else (zero * proj.p0, zero, zero)  # σ0 = 0: no noise term
+            # σ0 = 0: no noise term
+            p0, df2, df3 = (proj.p0, proj.df2, proj.df3) if s0 > 0 else (zero * proj.p0, zero, zero)
             t = step(t, proj.p_hat, R, proj.D, s0, p0, T0, df2, df3)
         pi = pi * proj.mean
     # heuristic kind: the leave-one-out corrections are measured (within ~1.5%), not the 1/d expansion of §3.9

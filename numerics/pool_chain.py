@@ -180,7 +180,8 @@ class _Equations:
                 for j in range(k - 1, -1, -1):
                     x[j] = (-beta * Q[j] - x[j + 1:] @ L[j + 1:, j]) / L[j, j]
                 chi[k, :k] = x
-                mean[:, k, :] = gain(q_k, chi[k, k])[:, None] * (pattern - np.tensordot(mean[:, :k, :], x, axes=([1], [0])))
+                mean[:, k, :] = gain(q_k, chi[k, k])[:, None] * (pattern
+                                                                 - np.tensordot(mean[:, :k, :], x, axes=([1], [0])))
             else:
                 mean[:, k, :] = gain(q_k, chi[k, k])[:, None] * pattern
         return chi

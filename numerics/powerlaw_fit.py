@@ -211,7 +211,8 @@ def powerlaw_fit(eigenvalues, weights=None, *, window: tuple[int, int] | None = 
     if weights is not None:
         w = np.asarray(weights, dtype=float).ravel()
         if w.shape != lam.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ScenarioError("teacher", f"expected {lam.size} finite energies lambda_j c_j^2 >= 0, one per eigenvalue")
+            raise ScenarioError("teacher",
+                                f"expected {lam.size} finite energies lambda_j c_j^2 >= 0, one per eigenvalue")
         w = w[order]
     d = lam.size
     lo, hi = default_window(lam) if window is None else window
@@ -255,7 +256,8 @@ def powerlaw_fit(eigenvalues, weights=None, *, window: tuple[int, int] | None = 
         S = tail[k - 1]
         if len(k) < MIN_POINTS or np.any(S <= 0):
             raise NotCoveredError(f"teacher: no energy tail to fit in the window [{lo}, {hi}] "
-                                  f"(the energies lambda_j c_j^2 beyond index {int(k[np.argmax(S <= 0)]) if np.any(S <= 0) else lo} vanish)")
+                                  "(the energies lambda_j c_j^2 beyond index "
+                                  f"{int(k[np.argmax(S <= 0)]) if np.any(S <= 0) else lo} vanish)")
         s, s_se, s_res = _fit_tail(k, np.log(S), hi)
         r = s / (2 * beta)
         r_se = r * math.hypot(s_se / s, b_se / beta)
@@ -267,7 +269,8 @@ def powerlaw_fit(eigenvalues, weights=None, *, window: tuple[int, int] | None = 
         if r_rms > _GOOD_R_RMS:
             reasons.append(f"r: log-residual rms of the tail {r_rms:.3g} > {_GOOD_R_RMS}")
         if s_spread > _GOOD_SPREAD * s:
-            reasons.append(f"r: the halves' tail exponents differ by {s_spread:.3g} > {_GOOD_SPREAD} x (2 beta r = {s:.3g})")
+            reasons.append(f"r: the halves' tail exponents differ by {s_spread:.3g} > {_GOOD_SPREAD} x (2 beta r = "
+                           f"{s:.3g})")
     return PowerLawFit(beta=beta, beta_stderr=b_se, beta_spread=spread, beta_rms=rms, beta_r2=r2,
                        amplitude=math.exp(a), r=r, r_stderr=r_se, r_spread=r_spread, r_rms=r_rms,
                        window=(int(lo), int(hi)), points=int(len(idx)), d=d,

@@ -99,7 +99,8 @@ def _ridge_step(sums, lam, t, pi, *, T0, ridge0, s0, b: Backend, k: int):
     if not (np.all(np.asarray(mean > 0, dtype=bool)) and np.all(np.asarray(mean <= 1, dtype=bool))):
         raise NotCoveredError(
             f"generators.ridge: the finite-size corrected ridge step is outside its domain at generation {k} "
-            f"(T0 = {T0}, ridge = {ridge0:g}, D = {float(D):.3g}): a mean shrinkage left (0, 1]; too few effective samples")
+            f"(T0 = {T0}, ridge = {ridge0:g}, D = {float(D):.3g}): a mean shrinkage left (0, 1]; too few effective "
+            "samples")
     noise = formula("ridge_noise")(sig0, lam, p_hat, *dfs, T, lam0, kh)
     if not np.all(np.asarray(noise >= 0, dtype=bool)):
         raise NotCoveredError(f"generators.ridge: negative generator-noise energy at generation {k} (T0 = {T0}, "
@@ -142,8 +143,10 @@ def ridge_chain_moments(scenario: Scenario, backend: Backend) -> ChainMoments:
             continue  # full column rank, no noise: ŵ_k = ŵ_{k−1}
         else:
             raise NotCoveredError(
-                f"generators.ridge: generation {k} is ridgeless with T0 = {t0} < d + 2 (d = {d}) inside a schedule with "
-                "ridge generators; give it a small ridge (the step is continuous as ridge -> 0) or use ridge = 0 everywhere")
+                f"generators.ridge: generation {k} is ridgeless with T0 = {t0} < d + 2 (d = {d}) inside a schedule "
+                "with "
+                "ridge generators; give it a small ridge (the step is continuous as ridge -> 0) or use ridge = 0 "
+                "everywhere")
     provenance = finite_size(RIDGE_CHAIN) if ridge_used else EXACT
     return ChainMoments(energy=t, shrink=pi, weights=w, provenance=provenance, iterations=iterations,
                         residual=residual, notes=tuple(notes))

@@ -19,7 +19,8 @@ from modelcollapse.theory import scaling_growth as growth
 from modelcollapse.theory.errors import ScenarioError
 from modelcollapse.theory.symbols import beta, r
 
-__all__ = ["exponent_value", "check_exponent_inputs", "check_collapse_growth", "dominant_terms", "scaling_exponents", "PhaseDiagram", "phase_diagram"]
+__all__ = ["exponent_value", "check_exponent_inputs", "check_collapse_growth", "dominant_terms", "scaling_exponents",
+           "PhaseDiagram", "phase_diagram"]
 
 _MINMAX = [{"Min": np.minimum, "Max": np.maximum}, "numpy"]
 
@@ -40,7 +41,8 @@ def exponent_value(expr: sp.Expr, beta_v, r_v, a_v=1.0, ell_v=None, a_sigma_v=0.
     Each float enters as its exact binary value (``sp.Rational(x)``), not ``nsimplify``'s "simple"
     guess, which snaps ``1.0000000001`` to ``1`` (outside ``β > 1``).
     """
-    subs = {beta: sp.Rational(beta_v), r: sp.Rational(r_v), law.a: sp.Rational(a_v), growth.a_sigma: sp.Rational(a_sigma_v)}
+    subs = {beta: sp.Rational(beta_v), r: sp.Rational(r_v), law.a: sp.Rational(a_v),
+            growth.a_sigma: sp.Rational(a_sigma_v)}
     if ell_v is not None:
         subs[law.ell] = sp.Rational(ell_v)
     return float(expr.subs(subs))
@@ -68,9 +70,12 @@ def check_collapse_growth(a_sigma_v: float, a_v: float) -> None:
         raise ScenarioError("collapse_growth", f"expected a number >= 0 (n sigma0^2 ~ T^a), got {a_sigma_v!r}")
     cap = min(a_v, 1.0)
     if a_sigma_v > cap:
-        raise ScenarioError("collapse_growth", f"expected a number in [0, min(a, 1)] = [0, {cap:g}], got {a_sigma_v!r}: "
-                                               f"the synthetic noise n sigma0^2 ~ T^{a_sigma_v:g} outgrows the generators "
-                                               f"(T0 ~ T^{a_v:g}); the error then grows like T^{a_sigma_v - cap:.3g} at "
+        raise ScenarioError("collapse_growth",
+                            f"expected a number in [0, min(a, 1)] = [0, {cap:g}], got {a_sigma_v!r}: "
+                                               f"the synthetic noise n sigma0^2 ~ T^{a_sigma_v:g} outgrows the "
+                                               "generators "
+                                               f"(T0 ~ T^{a_v:g}); the error then grows like T^{a_sigma_v - cap:.3g} "
+                                               "at "
                                                "best, so there is no rate")
 
 
@@ -187,7 +192,8 @@ def phase_diagram(beta_v: float, a_v: float = 1.0, *, noisy: bool = True, synthe
     rs = np.linspace(0.05, 2.0, 157) if rs is None else np.asarray(rs, dtype=float)
     names = ["bias"] + (["variance"] if noisy else []) + (["collapse"] if synthetic else [])
     L, Rg = np.meshgrid(ells, rs)
-    stack = np.stack([np.broadcast_to(_exponent_function(nm)(L, Rg, beta_v, a_v), L.shape).astype(float) for nm in names])
+    stack = np.stack([np.broadcast_to(_exponent_function(nm)(L, Rg, beta_v, a_v), L.shape).astype(float)
+                      for nm in names])
     low = stack.min(axis=0)
     ties = np.isclose(stack, low[None], atol=1e-12, rtol=0)
     label_of = {}
@@ -196,6 +202,8 @@ def phase_diagram(beta_v: float, a_v: float = 1.0, *, noisy: bool = True, synthe
         key = "=".join(nm for nm, t in zip(names, ties[(slice(None),) + idx]) if t)
         dominant[idx] = label_of.setdefault(key, len(label_of))
     labels = tuple(sorted(label_of, key=label_of.get))
-    boundary = np.broadcast_to(np.asarray(_border_function(synthetic, noisy)(rs, beta_v, a_v), dtype=float), rs.shape).copy()
+    boundary = np.broadcast_to(
+        np.asarray(_border_function(synthetic, noisy)(rs, beta_v, a_v), dtype=float), rs.shape
+    ).copy()
     return PhaseDiagram(ell=ells, r=rs, dominant=dominant, rate=low, labels=labels, boundary=boundary,
                         beta=float(beta_v), a=float(a_v), noisy=noisy, synthetic=synthetic)

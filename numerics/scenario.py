@@ -60,21 +60,28 @@ def real_rows(fraction: float, size: int) -> int:
 
 def _fraction(key, value) -> float:
     """A number in ``[0, 1]``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or not 0 <= value <= 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
         raise ScenarioError(key, f"expected a fraction in [0, 1], got {value!r}")
     return float(value)
 
 
 def _scheme(key, value) -> str:
     if value not in SCHEMES:
-        raise ScenarioError(key, f"unknown scheme {value!r}{did_you_mean(value, SCHEMES)}; expected one of {', '.join(SCHEMES)}")
+        raise ScenarioError(key, f"unknown scheme {value!r}{did_you_mean(value, SCHEMES)}; "
+                                 f"expected one of {', '.join(SCHEMES)}")
     return value
 
 
 def _design_matrix(key, value, gen) -> str:
     """``fresh`` or ``reused``; ``reused`` needs one ``T0`` for every generation (one design serves them all)."""
     if value not in DESIGN_MATRICES:
-        raise ScenarioError(key, f"unknown design matrix {value!r}{did_you_mean(value, DESIGN_MATRICES)}; expected one of {', '.join(DESIGN_MATRICES)}")
+        raise ScenarioError(key, f"unknown design matrix {value!r}{did_you_mean(value, DESIGN_MATRICES)}; "
+                                 f"expected one of {', '.join(DESIGN_MATRICES)}")
     if value == "reused" and gen.scheme != "replace":
         raise ScenarioError(key, f"'reused' is defined for generators.scheme = 'replace' (each generation relabels the "
                                  f"one design); got scheme = {gen.scheme!r}")
@@ -120,7 +127,8 @@ class _Section:
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name, self.VALIDATORS[f.name](f"{self.TABLE}.{f.name}", getattr(self, f.name), self))
+            object.__setattr__(self, f.name,
+                               self.VALIDATORS[f.name](f"{self.TABLE}.{f.name}", getattr(self, f.name), self))
 
     @classmethod
     def from_table(cls, table: dict):
@@ -323,7 +331,9 @@ class Scenario:
         except OSError as exc:
             raise ScenarioError("scenario", f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
         except UnicodeDecodeError as exc:
-            raise ScenarioError("scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}") from None
+            raise ScenarioError(
+                "scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}"
+            ) from None
         return cls.from_dict(parse_toml(text, str(path)))
 
     def to_dict(self) -> dict:
@@ -342,8 +352,10 @@ class Scenario:
         Path(path).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **changes) -> "Scenario":
-        """A copy with some keys changed: a key of ``[generators]`` or ``[downstream]`` (``n, T0, sigma0, T, sigma, ridge``)
-        or any dotted key of the file, as ``sweep --vary`` names it (``**{"spectrum.beta": 1.5, "downstream.ridge": 0.01}``).
+        """A copy with some keys changed: a key of ``[generators]`` or ``[downstream]`` (``n, T0, sigma0, T, sigma,
+        ridge``)
+        or any dotted key of the file, as ``sweep --vary`` names it (``**{"spectrum.beta": 1.5, "downstream.ridge":
+        0.01}``).
 
         An unknown key raises :class:`~modelcollapse.theory.errors.ScenarioError` naming it (also a ``TypeError``);
         the new scenario is validated like a file (a dotted key of an unknown table or key names it).
@@ -358,7 +370,9 @@ class Scenario:
             return Scenario.from_dict(set_keys(self.to_dict(), dotted)).replace(**changes)
         gen, down = self.generators, self.downstream
         # real_fraction is a key of both tables: the bare name is the generators'; ridge is the downstream's
-        down_keys = {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
+        down_keys = (
+            {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
+        )
         if "ridge" in changes:
             down_keys["ridge"] = changes.pop("ridge")
         gen_keys = {k: changes.pop(k) for k in section_keys("generators") if k in changes}
@@ -418,7 +432,8 @@ def _section(table: str, body) -> object:
     keys = section_keys(table)
     for key in body:
         if key not in keys:
-            raise ScenarioError(f"{table}.{key}", f"unknown key{did_you_mean(key, keys)}; expected one of {', '.join(keys)}")
+            raise ScenarioError(f"{table}.{key}",
+                                f"unknown key{did_you_mean(key, keys)}; expected one of {', '.join(keys)}")
     return SECTIONS[table].from_table(dict(body))
 
 

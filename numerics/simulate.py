@@ -112,20 +112,24 @@ def _run_trials(args) -> np.ndarray:
         trial = plain_reused_trial if estimator == "plain" else conditional_reused_trial
         _, fractions, down_fraction = schemes or (None, (0.0,) * len(T0s), 0.0)
         with threadpool_limits(limits=1):
-            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s[0], sigma0s, ridges0, fractions, T, sigma,
+            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s[0], sigma0s, ridges0, fractions, T,
+                                   sigma,
                                    ridge, down_fraction, design=design, df=df) for s in seeds])
-    if any(r > 0 for r in ridges0) or design != "gaussian":  # explicit designs (numerics/simulate_designs.py)
+    # explicit designs (numerics/simulate_designs.py); ridge generators with schemes: simulate_schemes (issue 19)
+    if (any(r > 0 for r in ridges0) and schemes is None) or design != "gaussian":
         with threadpool_limits(limits=1):
-            return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma, ridge,
+            return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma,
+                                            ridge,
                                             design=design, df=df, estimator=estimator) for s in seeds])
     with threadpool_limits(limits=1):
         if schemes is None:  # the paper's chain: replace, no real rows
             trial = _one_trial if estimator == "plain" else conditional_trial
-            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) for s in seeds])
+            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge)
+                             for s in seeds])
         scheme, fractions, down_fraction = schemes
         trial = plain_scheme_trial if estimator == "plain" else conditional_scheme_trial
         return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma,
-                               ridge, down_fraction) for s in seeds])
+                               ridge, down_fraction, ridges0) for s in seeds])
 
 
 def _fraction(key: str, f) -> float:
@@ -232,14 +236,14 @@ def simulate_chain(
     reused = design_matrix == "reused" and len(T0) > 0
     if reused and (scheme != "replace" or len(set(T0)) > 1):
         raise ValueError("design_matrix: a reused design is simulated with scheme = 'replace' and one T0 only")
-    if (any(r > 0 for r in ridge0) or design != "gaussian") and schemes is not None and not reused:
-        raise ValueError("ridge generators and non-Gaussian designs are simulated with scheme = 'replace' and no real "
-                         "data only")
+    if design != "gaussian" and schemes is not None and not reused:  # ridge generators with schemes: simulate_schemes
+        raise ValueError("non-Gaussian designs are simulated with scheme = 'replace' and no real data only")
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
     tasks = [
-        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator, schemes,
+        (children[i:i + batch], sqrt_lam, w0, tuple(T0), tuple(sigma0), T, float(sigma), float(ridge), estimator,
+         schemes,
          ridge0, design, float(df), reused)
         for i in range(0, trials, batch)
     ]
@@ -262,7 +266,8 @@ def simulate_chain(
     with np.errstate(over="ignore", invalid="ignore"):
         mean, stderr = float(errors.mean()), float(errors.std(ddof=1) / math.sqrt(trials))
     if not (np.all(np.isfinite(errors)) and math.isfinite(mean) and math.isfinite(stderr)):
-        raise ArithmeticError("simulation produced a non-finite test error or standard error (eigenvalues too spread for float64?)")
+        raise ArithmeticError("simulation produced a non-finite test error or standard error (eigenvalues too spread "
+                              "for float64?)")
     return SimulationResult(
         mean=mean,
         stderr=stderr,
@@ -297,7 +302,8 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         fstar = math.sqrt(spectrum.points) * dec.vectors @ (np.sqrt(dec.eigenvalues) * teacher.coefficients(spectrum))
         mean, stderr, errors = simulate_kernel_chain(
             spectrum.kernel_matrix(), fstar, T0=gen.T0[:n], sigma0=gen.sigma0[:n], ridge0=ridge0 or (0.0,) * n,
-            T=down.T, sigma=down.sigma, ridge=down.ridge, trials=trials, seed=seed, estimator=estimator, progress=progress)
+            T=down.T, sigma=down.sigma, ridge=down.ridge, trials=trials, seed=seed, estimator=estimator,
+            progress=progress)
         return SimulationResult(mean=mean, stderr=stderr, trials=trials, seed=seed, errors=errors, estimator=estimator)
     return simulate_chain(
         spectrum.eigenvalues(),

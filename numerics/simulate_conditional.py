@@ -114,11 +114,13 @@ def conditional_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float
             if g[0] == "ols":
                 if s0 != 0:
                     E = F / sq  # F D⁻¹: ‖F X_k⁺‖² = ‖L⁻¹ (F D⁻¹)ᵀ‖²
-                    gen_noise += s0 * s0 * _frob2(scipy.linalg.solve_triangular(g[1], E.T, lower=True, check_finite=False))
+                    gen_noise += s0 * s0 * _frob2(scipy.linalg.solve_triangular(g[1], E.T, lower=True,
+                                                                                check_finite=False))
             else:
                 Q, R = g[1], g[2]
                 FQ = F @ Q
                 if s0 != 0:  # ‖F Q R⁻ᵀ‖² = ‖R⁻¹ (FQ)ᵀ‖²
-                    gen_noise += s0 * s0 * _frob2(scipy.linalg.solve_triangular(R, FQ.T, lower=False, check_finite=False))
+                    gen_noise += s0 * s0 * _frob2(scipy.linalg.solve_triangular(R, FQ.T, lower=False,
+                                                                                check_finite=False))
                 F = FQ @ Q.T
     return bias + gen_noise + sigma * sigma * down_noise

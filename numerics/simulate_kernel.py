@@ -66,7 +66,8 @@ def kernel_trial(rng, K, fstar, T0s, sigma0s, ridges0, T, sigma, ridge, *, estim
 
 def simulate_kernel_chain(K, fstar, *, T0, sigma0, ridge0, T, sigma, ridge, trials=50, seed=0,
                           estimator="conditional", progress=None):
-    """``(mean, stderr, errors)`` of the real kernel chain; trial ``i`` uses the ``i``-th child of ``SeedSequence(seed)``."""
+    """``(mean, stderr, errors)`` of the real kernel chain; trial ``i`` uses the ``i``-th child of
+    ``SeedSequence(seed)``."""
     K = np.asarray(K, dtype=np.float64)
     fstar = np.asarray(fstar, dtype=np.float64)
     if K.ndim != 2 or K.shape != (len(fstar), len(fstar)) or not np.all(np.isfinite(K)):

@@ -78,13 +78,20 @@ def _downstream_map(X: np.ndarray, ridge: float) -> np.ndarray:
     return X.T @ scipy.linalg.solve(K, np.eye(T), assume_a="pos", check_finite=False) / T
 
 
-def plain_scheme_trial(rng, sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma, ridge, down_fraction) -> float:
-    """One trial of the definition with every noise drawn (module docstring)."""
+def _generator_fit(X: np.ndarray, R: np.ndarray, ridge0: float) -> np.ndarray:
+    """A generator's fit of the right-hand side(s) ``R``: ``X⁺R`` (OLS / minimum norm) or the ridge at ``λ0 > 0``."""
+    return _solve(X, R) if ridge0 == 0 else _downstream_map(X, ridge0) @ R
+
+
+def plain_scheme_trial(rng, sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma, ridge, down_fraction,
+                       ridges0=None) -> float:
+    """One trial of the definition with every noise drawn (module docstring); ``ridges0``: generator ridges."""
     d = len(w0)
+    ridges0 = ridges0 or (0.0,) * len(T0s)
     total = sum(T0s)
     Xp, Yp = np.empty((total, d)), np.empty(total)
     w, start = w0, 0
-    for T0, s0, f in zip(T0s, sigma0s, fractions):
+    for T0, s0, f, lam0 in zip(T0s, sigma0s, fractions, ridges0):
         X = rng.standard_normal((T0, d)) * sqrt_lam
         r = real_count(f, T0)
         end = start + T0
@@ -93,7 +100,10 @@ def plain_scheme_trial(rng, sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, si
         Yp[start + r:end] = X[r:] @ w
         Yp[start:end] += s0 * rng.standard_normal(T0)
         rows = _fit_rows(rng, scheme, start, end, T0)
-        w = scipy.linalg.lstsq(Xp[rows], Yp[rows], lapack_driver="gelsy", check_finite=False)[0]
+        if lam0 == 0:
+            w = scipy.linalg.lstsq(Xp[rows], Yp[rows], lapack_driver="gelsy", check_finite=False)[0]
+        else:
+            w = _downstream_map(Xp[rows], lam0) @ Yp[rows]
         start = end
     X = rng.standard_normal((T, d)) * sqrt_lam
     r = real_count(down_fraction, T)
@@ -103,9 +113,10 @@ def plain_scheme_trial(rng, sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, si
 
 
 def conditional_scheme_trial(rng, sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma, ridge,
-                             down_fraction) -> float:
+                             down_fraction, ridges0=None) -> float:
     """One trial's test error averaged exactly over the label noises, given the designs and subsets."""
     d = len(w0)
+    ridges0 = ridges0 or (0.0,) * len(T0s)
     lam = sqrt_lam**2
     total = sum(T0s)
     Xp = np.empty((total, d))
@@ -113,7 +124,7 @@ def conditional_scheme_trial(rng, sqrt_lam, w0, scheme, T0s, sigma0s, fractions,
     B = np.zeros((total, total))  # label noise coefficients over all generator noises
     mu, J = w0.copy(), np.zeros((d, total))
     start = 0
-    for T0, s0, f in zip(T0s, sigma0s, fractions):
+    for T0, s0, f, lam0 in zip(T0s, sigma0s, fractions, ridges0):
         X = rng.standard_normal((T0, d)) * sqrt_lam
         r = real_count(f, T0)
         end = start + T0
@@ -123,7 +134,7 @@ def conditional_scheme_trial(rng, sqrt_lam, w0, scheme, T0s, sigma0s, fractions,
         B[start + r:end] = X[r:] @ J
         B[start:end, start:end] += s0 * np.eye(T0)
         rows = _fit_rows(rng, scheme, start, end, T0)
-        sol = _solve(Xp[rows], np.column_stack([A[rows], B[rows]]))
+        sol = _generator_fit(Xp[rows], np.column_stack([A[rows], B[rows]]), lam0)
         mu, J = sol[:, 0], sol[:, 1:]
         start = end
     X = rng.standard_normal((T, d)) * sqrt_lam

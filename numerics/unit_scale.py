@@ -71,6 +71,7 @@ def predict_at_unit_scale(scenario, backend, run):
     digits = dict(p.digits)
     if digits:
         ctx, s2 = backend.ctx, backend.ctx.mpf(s) ** 2
-        digits = {k: (backend.digits(ctx.mpf(v) * s2) if k in _SCALED or k in p.parts else v) for k, v in digits.items()}
+        digits = {k: (backend.digits(ctx.mpf(v) * s2) if k in _SCALED or k in p.parts else v) for k,
+                  v in digits.items()}
     note = f"computed at unit scale ({key} = {s:.3g} factored out as s^2; the error is homogeneous of degree 2)"
     return dataclasses.replace(p, **values, parts=parts, digits=digits, notes=(*p.notes, note))

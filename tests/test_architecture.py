@@ -188,12 +188,28 @@ def test_a_new_regime_is_one_entry_in_the_table(monkeypatch):
     class Marker:
         name = "marker"
 
-        def applies(self, scenario):
-            return scenario.generators.n == 7
+        def applies(self, scenario):  # a region the general chain engine predicted: ridge generators, accumulate
+            gen = scenario.generators
+            return gen.n == 7 and gen.has_ridge and gen.scheme == "accumulate"
 
         def predict(self, scenario, backend):
             return "predicted by the marker regime"
 
-    monkeypatch.setattr(regimes, "REGIMES", (Marker(),) + regimes.REGIMES)
-    assert predict(Scenario.from_dict(scenario_dict()).replace(n=7)) == "predicted by the marker regime"
-    assert predict(Scenario.from_dict(scenario_dict())).regime == "ols_generators"
+    base = Scenario.from_dict(scenario_dict())
+    claimed = base.replace(n=7, ridge0=0.1, scheme="accumulate")
+    assert predict(claimed).regime == "general_chain"
+    monkeypatch.setattr(regimes, "FAST_PATHS", (Marker(),) + regimes.FAST_PATHS)
+    assert predict(claimed) == "predicted by the marker regime"
+    assert predict(base).regime == "ols_generators"
+
+
+def test_two_fast_paths_claiming_one_scenario_is_a_bug_not_a_choice(monkeypatch):
+    class Greedy:
+        name = "greedy"
+
+        def applies(self, scenario):
+            return scenario.generators.n >= 1
+
+    monkeypatch.setattr(regimes, "FAST_PATHS", regimes.FAST_PATHS + (Greedy(),))
+    with pytest.raises(RuntimeError, match="greedy.*mutually exclusive|ols_generators, greedy"):
+        regimes.regime_for(Scenario.from_dict(scenario_dict()), check=True)

@@ -23,8 +23,7 @@ import pytest
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.errors import NotCoveredError, ScenarioError
 from modelcollapse.numerics.fixed_point import solve_kappa
-from modelcollapse.numerics.infinite import PowerLawSums, infinite_power_law_sums, power_sum
-from modelcollapse.numerics.infinite import _Mp, _hurwitz_zeta
+from modelcollapse.numerics.infinite import PowerLawSums, _hurwitz_zeta, _Mp, infinite_power_law_sums, power_sum
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.spectra import Spectrum, Teacher
@@ -103,7 +102,8 @@ def test_float64_within_rigorous_bracket(beta, family):
         # ∫_{x0}^∞ x^(−γ)(κx^β)^(−m)(1 + 1/(κx^β))^(−m) dx term by term (κ x0^β ≈ 4e3 here);
         # mpmath.quad is no reference: at β = 1.1 it misses 2% of this slowly decaying integral.
         t0 = kappa * x0**beta
-        return math.fsum(math.comb(m + k - 1, k) * (-1) ** k * x0 ** (1 - gamma) * t0 ** (-m - k) / (gamma + beta * (m + k) - 1)
+        return math.fsum(math.comb(m + k - 1, k) * (-1) ** k * x0 ** (1 - gamma) * t0 ** (-m - k)
+                         / (gamma + beta * (m + k) - 1)
                          for k in range(12))
 
     lo, hi = partial + tail_integral(M + 1), partial + tail_integral(M)
@@ -133,7 +133,10 @@ def test_closed_form_beta_two(kappa):
     k = ctx.mpf(kappa)
     g = lambda x: ctx.pi / (2 * ctx.sqrt(x)) / ctx.tanh(ctx.pi / ctx.sqrt(x))  # noqa: E731
     df1 = g(k) - ctx.mpf(1) / 2
-    dg = -ctx.pi / (4 * k * ctx.sqrt(k)) / ctx.tanh(ctx.pi / ctx.sqrt(k)) + ctx.pi**2 / (4 * k * k) / ctx.sinh(ctx.pi / ctx.sqrt(k)) ** 2
+    dg = (
+        -ctx.pi / (4 * k * ctx.sqrt(k)) / ctx.tanh(ctx.pi / ctx.sqrt(k))
+        + ctx.pi**2 / (4 * k * k) / ctx.sinh(ctx.pi / ctx.sqrt(k)) ** 2
+    )
     df2 = df1 + k * dg
     kk = MP50.scalar(kappa)
     inf = math.inf
@@ -152,7 +155,9 @@ def test_small_kappa_expansion(beta):
     import sympy as sp
 
     from modelcollapse.theory import scaling
-    from modelcollapse.theory.symbols import beta as B, kappa as K, r as R
+    from modelcollapse.theory.symbols import beta as B
+    from modelcollapse.theory.symbols import kappa as K
+    from modelcollapse.theory.symbols import r as R
 
     sums = PowerLawSums(beta=beta, d=math.inf, teacher_kind="source", r=0.3, backend=MP50)
     for kappa, bound in (("1e-8", 1e-14), ("1e-12", 1e-22)):  # O(κ²) left over; the O(κ) term is ~1e-9 at 1e-8
@@ -265,7 +270,9 @@ def test_kappa_fifty_digits(ridge):
     assert abs(h) < 1e-45
     # and against the float64 solution of a brute-force truncated spectrum: κ_M < κ (df_1 loses its tail)
     M = 200_000
-    trunc = solve_kappa(SpectralSums(Spectrum(kind="power_law", d=M, beta=beta).eigenvalues(), None), float(ridge), T).kappa
+    trunc = solve_kappa(
+        SpectralSums(Spectrum(kind="power_law", d=M, beta=beta).eigenvalues(), None), float(ridge), T
+    ).kappa
     kf = float(k)
     tail = (kf ** -1) * M ** (1 - beta) / (beta - 1)  # Σ_{j>M} 1/(1+κj^β) <= κ^-1 M^(1-β)/(β-1)
     slope = (float(sums.df(k, 1)) - float(sums.df(k, 2))) / T + float(ridge) / kf  # dh/dlog κ

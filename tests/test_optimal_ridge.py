@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from conftest import run_cli, scenario_dict, write_toml
+
 from modelcollapse.numerics.errors import NotCoveredError
 from modelcollapse.numerics.optimize import brent_minimize, optimal_ridge, ridge_strategies
 from modelcollapse.numerics.predict import predict
@@ -69,7 +69,8 @@ def test_asymptotic_law_converges():
     ratios = []
     for T in (100, 10_000, 1_000_000):
         s = Scenario.from_dict({**INFINITE, "spectrum": {"kind": "power_law", "d": "inf", "beta": 2.0},
-                                "teacher": {"kind": "source", "r": 0.5}, "downstream": {"T": T, "sigma": 1.0, "ridge": 0.1}})
+                                "teacher": {"kind": "source", "r": 0.5},
+                                "downstream": {"T": T, "sigma": 1.0, "ridge": 0.1}})
         best = optimal_ridge(s)
         ratios.append(abs(best.ridge / best.asymptotic_ridge - 1))
     assert ratios[0] < 0.05 and ratios[2] < 1e-4 and ratios[0] > ratios[1] > ratios[2]
@@ -103,7 +104,9 @@ def test_cli_optimal_ridge(tmp_path, capsys):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     best = optimal_ridge(Scenario.from_dict(COLLAPSE))
-    assert data["ridge"] == pytest.approx(best.ridge, rel=1e-12) and data["test_error"] == pytest.approx(best.test_error, rel=1e-14)
+    assert data["ridge"] == pytest.approx(best.ridge, rel=1e-12) and data["test_error"] == pytest.approx(
+        best.test_error, rel=1e-14
+    )
     assert main(["optimal-ridge", str(path), "--precision", "30"]) == 0
     text = capsys.readouterr().out
     assert "ridge" in text and "mpmath[30 digits]" in text
@@ -154,7 +157,11 @@ def test_optimal_ridge_agrees_with_simulation():
     best = optimal_ridge(s)
     sims = {f: simulate(s.replace(ridge=best.ridge * f), trials=200, seed=11) for f in (0.25, 1.0, 4.0)}
     mid = sims[1.0]
-    assert abs(mid.mean - best.test_error) <= 4 * mid.stderr + 0.03 * best.test_error, (mid.mean, mid.stderr, best.test_error)
+    assert abs(mid.mean - best.test_error) <= 4 * mid.stderr + 0.03 * best.test_error, (
+        mid.mean,
+        mid.stderr,
+        best.test_error,
+    )
     for f in (0.25, 4.0):
         gap = sims[f].mean - mid.mean
         assert gap > 4 * np.hypot(sims[f].stderr, mid.stderr), (f, gap)

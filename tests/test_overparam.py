@@ -36,7 +36,8 @@ ISO = {"kind": "isotropic", "d": 100}
 def make(spectrum, generators, downstream, teacher=None) -> Scenario:
     if teacher is None:
         teacher = {"kind": "source", "r": 0.5} if spectrum["kind"] == "power_law" else {"kind": "isotropic"}
-    return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators, "downstream": downstream})
+    return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators,
+                               "downstream": downstream})
 
 
 def iso_chain_by_hand(W0, d, schedule):
@@ -92,8 +93,9 @@ def test_corrected_step_keeps_the_exact_identities():
     iso = {ph: s.T0 / (s.d - 1), D: s.d * s.T0 / (s.d - 1) * (1 - s.T0 / (s.d - 1))}
     assert sp.simplify(op.mean_shrink().subs(iso) - s.T0 / s.d) == 0
     prev = sp.Symbol("S_prev")
-    total = s.d * op.energy_step().subs({op.p_j: s.T0 / s.d, s.df2: s.T0**2 / s.d, op.df3: s.T0**3 / s.d**2}).subs(iso).subs(
-        {op.R: (1 - s.T0 / (s.d - 1)) ** 2 * prev, op.t_j: prev / s.d})
+    total = s.d * op.energy_step().subs({op.p_j: s.T0 / s.d, s.df2: s.T0**2 / s.d, op.df3: s.T0**3 / s.d**2}).subs(
+        iso
+    ).subs({op.R: (1 - s.T0 / (s.d - 1)) ** 2 * prev, op.t_j: prev / s.d})
     assert sp.simplify(total - (s.T0 / s.d * prev + s.sigma0**2 * s.T0 / (s.d - s.T0 - 1))) == 0
     # the κ̂ equation is Σ_j p̃_j = T0 (tr P = rank P)
     eq = op.kappa_hat_equation()
@@ -110,12 +112,14 @@ def test_downstream_gain_exact_special_cases():
     summand = op.test_error_summand().subs({op.gamma_j: g, op.t_j: op.w_j, op.pi_j: 1}).subs(op.a_j, lam / (lam + kap))
     assert sp.simplify(summand - kap**2 * op.w_j / (lam + kap) ** 2 / (1 - s.df2 / s.T)) == 0
     # bias increase + variance increase = summand − its n = 0 value
-    inc = op.bias_increase() + op.variance_increase() - (op.test_error_summand() - op.test_error_summand().subs({op.t_j: op.w_j, op.pi_j: 1}))
+    inc = op.bias_increase() + op.variance_increase() - (op.test_error_summand()
+                                                         - op.test_error_summand().subs({op.t_j: op.w_j, op.pi_j: 1}))
     assert sp.expand(inc) == 0
 
 
 @pytest.mark.parametrize("name", ["overparam_iso_shrink", "overparam_iso_noise", "overparam_isotropic_chain",
-                                  "overparam_isotropic_test_error", "overparam_shrink", "overparam_energy_step_expanded",
+                                  "overparam_isotropic_test_error", "overparam_shrink",
+                                  "overparam_energy_step_expanded",
                                   "overparam_energy_step_de", "overparam_kappa_hat_residual", "overparam_mean_shrink",
                                   "overparam_offdiagonal_scale",
                                   "overparam_noise", "downstream_gain", "overparam_test_error_summand",
@@ -184,7 +188,11 @@ def test_isotropic_ridge_downstream_matches_closed_form():
     sc = make(ISO, {"n": 4, "T0": 60, "sigma0": 0.4}, {"T": 80, "sigma": 0.3, "ridge": 0.05},
               teacher={"kind": "isotropic", "norm": 2.0})
     p = predict(sc)
-    assert not p.exact and p.provenance["collapse"] == "deterministic equivalent with 1/d correction (downstream smoother; chain exact)"
+    assert (
+        not p.exact
+        and p.provenance["collapse"]
+        == "deterministic equivalent with 1/d correction (downstream smoother; chain exact)"
+    )
     # by hand: κ² + κ(1 − λ − φ) − λ = 0 (φ = d/T = 5/4), a = 1/(1+κ), df2 = d a², V = σ² df2/(T − df2),
     # γ = a² + (1 − a)² df2/(T − df2); chain (exact): Π = (T0/d)^n, N = σ0² T0/(d−T0−1)(1 − Π)/(1 − T0/d);
     # E = ‖w0‖²(1 − 2aΠ + γΠ) + γN + V with ‖w0‖² = 2
@@ -229,7 +237,8 @@ def test_general_recursion_is_exact_for_scalar_covariance():
     w = np.linspace(0.1, 1.0, 80)
     w /= w.sum()
     sc = make({"kind": "eigenvalues", "values": list(lam)}, {"n": 3, "T0": [30, 60, 45], "sigma0": [0.4, 0.0, 0.9]},
-              {"T": 300, "sigma": 0.0, "ridge": 0.0}, teacher={"kind": "coefficients", "values": list(np.sqrt(w / lam))})
+              {"T": 300, "sigma": 0.0, "ridge": 0.0},
+              teacher={"kind": "coefficients", "values": list(np.sqrt(w / lam))})
     kinds = generation_kinds(sc)
     chain = _general_chain(sc, kinds, lam, w, FLOAT64)
     _, Pi, S = iso_chain_by_hand(1.0, 80, [(30, 0.4), (60, 0.0), (45, 0.9)])
@@ -253,7 +262,8 @@ def test_no_projection_step_is_labelled_exact():
     """T0 ∈ {d, d + 1} with σ0 = 0 is the identity (X_k has full column rank), T0 >= d + 2 is OLS: no
     projection, so general Σ with an OLS downstream is exact (§3.1): σ² d/(T − d − 1) + σ0² d/(T0 − d − 1)."""
     spec = {"kind": "power_law", "d": 20, "beta": 2.0}
-    p = predict(make(spec, {"n": 3, "T0": [20, 40, 21], "sigma0": [0.0, 1.0, 0.0]}, {"T": 50, "sigma": 0.5, "ridge": 0.0}))
+    p = predict(make(spec, {"n": 3, "T0": [20, 40, 21], "sigma0": [0.0, 1.0, 0.0]},
+                     {"T": 50, "sigma": 0.5, "ridge": 0.0}))
     assert p.test_error == pytest.approx(0.25 * 20 / 29 + 20 / 19, rel=1e-13)
     assert p.exact and p.provenance == {"clean_error": "exact", "collapse": "exact"}
     ridge = predict(make(spec, {"n": 2, "T0": [21, 40], "sigma0": [0.0, 1.0]}, {"T": 50, "sigma": 0.5, "ridge": 0.05}))
@@ -261,7 +271,8 @@ def test_no_projection_step_is_labelled_exact():
 
 
 def test_general_sigma_float_and_mpmath_agree():
-    sc = make({"kind": "power_law", "d": 120, "beta": 1.7}, {"n": 4, "T0": [40, 90, 150, 60], "sigma0": [0.5, 0.2, 0.3, 0.0]},
+    sc = make({"kind": "power_law", "d": 120, "beta": 1.7},
+              {"n": 4, "T0": [40, 90, 150, 60], "sigma0": [0.5, 0.2, 0.3, 0.0]},
               {"T": 70, "sigma": 0.4, "ridge": 0.02})
     p64, p40 = predict(sc), predict(sc, 40)
     for key in ("test_error", "collapse", "clean_error"):
@@ -275,12 +286,18 @@ def test_general_sigma_float_and_mpmath_agree():
 # -- theory against simulation ----------------------------------------------------------------------
 SIM_CASES = [
     # (id, spectrum, generators, downstream, exact)
-    ("iso-ols-noisefree", {"kind": "isotropic", "d": 100}, {"n": 3, "T0": 50, "sigma0": 0.0}, {"T": 200, "sigma": 0.3, "ridge": 0.0}, True),
-    ("iso-ridgeless-noisy", {"kind": "isotropic", "d": 120}, {"n": 2, "T0": 40, "sigma0": 0.5}, {"T": 50, "sigma": 0.3, "ridge": 0.0}, True),
-    ("iso-ridge-noisy", {"kind": "isotropic", "d": 100}, {"n": 3, "T0": 50, "sigma0": 0.5}, {"T": 80, "sigma": 0.3, "ridge": 0.05}, False),
-    ("pl-ridge-noisefree", {"kind": "power_law", "d": 150, "beta": 2.0}, {"n": 3, "T0": 60, "sigma0": 0.0}, {"T": 100, "sigma": 0.2, "ridge": 0.01}, False),
-    ("pl-ols-noisy", {"kind": "power_law", "d": 100, "beta": 1.5}, {"n": 2, "T0": 50, "sigma0": 0.5}, {"T": 250, "sigma": 0.2, "ridge": 0.0}, False),
-    ("pl-ridge-noisy", {"kind": "power_law", "d": 200, "beta": 2.0}, {"n": 3, "T0": 150, "sigma0": 0.3}, {"T": 100, "sigma": 0.1, "ridge": 0.001}, False),
+    ("iso-ols-noisefree", {"kind": "isotropic", "d": 100}, {"n": 3, "T0": 50, "sigma0": 0.0},
+     {"T": 200, "sigma": 0.3, "ridge": 0.0}, True),
+    ("iso-ridgeless-noisy", {"kind": "isotropic", "d": 120}, {"n": 2, "T0": 40, "sigma0": 0.5},
+     {"T": 50, "sigma": 0.3, "ridge": 0.0}, True),
+    ("iso-ridge-noisy", {"kind": "isotropic", "d": 100}, {"n": 3, "T0": 50, "sigma0": 0.5},
+     {"T": 80, "sigma": 0.3, "ridge": 0.05}, False),
+    ("pl-ridge-noisefree", {"kind": "power_law", "d": 150, "beta": 2.0}, {"n": 3, "T0": 60, "sigma0": 0.0},
+     {"T": 100, "sigma": 0.2, "ridge": 0.01}, False),
+    ("pl-ols-noisy", {"kind": "power_law", "d": 100, "beta": 1.5}, {"n": 2, "T0": 50, "sigma0": 0.5},
+     {"T": 250, "sigma": 0.2, "ridge": 0.0}, False),
+    ("pl-ridge-noisy", {"kind": "power_law", "d": 200, "beta": 2.0}, {"n": 3, "T0": 150, "sigma0": 0.3},
+     {"T": 100, "sigma": 0.1, "ridge": 0.001}, False),
 ]
 
 
@@ -293,7 +310,11 @@ def test_prediction_against_simulation(case):
     assert p.exact == exact
     sim = simulate(sc, trials=400, seed=11)
     allowance = 0.0 if exact else DE_ALLOWANCE
-    assert abs(p.test_error - sim.mean) <= 4 * sim.stderr + allowance * p.test_error, (p.test_error, sim.mean, sim.stderr)
+    assert abs(p.test_error - sim.mean) <= 4 * sim.stderr + allowance * p.test_error, (
+        p.test_error,
+        sim.mean,
+        sim.stderr,
+    )
 
 
 def _fit_slope(ns, y, se):
@@ -312,7 +333,8 @@ def test_noise_free_error_reaches_null_predictor_exponentially():
     ns = np.arange(1, 11)
     theory, mean, se = [], [], []
     for n in ns:
-        sc = make({"kind": "isotropic", "d": d}, {"n": int(n), "T0": T0, "sigma0": 0.0}, {"T": 200, "sigma": 0.0, "ridge": 0.0})
+        sc = make({"kind": "isotropic", "d": d}, {"n": int(n), "T0": T0, "sigma0": 0.0},
+                  {"T": 200, "sigma": 0.0, "ridge": 0.0})
         p = predict(sc)
         assert p.exact
         sim = simulate(sc, trials=300, seed=100 + int(n))  # a fresh seed per n: independent points

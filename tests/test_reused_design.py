@@ -118,11 +118,25 @@ def test_schedule_of_noises_pools_their_squares():
     assert a == pytest.approx(b, rel=1e-13)
 
 
+@pytest.mark.parametrize("spec", [
+    dict(real_fraction=0.3),  # real rows with T0 < d
+    dict(ridge0=[0.1, 0.0, 0.1, 0.1]),  # mixed ridge / ridgeless
+    dict(ridge0=0.1, downstream_real_fraction=0.5),
+])
+def test_combinations_without_a_closed_form_go_to_the_general_chain_engine(spec):
+    # issue 19: these were refused; the general engine composes the reused design with the other axes
+    # (measured against simulation in tests/test_chain_engine_simulation.py)
+    spec = dict(spec)
+    ridge0 = spec.pop("ridge0", None)
+    scenario = _scenario(**spec)
+    if ridge0 is not None:
+        scenario = scenario.replace(ridge0=ridge0)
+    p = predict(scenario)
+    assert p.regime == "general_chain" and p.test_error > p.clean_error > 0
+
+
 @pytest.mark.parametrize("spec, key", [
     (dict(real_fraction=[0.3, 0.3, 0.5, 0.3], T0=100), "generators.real_fraction"),
-    (dict(real_fraction=0.3), "generators.real_fraction"),  # real rows with T0 < d
-    (dict(ridge0=[0.1, 0.0, 0.1, 0.1]), "generators.ridge"),  # mixed ridge / ridgeless
-    (dict(ridge0=0.1, downstream_real_fraction=0.5), "downstream.real_fraction"),
     (dict(ridge0=0.1, T0=60), "generators.T0"),  # T0 = d: the spectrum reaches 0
 ])
 def test_uncovered_combinations_are_refused_naming_the_key(spec, key):
@@ -212,6 +226,25 @@ def test_ridge_generators_approach_the_ridgeless_chain():
         ridgeless = predict(_scenario(T0=T0)).test_error
         tiny = predict(_scenario(T0=T0).replace(ridge0=1e-7)).test_error
         assert tiny == pytest.approx(ridgeless, rel=2e-3)
+
+
+@pytest.mark.parametrize("spec", [
+    dict(T0=30), dict(T0=100, ridge=0.05), dict(T0=30, T=40, ridge=0.02, spectrum="power_law"),
+    dict(T0=100, downstream_real_fraction=0.4, ridge=0.01), dict(T0=100, real_fraction=0.3, ridge=0.03),
+])
+def test_one_generation_is_the_same_chain_fresh_or_reused(spec):
+    """n = 1: one design either way, so every exact path gives the fresh regimes' number (an independent code path)."""
+    reused, fresh = _scenario(n=1, **spec), _scenario(n=1, design="fresh", **spec)
+    assert predict(reused).test_error == pytest.approx(predict(fresh).test_error, rel=1e-12)
+
+
+@pytest.mark.parametrize("spectrum, rel", [("isotropic", 0.01), ("power_law", 0.03)])
+def test_one_ridge_generation_agrees_with_the_fresh_ridge_chain(spectrum, rel):
+    """n = 1 with ridge: two different equivalents of one quantity (the fresh chain's leave-one-out step, THEORY.md
+    3.8; here Marchenko–Pastur with its 1/d term, or the first-order contour) agree within their allowances."""
+    reused = _scenario(n=1, T0=40, spectrum=spectrum, ridge=0.01).replace(ridge0=0.05)
+    fresh = _scenario(n=1, T0=40, spectrum=spectrum, ridge=0.01, design="fresh").replace(ridge0=0.05)
+    assert predict(reused).test_error == pytest.approx(predict(fresh).test_error, rel=rel)
 
 
 # -- the simulator ----------------------------------------------------------------------------------------

@@ -25,14 +25,18 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from modelcollapse.theory.registry import get_result
+from modelcollapse.numerics import scaling as nscaling
 from modelcollapse.numerics.optimize import optimal_ridge, scaling_curves
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.numerics import scaling as nscaling
 from modelcollapse.theory import scaling
-from modelcollapse.theory.registry import RESULTS
-from modelcollapse.theory.symbols import T as T_sym, T0 as T0_sym, beta as B, df1, df2, phi0 as PHI0, r as R
+from modelcollapse.theory.registry import RESULTS, get_result
+from modelcollapse.theory.symbols import T0 as T0_sym
+from modelcollapse.theory.symbols import T as T_sym
+from modelcollapse.theory.symbols import beta as B
+from modelcollapse.theory.symbols import df1, df2
+from modelcollapse.theory.symbols import phi0 as PHI0
+from modelcollapse.theory.symbols import r as R
 
 T_GRID = np.logspace(2, 8, 25)
 CASES = [(1.5, 0.3), (2.0, 0.5), (3.0, 0.25), (2.5, 0.6), (2.0, 2.0), (1.5, 3.0), (3.0, 1.5)]  # r > 1 included
@@ -61,7 +65,10 @@ def test_df_constants_are_the_closed_forms():
             # ∫_1^∞ by x = t^(−1/q), q = βm − 1: smooth on [0, 1] (mpmath.quad misses the slow x^(−βm) tail
             # on [1, ∞) and the y^(βm−2) endpoint singularity of the plain x = 1/y fold)
             q = beta * m - 1
-            quad = mpmath.quad(lambda x: (1 + x**beta) ** (-m), [0, 1]) + mpmath.quad(lambda t: (1 + t ** (beta / q)) ** (-m), [0, 1]) / q
+            quad = (
+                mpmath.quad(lambda x: (1 + x**beta) ** (-m), [0, 1])
+                + mpmath.quad(lambda t: (1 + t ** (beta / q)) ** (-m), [0, 1]) / q
+            )
             assert float(scaling.df_constant(m).subs(B, beta)) == pytest.approx(float(quad), rel=1e-12)
 
 
@@ -75,7 +82,8 @@ def test_bias_constant():
         a = 2 - 2 * r
         integral = (mpmath.quad(lambda v: (1 + v ** (1 / a)) ** -2, [0, 1]) / a
                     + mpmath.quad(lambda v: (1 + v ** (1 / (2 - a))) ** -2, [0, 1]) / (2 - a)) / beta
-        assert float(cb.subs({B: beta, R: r})) == pytest.approx(float(integral / mpmath.zeta(1 + 2 * beta * r)), rel=1e-10)
+        assert float(cb.subs({B: beta, R: r})) == pytest.approx(float(integral / mpmath.zeta(1 + 2 * beta * r)),
+                                                                rel=1e-10)
 
 
 def test_collapse_rho_leading_order():
@@ -113,13 +121,18 @@ def test_named_results_register_and_print():
 @pytest.mark.parametrize("beta, r, a, noiseless, expected", [
     # ℓ_crit = β/(1+2βr'); rate_clean = 2βr'/(1+2βr') (noisy) or 2βr' (noiseless); with synthetic data
     # ℓ* = min(a,1) ℓ_crit and rate_collapse = min(a,1)·2βr'/(1+2βr').
-    (2.0, 0.5, 1.0, False, dict(ell_crit=2 / 3, ell_opt=2 / 3, rate_clean=2 / 3, rate_collapse=2 / 3, regime="bias=variance=collapse")),
-    (2.0, 0.5, 1.0, True, dict(ell_crit=2 / 3, ell_opt=2 / 3, rate_clean=2.0, rate_collapse=2 / 3, regime="bias=collapse")),
-    (2.0, 0.5, 0.5, False, dict(ell_crit=2 / 3, ell_opt=1 / 3, rate_clean=2 / 3, rate_collapse=1 / 3, regime="bias=collapse")),
+    (2.0, 0.5, 1.0, False,
+     dict(ell_crit=2 / 3, ell_opt=2 / 3, rate_clean=2 / 3, rate_collapse=2 / 3, regime="bias=variance=collapse")),
+    (2.0, 0.5, 1.0, True,
+     dict(ell_crit=2 / 3, ell_opt=2 / 3, rate_clean=2.0, rate_collapse=2 / 3, regime="bias=collapse")),
+    (2.0, 0.5, 0.5, False,
+     dict(ell_crit=2 / 3, ell_opt=1 / 3, rate_clean=2 / 3, rate_collapse=1 / 3, regime="bias=collapse")),
     (1.5, 1.5, 1.0, False, dict(ell_crit=0.375, ell_opt=0.375, rate_clean=0.75, rate_collapse=0.75)),  # r > 1 saturates
     (1.5, 1.5, 1.0, True, dict(ell_crit=0.375, ell_opt=0.375, rate_clean=3.0, rate_collapse=0.75)),
-    (3.0, 0.25, 0.0, False, dict(ell_crit=1.2, ell_opt=0.0, rate_clean=0.6, rate_collapse=0.0, regime="plateau: bias=collapse")),
-    (2.0, 1.0, 2.0, False, dict(ell_crit=0.4, ell_opt=0.4, rate_clean=0.8, rate_collapse=0.8)),  # a > 1: like label noise
+    (3.0, 0.25, 0.0, False,
+     dict(ell_crit=1.2, ell_opt=0.0, rate_clean=0.6, rate_collapse=0.0, regime="plateau: bias=collapse")),
+    # a > 1: like label noise
+    (2.0, 1.0, 2.0, False, dict(ell_crit=0.4, ell_opt=0.4, rate_clean=0.8, rate_collapse=0.8)),
     (4.0, 0.125, 0.8, False, dict(ell_crit=2.0, ell_opt=1.6, rate_clean=0.5, rate_collapse=0.4)),
 ])
 def test_scaling_exponents_values(beta, r, a, noiseless, expected):
@@ -190,8 +203,10 @@ def test_plateau_with_fixed_T0(beta, r):
     """T ≫ T0: the best error over λ is ≍ (nσ0²/T0)^(2βr'/(1+2βr')), whatever T."""
     lam = np.logspace(-14, 1, 600)
     T0s = np.logspace(2, 8, 13)
-    best = [scaling_curves(beta, r, np.full(lam.shape, 1e13), ridge=lam, n=1, T0=t0, phi0=0.5).total.min() for t0 in T0s]
-    assert fitted_slope(T0s, best) == pytest.approx(-nscaling.scaling_exponents(beta, r, 0.0)["plateau_exponent"], abs=0.02)
+    best = [scaling_curves(beta, r, np.full(lam.shape, 1e13), ridge=lam, n=1, T0=t0, phi0=0.5).total.min()
+            for t0 in T0s]
+    assert fitted_slope(T0s, best) == pytest.approx(-nscaling.scaling_exponents(beta, r, 0.0)["plateau_exponent"],
+                                                    abs=0.02)
 
 
 def test_collapse_model_matches_finite_d_prediction():
@@ -202,7 +217,8 @@ def test_collapse_model_matches_finite_d_prediction():
         d = T0 // 2
         c = scaling_curves(beta, r, np.array([T]), ell=ell, n=1, T0=T0, phi0=d / T0)
         data = {"spectrum": {"kind": "power_law", "d": d, "beta": beta}, "teacher": {"kind": "source", "r": r},
-                "generators": {"n": 1, "T0": T0, "sigma0": 1.0}, "downstream": {"T": int(T), "sigma": 1.0, "ridge": T**-ell}}
+                "generators": {"n": 1, "T0": T0, "sigma0": 1.0},
+                "downstream": {"T": int(T), "sigma": 1.0, "ridge": T**-ell}}
         p = predict(Scenario.from_dict(data))
         assert p.collapse == pytest.approx(c.collapse[0], rel=2e-3)  # the finite spectrum's tail beyond d
         assert p.clean_error == pytest.approx(c.bias[0] + c.variance[0], rel=2e-3)
@@ -284,7 +300,12 @@ def test_simulation_follows_the_scaling_curves():
         s = Scenario.from_dict(data)
         p = predict(s)
         sim = simulate(s, trials=40, seed=int(T))
-        assert abs(p.test_error - sim.mean) <= 4 * sim.stderr + 0.03 * p.test_error, (T, p.test_error, sim.mean, sim.stderr)
+        assert abs(p.test_error - sim.mean) <= 4 * sim.stderr + 0.03 * p.test_error, (
+            T,
+            p.test_error,
+            sim.mean,
+            sim.stderr,
+        )
         first = p.first_order["test_error"]  # the d = inf curve is first order: compare like with like
         assert abs(e_inf - first) <= 2e-4 * first, (T, e_inf, first)
         assert abs(e_inf - sim.mean) <= 4 * sim.stderr + (0.03 + 2e-4) * e_inf, (T, e_inf, sim.mean)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import tomllib
 
 import numpy as np
 import pytest
-
+import tomllib
 from conftest import BASE, scenario_dict
+
 from modelcollapse.numerics.errors import NotCoveredError, ScenarioError
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -69,7 +69,8 @@ def test_isotropic_teacher_norm():
 
 
 def test_ints_accepted_for_floats():
-    s = Scenario.from_dict(scenario_dict(downstream={"T": 60, "sigma": 1, "ridge": 0}, spectrum={"kind": "power_law", "d": 40, "beta": 2}))
+    s = Scenario.from_dict(scenario_dict(downstream={"T": 60, "sigma": 1, "ridge": 0},
+                                         spectrum={"kind": "power_law", "d": 40, "beta": 2}))
     assert s.ridge == 0.0 and isinstance(s.ridge, float) and s.sigma == 1.0 and s.spectrum.beta == 2.0
 
 
@@ -210,8 +211,10 @@ def test_eigenvalues_d_must_match():
 
 @pytest.mark.parametrize(
     "values,key",
-    [([1.0] * 4, "teacher.values"), ([1.0] * 6, "teacher.values"), ([1.0, 2.0, math.nan, 1.0, 1.0], "teacher.values[2]"),
-     ([1.0, "x", 1.0, 1.0, 1.0], "teacher.values[1]"), ([1.0, 1.0, 1.0, 1.0, False], "teacher.values[4]"), (2.0, "teacher.values")],
+    [([1.0] * 4, "teacher.values"), ([1.0] * 6, "teacher.values"),
+     ([1.0, 2.0, math.nan, 1.0, 1.0], "teacher.values[2]"),
+     ([1.0, "x", 1.0, 1.0, 1.0], "teacher.values[1]"), ([1.0, 1.0, 1.0, 1.0, False], "teacher.values[4]"),
+     (2.0, "teacher.values")],
 )
 def test_bad_coefficients(values, key):
     assert_error(scenario_dict(spectrum=EIG, teacher={"kind": "coefficients", "values": values}), key)
@@ -244,7 +247,8 @@ def test_not_a_mapping():
 
 # -- generators: n = 0, schedules ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("gen", [{"n": 0}, {"n": 0, "T0": 1}, {"n": 0, "T0": 3, "sigma0": 2.0}, {"n": 0, "sigma0": 0.0}])
+@pytest.mark.parametrize("gen",
+                         [{"n": 0}, {"n": 0, "T0": 1}, {"n": 0, "T0": 3, "sigma0": 2.0}, {"n": 0, "sigma0": 0.0}])
 def test_n0_generators_irrelevant(gen):
     """With n = 0 the generator keys do not matter: an absent or tiny T0 must not block a prediction."""
     data = scenario_dict(spectrum={"kind": "isotropic", "d": 40}, teacher={"kind": "isotropic"}, generators=gen,
@@ -414,7 +418,8 @@ def test_n0_to_toml_omits_absent_keys():
 def test_T0_d_plus_2_is_covered():
     """T0 = d + 2 is the first covered generator size: exact OLS collapse σ0² d/(T0 − d − 1) = d."""
     data = scenario_dict(spectrum={"kind": "isotropic", "d": 30}, teacher={"kind": "isotropic"},
-                         generators={"n": 1, "T0": 32, "sigma0": 1.0}, downstream={"T": 100, "sigma": 0.0, "ridge": 0.0})
+                         generators={"n": 1, "T0": 32, "sigma0": 1.0},
+                         downstream={"T": 100, "sigma": 0.0, "ridge": 0.0})
     p = predict(Scenario.from_dict(data))
     assert p.exact and p.collapse == 30.0 and p.test_error == 30.0
 
@@ -438,7 +443,8 @@ def test_numpy_scalars_accepted_and_normalised():
 def test_shipped_scenarios_load_and_round_trip():
     from importlib.resources import files
 
-    paths = sorted(p for p in files("modelcollapse.derivations").joinpath("scenarios").iterdir() if p.name.endswith(".toml"))
+    paths = sorted(p for p in files("modelcollapse.derivations").joinpath("scenarios").iterdir()
+                   if p.name.endswith(".toml"))
     assert paths
     for path in paths:
         s = Scenario.from_toml(path)

@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli, write_toml
 
 from modelcollapse.derivations.verify import DE_ALLOWANCE
 from modelcollapse.numerics.errors import NotCoveredError
@@ -17,13 +18,12 @@ from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
 
-from conftest import run_cli, write_toml
-
 
 def make(spectrum, generators, downstream, teacher=None) -> Scenario:
     if teacher is None:
         teacher = {"kind": "source", "r": 0.5} if spectrum["kind"] == "power_law" else {"kind": "isotropic"}
-    return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators, "downstream": downstream})
+    return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators,
+                               "downstream": downstream})
 
 
 def as_dict(sc: Scenario) -> dict:
@@ -91,7 +91,8 @@ def test_edges_of_the_corrected_equivalents_are_stated():
     spec = {"kind": "power_law", "d": 50, "beta": 5.0}
     p = predict(make(spec, {"n": 2, "T0": 2, "sigma0": 0.0}, OLS_DOWN))
     assert any("does not apply" in note for note in p.notes) and "plain equivalent" in p.provenance["collapse"]
-    with pytest.raises(NotCoveredError, match=r"generators\.T0: the generator-noise equivalent is not valid at generation 1 \(T0 = 1"):
+    with pytest.raises(NotCoveredError,
+                       match=r"generators\.T0: the generator-noise equivalent is not valid at generation 1 \(T0 = 1"):
         predict(make(spec, {"n": 2, "T0": 1, "sigma0": 0.5}, OLS_DOWN))
 
 
@@ -103,7 +104,8 @@ def test_ols_only_schedules_keep_the_exact_reduction(monkeypatch):
         raise AssertionError("OLS-only schedule routed to the over-parameterised regime")
 
     monkeypatch.setattr(overparam_generators.OverparameterisedGenerators, "predict", refuse)
-    sc = make({"kind": "power_law", "d": 50, "beta": 2.0}, {"n": 3, "T0": [60, 200, 90], "sigma0": [1.0, 0.5, 0.2]}, OLS_DOWN)
+    sc = make({"kind": "power_law", "d": 50, "beta": 2.0}, {"n": 3, "T0": [60, 200, 90], "sigma0": [1.0, 0.5, 0.2]},
+              OLS_DOWN)
     p = predict(sc)
     assert p.regime == "ols_generators"
     by_hand = 0.09 * 50 / 249 + 50 * (1.0 / 9 + 0.25 / 149 + 0.04 / 39)
@@ -112,7 +114,8 @@ def test_ols_only_schedules_keep_the_exact_reduction(monkeypatch):
 
 @pytest.mark.slow
 def test_isotropic_schedule_against_simulation():
-    sc = make(ISO, {"n": 5, "T0": [150, 40, 70, 100, 60], "sigma0": [0.5, 0.3, 0.2, 0.0, 0.6]}, {"T": 50, "sigma": 0.3, "ridge": 0.0})
+    sc = make(ISO, {"n": 5, "T0": [150, 40, 70, 100, 60], "sigma0": [0.5, 0.3, 0.2, 0.0, 0.6]},
+              {"T": 50, "sigma": 0.3, "ridge": 0.0})
     p = predict(sc)
     assert p.exact  # ridgeless Σ = I downstream: exact too
     sim = simulate(sc, trials=400, seed=5)
@@ -120,10 +123,12 @@ def test_isotropic_schedule_against_simulation():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("downstream", [{"T": 250, "sigma": 0.2, "ridge": 0.0}, {"T": 100, "sigma": 0.2, "ridge": 0.01}],
+@pytest.mark.parametrize("downstream",
+                         [{"T": 250, "sigma": 0.2, "ridge": 0.0}, {"T": 100, "sigma": 0.2, "ridge": 0.01}],
                          ids=["ols", "ridge"])
 def test_power_law_schedule_against_simulation(downstream):
-    sc = make({"kind": "power_law", "d": 150, "beta": 2.0}, {"n": 4, "T0": [200, 40, 90, 120], "sigma0": [0.5, 0.0, 0.4, 0.2]}, downstream)
+    sc = make({"kind": "power_law", "d": 150, "beta": 2.0},
+              {"n": 4, "T0": [200, 40, 90, 120], "sigma0": [0.5, 0.0, 0.4, 0.2]}, downstream)
     p = predict(sc)
     assert not p.exact
     sim = simulate(sc, trials=400, seed=6)
@@ -131,7 +136,8 @@ def test_power_law_schedule_against_simulation(downstream):
 
 
 def test_schedule_simulation_is_reproducible():
-    sc = make({"kind": "power_law", "d": 40, "beta": 1.5}, {"n": 3, "T0": [20, 45, 10], "sigma0": [0.3, 0.1, 0.0]}, RIDGE_DOWN)
+    sc = make({"kind": "power_law", "d": 40, "beta": 1.5}, {"n": 3, "T0": [20, 45, 10], "sigma0": [0.3, 0.1, 0.0]},
+              RIDGE_DOWN)
     a = simulate(sc, trials=12, seed=3)
     b = simulate(sc, trials=12, seed=3)
     c = simulate(sc, trials=12, seed=3, jobs=2)
@@ -157,7 +163,9 @@ def test_threshold_cli_exit_2(tmp_path):
         res = run_cli(command, path, "--json", *(["--trials", "4", "--jobs", "1"] if command == "verify" else []))
         assert res.returncode == 2, res.stderr
         lines = res.stderr.strip().splitlines()
-        assert len(lines) == 1 and "generators.T0" in lines[0] and "infinite" in lines[0] and "Traceback" not in res.stderr
+        assert (
+            len(lines) == 1 and "generators.T0" in lines[0] and "infinite" in lines[0] and "Traceback" not in res.stderr
+        )
         assert res.stdout == ""
 
 

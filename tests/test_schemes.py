@@ -17,11 +17,10 @@ from conftest import scenario_dict, write_toml
 from modelcollapse.derivations import cli
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.predict import predict
-from modelcollapse.numerics.regimes import REGIMES
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
 from modelcollapse.theory import DERIVATIONS, get_result
-from modelcollapse.theory.errors import NotCoveredError, ScenarioError
+from modelcollapse.theory.errors import ScenarioError
 from modelcollapse.theory.provenance import ProvenanceKind
 
 DE_ALLOWANCE = 0.03
@@ -133,11 +132,16 @@ def test_replace_real_stationary_is_the_fixed_point():
 
 # -- regimes ---------------------------------------------------------------------------------------------
 
-def test_scheme_regimes_come_before_the_replace_regimes():
-    names = [r.name for r in REGIMES]
-    for scheme_regime in ("accumulate_generators", "accumulate_subsample", "replace_mixing"):
-        assert names.index(scheme_regime) < names.index("ols_generators")
-        assert names.index(scheme_regime) < names.index("overparam_generators")
+def test_the_choice_of_regime_does_not_depend_on_the_table_order(monkeypatch):
+    from modelcollapse.numerics import regimes
+    cases = [explicit(20, 1, generators={"n": 3, "T0": 30, "sigma0": 1.0, "scheme": scheme, "real_fraction": f},
+                      downstream={"T": 50, "sigma": 0.5, "ridge": 0.0})
+             for scheme in ("replace", "accumulate", "accumulate-subsample") for f in (0.0, 0.3)]
+    before = [regimes.regime_for(s).name for s in cases]
+    monkeypatch.setattr(regimes, "FAST_PATHS", tuple(reversed(regimes.FAST_PATHS)))
+    assert [regimes.regime_for(s).name for s in cases] == before
+    assert before == ["ols_generators", "replace_mixing", "accumulate_generators", "accumulate_generators",
+                      "accumulate_subsample", "accumulate_subsample"]
 
 
 def test_accumulate_ols_exact_value():
@@ -167,11 +171,10 @@ def test_downstream_fraction_zero_reproduces_the_old_prediction():
     assert predict(s).regime == "ols_generators"
 
 
-def test_accumulate_subsample_is_replace_at_one_generation_and_refuses_small_fits():
-    s = explicit(20, 3, generators={"n": 3, "T0": [30, 21, 30], "sigma0": 1.0, "scheme": "accumulate-subsample"},
+def test_accumulate_subsample_is_replace_at_one_generation_and_leaves_small_fits_to_the_general_engine():
+    s = explicit(20, 3, generators={"n": 3, "T0": [30, 17, 30], "sigma0": 1.0, "scheme": "accumulate-subsample"},
                  downstream={"T": 50, "sigma": 0.5, "ridge": 0.0})
-    with pytest.raises(NotCoveredError, match="generators.T0"):  # fit 2 draws 21 < d + 2 rows
-        predict(s)
+    assert predict(s).regime == "general_chain"  # fit 2 draws 17 < d + 2 rows: no closed form, the general engine
     one = explicit(20, 3, generators={"n": 1, "T0": 30, "sigma0": 1.0, "scheme": "accumulate-subsample"},
                    downstream={"T": 50, "sigma": 0.5, "ridge": 0.0})
     assert predict(one).test_error == predict(one.replace(scheme="replace")).test_error

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 import threadpoolctl
+from conftest import scenario_dict
 
 import modelcollapse.numerics.simulate as simmod
-from conftest import scenario_dict
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate, simulate_chain
 

@@ -11,8 +11,10 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import scenario_dict
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
 from modelcollapse.numerics.fixed_point import solve_kappa
@@ -29,7 +31,8 @@ SPECTRA = {
     "power_law_2": Spectrum(kind="power_law", d=120, beta=2.0),
     "power_law_3": Spectrum(kind="power_law", d=120, beta=3.0),
     # 1e-6 .. 1e2, unordered, with repeats
-    "explicit": Spectrum(kind="eigenvalues", d=41, values=tuple(np.r_[np.logspace(2, -6, 33), [1.0] * 4, [3e-4, 7.0, 1e-6, 50.0]][::-1])),
+    "explicit": Spectrum(kind="eigenvalues", d=41,
+                         values=tuple(np.r_[np.logspace(2, -6, 33), [1.0] * 4, [3e-4, 7.0, 1e-6, 50.0]][::-1])),
 }
 RIDGES = [0.0, 1e-10, 1e-6, 1e-3, 1.0, 1e3]
 
@@ -136,7 +139,7 @@ def test_vectorised_over_ridge_equals_scalar_solves():
         lams = np.r_[0.0, np.logspace(-10, 3, 60)]
         for T in (200, 900, 3000):  # (d = 200, T = 3000, λ = 0.82: numpy's log moved the bracket by an ulp)
             grid = solve_kappa(sums, lams, T)
-            one = [solve_kappa(sums, float(l), T) for l in lams]
+            one = [solve_kappa(sums, float(ridge), T) for ridge in lams]
             assert grid.kappa.shape == grid.iterations_each.shape == grid.residual_each.shape == lams.shape
             np.testing.assert_array_equal(grid.kappa, [o.kappa for o in one])
             np.testing.assert_array_equal(grid.iterations_each, [o.iterations for o in one])
@@ -302,9 +305,6 @@ def test_mp_backend_accepts_numpy_scalars():
     assert grid.kappa[0] == one.kappa and grid.residual < 1e-25
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-
 @settings(max_examples=150, deadline=None)
 @given(
     log_eigs=st.lists(st.floats(-8, 4), min_size=1, max_size=60),
@@ -341,7 +341,8 @@ def test_kappa_equation_derivatives_match_mpmath_diff():
     def df(k, m):
         return ctx.fsum((e / (e + k)) ** m for e in eigs)
 
-    for lam, T, u in ((ctx.mpf("1e-3"), 12, ctx.mpf(-4)), (ctx.mpf(0), 7, ctx.mpf(-2.5)), (ctx.mpf(2), 50, ctx.mpf(0.7))):
+    for lam, T, u in ((ctx.mpf("1e-3"), 12, ctx.mpf(-4)), (ctx.mpf(0), 7, ctx.mpf(-2.5)),
+                      (ctx.mpf(2), 50, ctx.mpf(0.7))):
         k = ctx.exp(u)
         h, dh, d2h, scale = kappa_equation(df(k, 1), df(k, 2), df(k, 3), lam, T, k)
         f = lambda v: 1 - df(ctx.exp(v), 1) / T - lam / ctx.exp(v)  # noqa: E731

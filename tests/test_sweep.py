@@ -125,7 +125,8 @@ def test_theory_columns_equal_individual_predict_calls():
 
 
 def test_any_contract_key_can_vary_and_ints_stay_ints():
-    df = sweep(Scenario.from_dict(POWER), grids={"spectrum.beta": "linspace(1.5,2.5,3)", "downstream.T": "range(50,150,50)",
+    df = sweep(Scenario.from_dict(POWER),
+               grids={"spectrum.beta": "linspace(1.5,2.5,3)", "downstream.T": "range(50,150,50)",
                                                  "generators.T0": [80, 200.0]})
     assert df["downstream.T"].dtype == np.int64 and len(df) == 12
     row = df.iloc[-1]
@@ -165,12 +166,15 @@ def test_point_that_cannot_be_computed_gets_an_error_not_a_crash(tmp_path, capsy
     base = scenario_dict(spectrum={"kind": "isotropic", "d": 20}, teacher={"kind": "isotropic"},
                          generators={"n": 0}, downstream={"T": 20, "sigma": 0.5, "ridge": 0.1})
     path = write_toml(tmp_path / "s.toml", base)
-    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0,0.1", "--json", "--store", tmp_path / "st.sqlite"], capsys)
+    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0,0.1", "--json", "--store", tmp_path / "st.sqlite"],
+                       capsys)
     assert rc == 0 and "1 of 2 points could not be computed" in err
     doc = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON number {c}"))
     bad, good = doc["rows"]
     assert "infinite" in bad["error"] and bad["test_error"] is None and bad["iterations"] is None
-    assert good["error"] is None and good["test_error"] == predict(with_keys(base, **{"downstream.ridge": 0.1})).test_error
+    assert (
+        good["error"] is None and good["test_error"] == predict(with_keys(base, **{"downstream.ridge": 0.1})).test_error
+    )
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -218,7 +222,8 @@ def test_cli_bad_options_exit_2(tmp_path, capsys, extra, needles):
 
 def test_cli_estimator_is_passed_through_or_refused(tmp_path, capsys):
     path = write_toml(tmp_path / "s.toml", SMALL)
-    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0.1", "--simulate", "--trials", "4", "--estimator", "plain",
+    rc, out, err = run(["sweep", path, "--vary", "downstream.ridge=0.1", "--simulate", "--trials", "4", "--estimator",
+                        "plain",
                         "--json", "--jobs", "1", "--store", tmp_path / "st.sqlite"], capsys)
     if simulate_accepts_estimator():
         assert rc == 0
@@ -232,7 +237,8 @@ def test_cli_estimator_is_passed_through_or_refused(tmp_path, capsys):
 
 def test_cli_table_and_json_equal_the_api(tmp_path, capsys):
     path = write_toml(tmp_path / "s.toml", SMALL)
-    argv = ["sweep", path, "--vary", "downstream.ridge=0.01,1", "--vary", "generators.n=0,3", "--store", tmp_path / "st.sqlite"]
+    argv = ["sweep", path, "--vary", "downstream.ridge=0.01,1", "--vary", "generators.n=0,3", "--store",
+            tmp_path / "st.sqlite"]
     rc, out, err = run(argv + ["--json"], capsys)
     assert rc == 0 and "4 points: 0 from the store, 4 computed" in err
     doc = json.loads(out)

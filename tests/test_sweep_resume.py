@@ -34,13 +34,16 @@ def test_one_process_two_processes_and_a_local_cluster_are_bit_identical(tmp_pat
     base = Scenario.from_dict(CHAIN)
     one = sweep(base, simulate=True, trials=60, seed=11, jobs=1, grids=GRIDS)
     two = sweep(base, simulate=True, trials=60, seed=11, jobs=2, grids=GRIDS)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         dask = sweep(base, simulate=True, trials=60, seed=11, client=client, grids=GRIDS)
         # the command line on the same cluster, through its scheduler's address
         path = write_toml(tmp_path / "chain.toml", CHAIN)
         out = tmp_path / "table.csv"
-        assert cli.main(["sweep", str(path), "--vary", "downstream.ridge=logspace(-2,1,5)", "--vary", "generators.n=0,3",
+        assert cli.main(["sweep", str(path), "--vary", "downstream.ridge=logspace(-2,1,5)", "--vary",
+                         "generators.n=0,3",
                          "--simulate", "--trials", "60", "--seed", "11", "--scheduler", cluster.scheduler_address,
                          "--out", str(out), "--quiet"]) == 0
     assert out.read_bytes() == table_bytes(one, ".csv")
@@ -66,7 +69,8 @@ def _stored(path) -> int:
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_sigkill_at_random_moments_then_restart_gives_the_uninterrupted_file(tmp_path, suffix):
     scenario = write_toml(tmp_path / "chain.toml", CHAIN)
-    vary = ["--vary", "downstream.ridge=logspace(-2,1,6)", "--vary", "generators.n=0,3", "--simulate", "--trials", "300"]
+    vary = ["--vary", "downstream.ridge=logspace(-2,1,6)", "--vary", "generators.n=0,3", "--simulate", "--trials",
+            "300"]
     tasks = 6 * 2 * 2  # theory and simulation of 12 points
     reference = tmp_path / "reference" / f"table{suffix}"
     reference.parent.mkdir()

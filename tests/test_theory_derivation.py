@@ -16,9 +16,28 @@ from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.spectra import Spectrum, Teacher
 from modelcollapse.numerics.sums import spectral_sums
-from modelcollapse.theory import collapse, derivation as D, isotropic as iso, spectral
+from modelcollapse.theory import collapse, spectral
+from modelcollapse.theory import derivation as D
+from modelcollapse.theory import isotropic as iso
 from modelcollapse.theory.symbols import (
-    B_mat, Sigma, T, T0, bias_sum, coef, d, df1, df1_of, df2, df2_of, eigenvalue, j, kappa, lam, phi, sigma, trace2,
+    T0,
+    B_mat,
+    Sigma,
+    T,
+    bias_sum,
+    coef,
+    d,
+    df1,
+    df1_of,
+    df2,
+    df2_of,
+    eigenvalue,
+    j,
+    kappa,
+    lam,
+    phi,
+    sigma,
+    trace2,
     w0_norm,
 )
 
@@ -110,9 +129,9 @@ def test_limits_against_the_numeric_path():
     assert _numeric_trace(eig, 1e-9, T_) == pytest.approx(40, rel=1e-6)
     # λ → ∞: trace ≈ tr Σ² (T + d)/(T λ²). The next order of df_2 is −2 tr Σ³/κ³, a relative
     # correction of at most 2 λ_max/λ; the others (κ − λ ≈ tr Σ/T, df_1 in T + d − 2 df_1) are smaller.
-    for lam in (1e4, 1e6):
-        expected = sum(e * e for e in eig) * (T_ + 40) / (T_ * lam**2)
-        assert _numeric_trace(eig, lam, T_) == pytest.approx(expected, rel=3 * max(eig) / lam)
+    for ridge in (1e4, 1e6):
+        expected = sum(e * e for e in eig) * (T_ + 40) / (T_ * ridge**2)
+        assert _numeric_trace(eig, ridge, T_) == pytest.approx(expected, rel=3 * max(eig) / ridge)
 
 
 # -- explicit sums --------------------------------------------------------------------------------
@@ -128,7 +147,8 @@ def test_explicit_sums_match_the_numeric_spectral_sums():
     eig = (2.0, 1.0, 0.5, 0.25, 0.1)
     c = (0.3, -1.0, 0.7, 0.2, 1.5)
     k = 0.37
-    values = {eigenvalue[i + 1]: sp.Float(v) for i, v in enumerate(eig)} | {coef[i + 1]: sp.Float(v) for i, v in enumerate(c)}
+    values = {eigenvalue[i + 1]: sp.Float(v) for i, v in enumerate(eig)} | {coef[i + 1]: sp.Float(v) for i,
+                                                                            v in enumerate(c)}
     sums = spectral_sums(Spectrum(kind="eigenvalues", d=5, values=eig), Teacher(kind="coefficients", values=c))
     for m in (1, 2):
         explicit = spectral.df_sum(m).subs({d: 5, kappa: k}).doit().subs(values)

@@ -15,11 +15,11 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
 from modelcollapse.numerics.fixed_point import solve_kappa
-from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -27,6 +27,7 @@ from modelcollapse.numerics.simulate import simulate
 from modelcollapse.numerics.spectra import Spectrum, Teacher
 from modelcollapse.numerics.sums import spectral_sums
 from modelcollapse.theory import isotropic as iso
+from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.symbols import kappa, lam, n, phi, phi0, sigma, sigma0, w0_norm
 
 
@@ -72,7 +73,8 @@ def test_closed_forms_in_kappa():
     assert is_zero(iso.bias_isotropic() - kappa**2 * w0_norm**2 / D)
     assert is_zero(iso.variance_isotropic() - sigma**2 * phi / D)
     assert is_zero(iso.collapse_trace_isotropic() - ((1 + phi) * kappa + 1 - phi) / ((1 + kappa) * D))
-    assert is_zero(iso.collapse_isotropic() - n * sigma0**2 * phi0 / (1 - phi0) * ((1 + phi) * kappa + 1 - phi) / ((1 + kappa) * D))
+    assert is_zero(iso.collapse_isotropic() - n * sigma0**2 * phi0 / (1 - phi0) * ((1 + phi) * kappa + 1 - phi)
+                   / ((1 + kappa) * D))
 
 
 def test_ols_and_ridgeless_limits():
@@ -80,7 +82,8 @@ def test_ols_and_ridgeless_limits():
     assert is_zero(iso.ridgeless_overparameterised() - (w0_norm**2 * (1 - 1 / phi) + sigma**2 / (phi - 1)))
     # numerically: the explicit test error at tiny λ approaches the OLS limit (φ < 1)
     E = formula("isotropic_test_error_explicit")
-    assert E(0.4, 0.3, 1e-10, 0.5, 0.7, 3, 1.0) == pytest.approx(formula("isotropic_ols")(0.4, 0.3, 0.5, 0.7, 3), rel=1e-8)
+    assert E(0.4, 0.3, 1e-10, 0.5, 0.7, 3, 1.0) == pytest.approx(formula("isotropic_ols")(0.4, 0.3, 0.5, 0.7, 3),
+                                                                 rel=1e-8)
 
 
 def test_kappa_is_increasing_in_lambda():

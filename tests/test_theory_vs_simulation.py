@@ -14,7 +14,8 @@ Pass criterion: ``|theory − mean| <= 4·SE + allowance·|theory|``.
   T = 45: −20%; d = 100, T = 90: −10.7%), so predict uses the finite-size corrected
   ``σ²df_2/(T − df_2 − (df_2 − df_3)/(T − df_2))`` (exact for ``Σ = I``; theory.collapse.ridgeless_variance).
   Measured variance-only, 3000 trials: d = 50, T = 45: −0.1% ± 1.9%; d = 100, T = 90: −0.7% ± 1.0%;
-  β = 1.5, d = 100, T = 10: +1.8% ± 1.1%; β = 3, d = 200, T = 20: +0.6% ± 1.0%. Allowance :data:`RIDGELESS_ALLOWANCE` = 2%.
+  β = 1.5, d = 100, T = 10: +1.8% ± 1.1%; β = 3, d = 200, T = 20: +0.6% ± 1.0%. Allowance :data:`RIDGELESS_ALLOWANCE` =
+  2%.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ RIDGELESS_ALLOWANCE = 0.02
 
 
 def build(spectrum, teacher, generators, downstream) -> Scenario:
-    return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators, "downstream": downstream})
+    return Scenario.from_dict({"spectrum": spectrum, "teacher": teacher, "generators": generators,
+                               "downstream": downstream})
 
 
 def check(theory: float, sim, allowance: float, label: str = "") -> float:
@@ -72,14 +74,18 @@ def ols_exact(d, T, sigma, T0s=(), sigma0s=()):
 
 EIG20, COEF20 = _explicit(20, seed=3)
 EXACT = {
-    "ols_isotropic_n3": (build(ISO(20), ISO_T, {"n": 3, "T0": 50, "sigma0": 1.0}, {"T": 40, "sigma": 0.5, "ridge": 0.0}),
+    "ols_isotropic_n3": (build(ISO(20), ISO_T, {"n": 3, "T0": 50, "sigma0": 1.0},
+                               {"T": 40, "sigma": 0.5, "ridge": 0.0}),
                          ols_exact(20, 40, 0.5, (50,) * 3, (1.0,) * 3), 3000),
-    "ols_explicit_schedule": (build(EIG20, COEF20, {"n": 2, "T0": [30, 60], "sigma0": [1.0, 0.5]}, {"T": 35, "sigma": 0.3, "ridge": 0.0}),
+    "ols_explicit_schedule": (build(EIG20, COEF20, {"n": 2, "T0": [30, 60], "sigma0": [1.0, 0.5]},
+                                    {"T": 35, "sigma": 0.3, "ridge": 0.0}),
                               ols_exact(20, 35, 0.3, (30, 60), (1.0, 0.5)), 3000),
-    "ols_power_law_clean": (build({"kind": "power_law", "d": 30, "beta": 2.0}, SOURCE, {"n": 0}, {"T": 50, "sigma": 1.0, "ridge": 0.0}),
+    "ols_power_law_clean": (build({"kind": "power_law", "d": 30, "beta": 2.0}, SOURCE, {"n": 0},
+                                  {"T": 50, "sigma": 1.0, "ridge": 0.0}),
                             ols_exact(30, 50, 1.0), 3000),
     # Σ = I, λ = 0, T < d: (1 − T/d)‖w0‖² + σ²T/(d − T − 1) + n σ0² T/(T0 − d − 1)
-    "ridgeless_isotropic_T_below_d": (build(ISO(60), ISO_T, {"n": 1, "T0": 90, "sigma0": 0.5}, {"T": 30, "sigma": 0.5, "ridge": 0.0}),
+    "ridgeless_isotropic_T_below_d": (build(ISO(60), ISO_T, {"n": 1, "T0": 90, "sigma0": 0.5},
+                                            {"T": 30, "sigma": 0.5, "ridge": 0.0}),
                                       0.5 + 0.25 * 30 / 29 + 0.25 * 30 / 29, 2000),
 }
 
@@ -124,17 +130,61 @@ EIG100, COEF100 = _explicit(100, seed=1)
 PL2 = {"kind": "power_law", "d": 100, "beta": 2.0}
 DE_CASES = {
     # name: (scenario, trials, allowance)
-    "isotropic_T_above_d_ridge0.1_n0": (build(ISO(100), ISO_T, {"n": 0}, {"T": 200, "sigma": 0.5, "ridge": 0.1}), 2000, RIDGE_ALLOWANCE),
-    "isotropic_T_below_d_small_ridge_n2": (build(ISO(100), ISO_T, {"n": 2, "T0": 300, "sigma0": 1.0}, {"T": 50, "sigma": 0.5, "ridge": 0.01}), 500, RIDGE_ALLOWANCE),
-    "power_law_T_above_d_ridge1e-3_n5": (build(PL2, SOURCE, {"n": 5, "T0": 200, "sigma0": 1.0}, {"T": 150, "sigma": 0.5, "ridge": 1e-3}), 600, RIDGE_ALLOWANCE),
-    "power_law_large_ridge_n1": (build(PL2, SOURCE, {"n": 1, "T0": 250, "sigma0": 1.0}, {"T": 150, "sigma": 0.5, "ridge": 1.0}), 2000, RIDGE_ALLOWANCE),
-    "explicit_T_below_d_schedule_n3": (build(EIG100, COEF100, {"n": 3, "T0": [150, 200, 400], "sigma0": [1.0, 0.5, 1.0]},
-                                             {"T": 80, "sigma": 0.3, "ridge": 0.05}), 500, RIDGE_ALLOWANCE),
-    "power_law_T_below_d_ridge1e-4_n1": (build(PL2, SOURCE, {"n": 1, "T0": 200, "sigma0": 1.0}, {"T": 50, "sigma": 0.2, "ridge": 1e-4}), 1000, RIDGE_ALLOWANCE),
-    "power_law_T_3d_ridge1e-3_n0": (build(PL2, SOURCE, {"n": 0}, {"T": 300, "sigma": 0.5, "ridge": 1e-3}), 2000, RIDGE_ALLOWANCE),
-    "isotropic_many_generations_n8": (build(ISO(100), ISO_T, {"n": 8, "T0": 250, "sigma0": 0.3}, {"T": 80, "sigma": 0.5, "ridge": 0.3}), 300, RIDGE_ALLOWANCE),
-    "power_law_ridgeless_T_below_d_n2": (build({"kind": "power_law", "d": 200, "beta": 1.5}, SOURCE, {"n": 2, "T0": 400, "sigma0": 0.5},
-                                               {"T": 120, "sigma": 0.5, "ridge": 0.0}), 600, RIDGELESS_ALLOWANCE),
+    "isotropic_T_above_d_ridge0.1_n0": (
+        build(ISO(100), ISO_T, {"n": 0}, {"T": 200, "sigma": 0.5, "ridge": 0.1}),
+        2000,
+        RIDGE_ALLOWANCE,
+    ),
+    "isotropic_T_below_d_small_ridge_n2": (
+        build(ISO(100), ISO_T, {"n": 2, "T0": 300, "sigma0": 1.0}, {"T": 50, "sigma": 0.5, "ridge": 0.01}),
+        500,
+        RIDGE_ALLOWANCE,
+    ),
+    "power_law_T_above_d_ridge1e-3_n5": (
+        build(PL2, SOURCE, {"n": 5, "T0": 200, "sigma0": 1.0}, {"T": 150, "sigma": 0.5, "ridge": 1e-3}),
+        600,
+        RIDGE_ALLOWANCE,
+    ),
+    "power_law_large_ridge_n1": (
+        build(PL2, SOURCE, {"n": 1, "T0": 250, "sigma0": 1.0}, {"T": 150, "sigma": 0.5, "ridge": 1.0}),
+        2000,
+        RIDGE_ALLOWANCE,
+    ),
+    "explicit_T_below_d_schedule_n3": (
+        build(
+            EIG100,
+            COEF100,
+            {"n": 3, "T0": [150, 200, 400], "sigma0": [1.0, 0.5, 1.0]},
+            {"T": 80, "sigma": 0.3, "ridge": 0.05},
+        ),
+        500,
+        RIDGE_ALLOWANCE,
+    ),
+    "power_law_T_below_d_ridge1e-4_n1": (
+        build(PL2, SOURCE, {"n": 1, "T0": 200, "sigma0": 1.0}, {"T": 50, "sigma": 0.2, "ridge": 1e-4}),
+        1000,
+        RIDGE_ALLOWANCE,
+    ),
+    "power_law_T_3d_ridge1e-3_n0": (
+        build(PL2, SOURCE, {"n": 0}, {"T": 300, "sigma": 0.5, "ridge": 1e-3}),
+        2000,
+        RIDGE_ALLOWANCE,
+    ),
+    "isotropic_many_generations_n8": (
+        build(ISO(100), ISO_T, {"n": 8, "T0": 250, "sigma0": 0.3}, {"T": 80, "sigma": 0.5, "ridge": 0.3}),
+        300,
+        RIDGE_ALLOWANCE,
+    ),
+    "power_law_ridgeless_T_below_d_n2": (
+        build(
+            {"kind": "power_law", "d": 200, "beta": 1.5},
+            SOURCE,
+            {"n": 2, "T0": 400, "sigma0": 0.5},
+            {"T": 120, "sigma": 0.5, "ridge": 0.0},
+        ),
+        600,
+        RIDGELESS_ALLOWANCE,
+    ),
 }
 
 

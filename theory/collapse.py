@@ -14,7 +14,7 @@ import sympy as sp
 
 from modelcollapse.theory.provenance import equivalent, exact, heuristic
 from modelcollapse.theory.registry import named_result
-from modelcollapse.theory.symbols import T, T0, bias_sum, d, df1, df2, df3, kappa, lam, n, sigma, sigma0
+from modelcollapse.theory.symbols import T0, T, bias_sum, d, df1, df2, df3, kappa, lam, n, sigma, sigma0
 
 __all__ = [
     "kappa_equation",
@@ -41,7 +41,8 @@ __all__ = [
 ]
 
 
-@named_result("kappa_equation", title="Fixed point of the effective regularisation", lhs="", provenance=equivalent(), source="Bach 2023; THEORY.md 3.3")
+@named_result("kappa_equation", title="Fixed point of the effective regularisation", lhs="", provenance=equivalent(),
+              source="Bach 2023; THEORY.md 3.3")
 def kappa_equation() -> sp.Eq:
     """Fixed-point equation of the effective regularisation: ``κ − λ = κ df_1(κ)/T``.
 
@@ -50,19 +51,23 @@ def kappa_equation() -> sp.Eq:
     return sp.Eq(kappa - lam, kappa * df1 / T)
 
 
-@named_result("clean_bias", title="Clean bias of ridge regression", lhs="B", args=(kappa, bias_sum, df2, T), provenance=equivalent(), source="THEORY.md 3.3")
+@named_result("clean_bias", title="Clean bias of ridge regression", lhs="B", args=(kappa, bias_sum, df2, T),
+              provenance=equivalent(), source="THEORY.md 3.3")
 def clean_bias() -> sp.Expr:
     """Clean bias ``B = κ² Σ_j λ_j c_j²/(λ_j+κ)² / (1 − df_2/T)`` (deterministic equivalent)."""
     return kappa**2 * bias_sum / (1 - df2 / T)
 
 
-@named_result("clean_variance", title="Clean variance of ridge regression", lhs="V", args=(sigma, df2, T), provenance=equivalent(), source="THEORY.md 3.3")
+@named_result("clean_variance", title="Clean variance of ridge regression", lhs="V", args=(sigma, df2, T),
+              provenance=equivalent(), source="THEORY.md 3.3")
 def clean_variance() -> sp.Expr:
     """Clean variance ``V = σ² df_2/(T − df_2)`` (deterministic equivalent)."""
     return sigma**2 * df2 / (T - df2)
 
 
-@named_result("collapse_trace", title="Collapse trace of the downstream smoother A", args=(df1, df2, T, d), lhs=r"\mathbb{E}\operatorname{tr}(A^\top \Sigma A \Sigma^{-1})", provenance=equivalent(), source="THEORY.md 3.3; Dohmatob et al. 2024, Sec. 4")
+@named_result("collapse_trace", title="Collapse trace of the downstream smoother A", args=(df1, df2, T, d),
+              lhs=r"\mathbb{E}\operatorname{tr}(A^\top \Sigma A \Sigma^{-1})", provenance=equivalent(),
+              source="THEORY.md 3.3; Dohmatob et al. 2024, Sec. 4")
 def collapse_trace() -> sp.Expr:
     """Deterministic equivalent of ``E tr(AᵀΣAΣ⁻¹)``, ``A = (Σ̂+λ)⁻¹Σ̂``.
 
@@ -73,7 +78,8 @@ def collapse_trace() -> sp.Expr:
     return df2 * (T + d - 2 * df1) / (T - df2)
 
 
-@named_result("generator_factor", title="Generator factor of OLS generators, constant T0 and sigma0", lhs=r"n\sigma_0^2/(T_0-d-1)",
+@named_result("generator_factor", title="Generator factor of OLS generators, constant T0 and sigma0",
+              lhs=r"n\sigma_0^2/(T_0-d-1)",
               args=(n, sigma0, T0, d), provenance=exact("exact (Gaussian design, T0 >= d+2; inverse-Wishart mean)"),
               source="THEORY.md 3.1-3.2")
 def generator_factor() -> sp.Expr:
@@ -85,7 +91,8 @@ def generator_factor() -> sp.Expr:
     return n * sigma0**2 / (T0 - d - 1)
 
 
-@named_result("rho", title="Collapse per generation and unit generator noise variance", lhs=r"\rho", provenance=equivalent("deterministic equivalent with exact T0-d-1 prefactor"), source="THEORY.md 3.2-3.3")
+@named_result("rho", title="Collapse per generation and unit generator noise variance", lhs=r"\rho",
+              provenance=equivalent("deterministic equivalent with exact T0-d-1 prefactor"), source="THEORY.md 3.2-3.3")
 def collapse_rho() -> sp.Expr:
     """``ρ = E tr(AᵀΣAΣ⁻¹)/(T0 − d − 1)``: collapse per generation per unit ``σ0²``.
 
@@ -94,13 +101,16 @@ def collapse_rho() -> sp.Expr:
     return collapse_trace() / (T0 - d - 1)
 
 
-@named_result("collapse_term", title="Collapse term", lhs=r"n\sigma_0^2\rho", provenance=equivalent("deterministic equivalent with exact T0-d-1 prefactor"), source="THEORY.md 3.2-3.3")
+@named_result("collapse_term", title="Collapse term", lhs=r"n\sigma_0^2\rho",
+              provenance=equivalent("deterministic equivalent with exact T0-d-1 prefactor"), source="THEORY.md 3.2-3.3")
 def collapse_term() -> sp.Expr:
     """Collapse term ``n σ0² ρ`` (THEORY.md §3.2: it separates exactly from the clean error)."""
     return generator_factor() * collapse_trace()
 
 
-@named_result("test_error", title="Test error of collapsed ridge regression (OLS generators, T0 > d+1)", lhs=r"E_{\mathrm{test}}", provenance=equivalent(), source="Dohmatob et al. 2024, Sec. 4; THEORY.md 3.2-3.3")
+@named_result("test_error", title="Test error of collapsed ridge regression (OLS generators, T0 > d+1)",
+              lhs=r"E_{\mathrm{test}}", provenance=equivalent(),
+              source="Dohmatob et al. 2024, Sec. 4; THEORY.md 3.2-3.3")
 def test_error() -> sp.Expr:
     """``E_test = B + V + n σ0² ρ`` (deterministic equivalent, OLS generators ``T0 > d + 1``)."""
     return clean_bias() + clean_variance() + collapse_term()
@@ -116,7 +126,9 @@ def ols_variance() -> sp.Expr:
     return sigma**2 * d / (T - d - 1)
 
 
-@named_result("ols_exact", title="Exact finite-sample test error of OLS on collapsed data", lhs=r"E_{\mathrm{test}}", args=(sigma, sigma0, n, T, T0, d), provenance=exact("exact (Gaussian design, T, T0 >= d+2)"), source="Dohmatob et al. 2024, Sec. 4; THEORY.md 3.1")
+@named_result("ols_exact", title="Exact finite-sample test error of OLS on collapsed data", lhs=r"E_{\mathrm{test}}",
+              args=(sigma, sigma0, n, T, T0, d), provenance=exact("exact (Gaussian design, T, T0 >= d+2)"),
+              source="Dohmatob et al. 2024, Sec. 4; THEORY.md 3.1")
 def ols_exact() -> sp.Expr:
     """Exact finite-sample OLS result (``λ = 0``, ``T, T0 >= d + 2``, Gaussian design, any ``Σ``).
 
@@ -132,9 +144,12 @@ def ols_exact() -> sp.Expr:
     lhs="V",
     args=(sigma, df2, df3, T),
     relation=r"\simeq",
-    provenance=heuristic("deterministic equivalent with a heuristic (leave-one-out) finite-size correction: exact for Sigma = cI; "
-                         "measured within 2% of simulation for power laws; the downstream ridge now uses the 1/d correction "
-                         "of THEORY.md 3.9 (finite_size_variance), this form remains the generator noise of over-parameterised generators"),
+    provenance=heuristic("deterministic equivalent with a heuristic (leave-one-out) finite-size correction: exact for "
+                         "Sigma = cI; "
+                         "measured within 2% of simulation for power laws; the downstream ridge now uses the 1/d "
+                         "correction "
+                         "of THEORY.md 3.9 (finite_size_variance), this form remains the generator noise of "
+                         "over-parameterised generators"),
     source="THEORY.md 3.3, 3.5; this toolkit (tests/test_theory_vs_simulation.py, tests/test_overparam.py)",
 )
 def ridgeless_variance() -> sp.Expr:
@@ -178,14 +193,16 @@ def ridgeless_isotropic_variance() -> sp.Expr:
 
 
 @named_result("ridgeless_isotropic_trace", title="Collapse trace of min-norm least squares, Sigma = I",
-              lhs=r"\mathbb{E}\operatorname{tr}(P\Sigma P\Sigma^{-1})", args=(T,), provenance=_MIN_NORM, source="THEORY.md 3.4")
+              lhs=r"\mathbb{E}\operatorname{tr}(P\Sigma P\Sigma^{-1})", args=(T,), provenance=_MIN_NORM,
+              source="THEORY.md 3.4")
 def ridgeless_isotropic_trace() -> sp.Expr:
     """Exact ``E tr(PΣPΣ⁻¹) = E tr P = T`` for ``Σ = I``, ``T < d`` (collapse trace)."""
     return sp.sympify(T)
 
 
 @named_result("ridgeless_isotropic_kappa", title="Effective regularisation of min-norm least squares, Sigma = I, T < d",
-              lhs=r"\kappa", args=(T, d), provenance=exact("exact (the ridgeless root d/T - 1 of the kappa equation for Sigma = I)"),
+              lhs=r"\kappa", args=(T, d),
+              provenance=exact("exact (the ridgeless root d/T - 1 of the kappa equation for Sigma = I)"),
               source="THEORY.md 3.4")
 def ridgeless_isotropic_kappa() -> sp.Expr:
     """``κ = (d − T)/T = φ − 1``: the root of ``df_1(κ) = d/(1+κ) = T`` (``Σ = I``, ``λ = 0``, ``T < d``)."""
@@ -200,8 +217,10 @@ variance_part = sp.Symbol("V", nonnegative=True)
 collapse_part = sp.Symbol("C", real=True)
 
 
-@named_result("clean_error", title="Clean error: bias plus variance", lhs=r"E_{\mathrm{clean}}", args=(bias_part, variance_part),
-              provenance=exact("exact (the bias-variance decomposition of the clean downstream error)"), source="THEORY.md 3.2")
+@named_result("clean_error", title="Clean error: bias plus variance", lhs=r"E_{\mathrm{clean}}",
+              args=(bias_part, variance_part),
+              provenance=exact("exact (the bias-variance decomposition of the clean downstream error)"),
+              source="THEORY.md 3.2")
 def clean_error() -> sp.Expr:
     """``E_clean = B + V`` (exact decomposition, conditional on the design)."""
     return bias_part + variance_part
@@ -209,7 +228,8 @@ def clean_error() -> sp.Expr:
 
 @named_result("test_error_from_parts", title="Test error: clean error plus collapse term", lhs=r"E_{\mathrm{test}}",
               args=(clean_error_sym, collapse_part),
-              provenance=exact("exact (the collapse term separates from the clean error; THEORY.md 3.2)"), source="THEORY.md 3.2")
+              provenance=exact("exact (the collapse term separates from the clean error; THEORY.md 3.2)"),
+              source="THEORY.md 3.2")
 def test_error_from_parts() -> sp.Expr:
     """``E_test = E_clean + C``: the chain's error adds to the clean one (cross terms have mean 0)."""
     return clean_error_sym + collapse_part

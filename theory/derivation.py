@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+
 import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
@@ -25,12 +26,28 @@ from sympy.simplify.simplify import factor_sum
 
 from modelcollapse.theory import collapse
 from modelcollapse.theory.latex import escape_text, latex
-from modelcollapse.theory.spectral import bias_sum_explicit
 from modelcollapse.theory.provenance import asymptotic, equivalent, exact
 from modelcollapse.theory.registry import DERIVATIONS, named_result, register_derivation
+from modelcollapse.theory.spectral import bias_sum_explicit
 from modelcollapse.theory.symbols import (
-    A_mat, B_mat, Sigma, Sigma_hat, T, T0, d, df1, df1_of, df2, df2_of, eigenvalue, j, kappa, lam,
-    sigma, trace1, trace2,
+    T0,
+    A_mat,
+    B_mat,
+    Sigma,
+    Sigma_hat,
+    T,
+    d,
+    df1,
+    df1_of,
+    df2,
+    df2_of,
+    eigenvalue,
+    j,
+    kappa,
+    lam,
+    sigma,
+    trace1,
+    trace2,
 )
 
 __all__ = [
@@ -72,7 +89,11 @@ class Step:
     def pretty(self, use_unicode: bool = True) -> str:
         """``lhs relation rhs`` as SymPy 2-d text."""
         printer = PrettyPrinter({"use_unicode": use_unicode})
-        rel = _PLAIN_RELATION.get(self.relation, self.relation) if use_unicode else _ASCII_RELATION.get(self.relation, "=")
+        rel = (
+            _PLAIN_RELATION.get(self.relation, self.relation)
+            if use_unicode
+            else _ASCII_RELATION.get(self.relation, "=")
+        )
         form = prettyForm(*stringPict.next(printer._print(self.lhs), f" {rel} ", printer._print(self.rhs)))
         return form.render(wrap_line=False)
 

@@ -19,7 +19,8 @@ Padé at ``λ = 0`` — exact there for OLS and ridgeless ``Σ = I`` — switche
 boundary layer ``λ ≈ 0.15 μ₋``, ``μ₋`` the lower edge of the spectrum of ``Σ̂``). The constant
 ``0.15`` is calibrated (Σ = I, d = 50, T = 40, 45, 55), the one empirical element.
 
-Source: this toolkit (issue 11; derivation and measurements in docs/THEORY.md §3.9); Bai & Silverstein, Ann. Probab. 2004.
+Source: this toolkit (issue 11; derivation and measurements in docs/THEORY.md §3.9); Bai & Silverstein, Ann. Probab.
+2004.
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ def _noise_numerator_result() -> sp.Expr:
 @named_result("finite_size_variance", title="Clean variance of ridge regression with its 1/d correction", lhs="V",
               args=(sigma, T, df2, df3, df4), provenance=_PROV, source=_SOURCE, relation=r"\simeq")
 def variance() -> sp.Expr:
-    """``V = σ²[df₂/D + N_V/D⁴]``, ``D = T − df₂`` (linear order; resummed near ``λ = 0``, see ``finite_size_resummed``).
+    """``V = σ²[df₂/D + N_V/D⁴]``, ``D = T − df₂`` (linear order; resummed near ``λ = 0``, see
+    ``finite_size_resummed``).
 
     Σ = I ridgeless gives ``T/(d−T) + T/(d−T)²`` (the expansion of the exact ``T/(d−T−1)``).
     Measured (d = 40–200, tests/test_finite_size_simulation.py, THEORY.md §3.9): within 0.8%.
@@ -183,7 +185,8 @@ def shrink() -> sp.Expr:
     return p + _correction(_shrink())
 
 
-@named_result("finite_size_gain", title="Second moment of the downstream smoother with its 1/d correction, E(AᵀΣA)_jj/λ_j",
+@named_result("finite_size_gain",
+              title="Second moment of the downstream smoother with its 1/d correction, E(AᵀΣA)_jj/λ_j",
               lhs=r"\gamma_j", args=(p, T, df2, df3, df4), provenance=_PROV, source=_SOURCE, relation=r"\simeq")
 def gain() -> sp.Expr:
     """``γ_j ≃ 1 − 2(1 − p_j)φ_j + (1 − p_j)² K_j`` (``Σ_j γ_j`` is ``finite_size_trace``), written
@@ -202,7 +205,8 @@ def resummed() -> sp.Expr:
 
 
 @named_result("finite_size_edge_weight", title="Weight of the resummation across the hard-edge boundary layer", lhs="w",
-              args=(lam, mu), provenance=finite_size("calibrated: lambda_e = 0.15 mu_- from the Sigma = I sweep, d = 50"),
+              args=(lam, mu),
+              provenance=finite_size("calibrated: lambda_e = 0.15 mu_- from the Sigma = I sweep, d = 50"),
               source=_SOURCE)
 def edge_weight() -> sp.Expr:
     """``w = exp(−λ/λ_e)``, ``λ_e = 0.15 μ₋`` (``μ₋ > 0``; at ``μ₋ = 0``, ``T = d``, the weight is 0 for ``λ > 0``)."""
@@ -210,7 +214,8 @@ def edge_weight() -> sp.Expr:
 
 
 @named_result("lower_edge_equation", title="Lower edge of the spectrum of the sample covariance: where df_2 = T",
-              lhs="", provenance=exact("exact for the first-order (Marchenko-Pastur type) spectrum of the sample covariance"),
+              lhs="",
+              provenance=exact("exact for the first-order (Marchenko-Pastur type) spectrum of the sample covariance"),
               source=_SOURCE)
 def lower_edge_equation() -> sp.Eq:
     """``df₂(κ*) = T``: the minimum of ``λ(κ) = κ(1 − df₁(κ)/T)`` continued to ``λ < 0`` (``κ* ∈ (−λ_min, ∞)``)."""
@@ -226,11 +231,14 @@ def lower_edge() -> sp.Expr:
 
 
 # -- derivations: first order + correction, and the limit that drops the correction ------------------
-def _derivation(title: str, name: str, lhs: sp.Basic, expanded: sp.Expr, first_order: sp.Expr, first_name: str) -> Derivation:
+def _derivation(
+    title: str, name: str, lhs: sp.Basic, expanded: sp.Expr, first_order: sp.Expr, first_name: str
+) -> Derivation:
     steps = (
         Step(name="resolvent", statement="second-order Sherman-Morrison, linearised about the first order "
              "(trace: Bai-Silverstein 2004 real-case mean term)",
-             lhs=sp.Symbol(r"\lambda\,\mathbb{E}[(\hat\Sigma+\lambda)^{-1}]_{jj}"), rhs=(1 - p) * phi_factor(), relation=EQUIVALENT),
+             lhs=sp.Symbol(r"\lambda\,\mathbb{E}[(\hat\Sigma+\lambda)^{-1}]_{jj}"), rhs=(1 - p) * phi_factor(),
+             relation=EQUIVALENT),
         Step(name="second_moment", statement="derivative along Lambda = lambda + t Sigma at t = 0",
              lhs=sp.Symbol(r"\lambda^2\mathbb{E}[Q\Sigma Q]_{jj}/\lambda_j"), rhs=(1 - p) ** 2 * second_moment_factor(),
              relation=EQUIVALENT),

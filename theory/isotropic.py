@@ -19,14 +19,14 @@ import sympy as sp
 
 from modelcollapse.theory import collapse
 from modelcollapse.theory.derivation import EQUIVALENT, Derivation, Step
-from modelcollapse.theory.registry import register_derivation
 from modelcollapse.theory.provenance import equivalent
-from modelcollapse.theory.registry import named_result
+from modelcollapse.theory.registry import named_result, register_derivation
 from modelcollapse.theory.spectral import bias_sum_isotropic, df_isotropic_order
 from modelcollapse.theory.symbols import T, bias_sum, d, df1, df2, kappa, lam, n, phi, phi0, sigma, sigma0, w0_norm
 
 __all__ = [
-    "isotropic", "kappa_quadratic", "test_error_isotropic_explicit", "optimal_ridge_lambda", "kappa_isotropic", "kappa_isotropic_stable", "dkappa_dlambda",
+    "isotropic", "kappa_quadratic", "test_error_isotropic_explicit", "optimal_ridge_lambda", "kappa_isotropic",
+    "kappa_isotropic_stable", "dkappa_dlambda",
     "bias_isotropic", "variance_isotropic", "collapse_trace_isotropic", "generator_factor_isotropic",
     "collapse_isotropic", "test_error_isotropic", "explicit", "ols_isotropic", "ridgeless_overparameterised",
     "optimal_ridge_derivation", "optimal_ridge_condition", "optimal_ridge_weighted", "optimal_ridge_clean",
@@ -58,7 +58,8 @@ def kappa_quadratic() -> sp.Eq:
     return sp.Eq(sp.collect(sp.expand(numerator), kappa), 0)
 
 
-@named_result("isotropic_kappa", args=(phi, lam), title="Effective regularisation κ for Σ = I (the positive root)", lhs=r"\kappa",
+@named_result("isotropic_kappa", args=(phi, lam), title="Effective regularisation κ for Σ = I (the positive root)",
+              lhs=r"\kappa",
               provenance=equivalent(), source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def kappa_isotropic() -> sp.Expr:
@@ -82,7 +83,8 @@ def kappa_isotropic() -> sp.Expr:
     return nice
 
 
-@named_result("isotropic_kappa_stable", title="Effective regularisation κ for Σ = I, cancellation-free form", lhs=r"\kappa",
+@named_result("isotropic_kappa_stable", title="Effective regularisation κ for Σ = I, cancellation-free form",
+              lhs=r"\kappa",
               args=(phi, lam), provenance=equivalent(), source="THEORY.md 3.4")
 def kappa_isotropic_stable() -> sp.Expr:
     """The same root without cancellation, for numerics: ``max(−b, 0) + 2λ/(|b| + √(b² + 4λ))``.
@@ -103,7 +105,8 @@ def dkappa_dlambda() -> sp.Expr:
     return sp.factor(-sp.diff(q, lam) / sp.diff(q, kappa))
 
 
-@named_result("isotropic_bias", args=(kappa, phi, w0_norm), title="Clean bias for Σ = I", lhs="B", provenance=equivalent(),
+@named_result("isotropic_bias", args=(kappa, phi, w0_norm), title="Clean bias for Σ = I", lhs="B",
+              provenance=equivalent(),
               source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def bias_isotropic() -> sp.Expr:
@@ -111,7 +114,8 @@ def bias_isotropic() -> sp.Expr:
     return sp.factor(sp.simplify(isotropic(collapse.clean_bias())))
 
 
-@named_result("isotropic_variance", args=(kappa, phi, sigma), title="Clean variance for Σ = I", lhs="V", provenance=equivalent(),
+@named_result("isotropic_variance", args=(kappa, phi, sigma), title="Clean variance for Σ = I", lhs="V",
+              provenance=equivalent(),
               source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def variance_isotropic() -> sp.Expr:
@@ -134,7 +138,8 @@ def generator_factor_isotropic() -> sp.Expr:
 
 
 @named_result("isotropic_collapse", title="Collapse term for Σ = I (proportional limit)", lhs=r"n\sigma_0^2\rho",
-              provenance=equivalent("deterministic equivalent (proportional limit of the T0-d-1 prefactor)"), source="THEORY.md 3.4")
+              provenance=equivalent("deterministic equivalent (proportional limit of the T0-d-1 prefactor)"),
+              source="THEORY.md 3.4")
 def collapse_isotropic() -> sp.Expr:
     """``n σ0² φ0/(1 − φ0) · τ`` with ``τ`` from :func:`collapse_trace_isotropic`."""
     return generator_factor_isotropic() * collapse_trace_isotropic()
@@ -164,8 +169,10 @@ def explicit(expr: sp.Expr, *, stable: bool = False) -> sp.Expr:
     return expr.subs(kappa, kappa_isotropic_stable() if stable else kappa_isotropic())
 
 
-@named_result("isotropic_ols", args=(phi, phi0, sigma, sigma0, n), title="Proportional-limit OLS on collapsed data (Σ = I, λ → 0, φ < 1)",
-              lhs=r"E_{\mathrm{test}}", provenance=equivalent("deterministic equivalent (limit of the exact OLS result)"),
+@named_result("isotropic_ols", args=(phi, phi0, sigma, sigma0, n),
+              title="Proportional-limit OLS on collapsed data (Σ = I, λ → 0, φ < 1)",
+              lhs=r"E_{\mathrm{test}}",
+              provenance=equivalent("deterministic equivalent (limit of the exact OLS result)"),
               source="THEORY.md 3.1, 3.4")
 @lru_cache(maxsize=None)
 def ols_isotropic() -> sp.Expr:
@@ -187,7 +194,8 @@ def ols_isotropic() -> sp.Expr:
 
 @named_result("isotropic_ridgeless_overparameterised",
               title="Clean ridgeless error for Σ = I, φ > 1 (min-norm interpolation)", lhs=r"E_{\mathrm{clean}}",
-              provenance=equivalent("deterministic equivalent (limit of the exact min-norm result)"), source="THEORY.md 3.4")
+              provenance=equivalent("deterministic equivalent (limit of the exact min-norm result)"),
+              source="THEORY.md 3.4")
 @lru_cache(maxsize=None)
 def ridgeless_overparameterised() -> sp.Expr:
     """``‖w0‖²(1 − 1/φ) + σ²/(φ − 1)`` at ``λ → 0``, ``φ > 1`` (``κ → φ − 1``).
@@ -264,7 +272,8 @@ def optimal_ridge_lambda() -> sp.Expr:
 
 
 def optimal_ridge_condition() -> sp.Eq:
-    """``λ* = (φσ² + n σ0² φ0/(1 − φ0) · g(κ*))/‖w0‖²`` with ``κ* = κ(φ, λ*)`` (see :func:`optimal_ridge_derivation`)."""
+    """``λ* = (φσ² + n σ0² φ0/(1 − φ0) · g(κ*))/‖w0‖²`` with ``κ* = κ(φ, λ*)`` (see
+    :func:`optimal_ridge_derivation`)."""
     step = optimal_ridge_derivation()["optimum"]
     return sp.Eq(sp.Symbol("lambda^*", positive=True), step.rhs / w0_norm**2)
 

@@ -121,16 +121,19 @@ _TEXT_ESCAPES = {
     "§": r"\S{}", "–": "--", "—": "---",
 }
 _GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψω", (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi psi omega"
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi psi "
+    "omega"
 ).split()))
 _TEXT_MATH = {
     **{ch: "\\" + name for ch, name in _GREEK.items()},
     "Σ": r"\Sigma", "Δ": r"\Delta", "Λ": r"\Lambda", "Φ": r"\Phi", "Γ": r"\Gamma", "Ω": r"\Omega",
-    "ς": r"\varsigma", "ο": "o", "≍": r"\asymp", "≫": r"\gg", "≪": r"\ll", "≈": r"\approx", "≃": r"\simeq", "≤": r"\le", "≥": r"\ge",
+    "ς": r"\varsigma", "ο": "o", "≍": r"\asymp", "≫": r"\gg", "≪": r"\ll", "≈": r"\approx", "≃": r"\simeq", "≤": r"\le",
+    "≥": r"\ge",
     "→": r"\to", "∞": r"\infty", "−": "-", "×": r"\times", "·": r"\cdot", "‖": r"\|", "√": r"\surd",
     "∈": r"\in", "∑": r"\sum", "⁻": "^{-}", "¹": "^{1}", "²": "^{2}", "³": "^{3}", "ᵀ": r"^{\top}",
     "⁺": "^{+}", "₀": "_{0}", "₁": "_{1}", "₂": "_{2}", "ℓ": r"\ell", "∝": r"\propto", "≠": r"\ne",
-    "ⱼ": "_{j}", "₋": "_{-}", "ᵐ": "^{m}", "ŵ": r"\hat{w}", "⇔": r"\Leftrightarrow", "⇒": r"\Rightarrow", "∂": r"\partial", "∫": r"\int", "±": r"\pm",
+    "ⱼ": "_{j}", "₋": "_{-}", "ᵐ": "^{m}", "ŵ": r"\hat{w}", "⇔": r"\Leftrightarrow", "⇒": r"\Rightarrow",
+    "∂": r"\partial", "∫": r"\int", "±": r"\pm",
 }
 
 

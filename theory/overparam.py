@@ -37,10 +37,25 @@ from sympy.simplify.simplify import factor_sum
 
 from modelcollapse.theory import collapse
 from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step
-from modelcollapse.theory.registry import register_derivation
 from modelcollapse.theory.provenance import equivalent, exact, finite_size
-from modelcollapse.theory.registry import named_result
-from modelcollapse.theory.symbols import T, T0, d, df1, df1_of, df2, df3, j, kappa, kappa0, n, phi0, sigma, sigma0, w0_norm
+from modelcollapse.theory.registry import named_result, register_derivation
+from modelcollapse.theory.symbols import (
+    T0,
+    T,
+    d,
+    df1,
+    df1_of,
+    df2,
+    df3,
+    j,
+    kappa,
+    kappa0,
+    n,
+    phi0,
+    sigma,
+    sigma0,
+    w0_norm,
+)
 
 __all__ = [
     "W0", "N", "Pi", "V", "a", "gamma", "a_j", "gamma_j", "lam_j", "p_j", "t_j", "w_j", "pi_j", "R",
@@ -48,7 +63,8 @@ __all__ = [
     "isotropic_shrink", "isotropic_noise", "isotropic_recursion", "isotropic_chain_noise",
     "isotropic_chain_error", "isotropic_test_error", "isotropic_ols_test_error",
     "kappa0_equation", "shrink", "energy_step", "energy_step_de", "noise_energy", "downstream_gain",
-    "kappa_hat_equation", "kappa_hat_residual", "energy_step_compact", "mean_shrink", "diagonal_variance", "offdiagonal_scale", "finite_size_derivation",
+    "kappa_hat_equation", "kappa_hat_residual", "energy_step_compact", "mean_shrink", "diagonal_variance",
+    "offdiagonal_scale", "finite_size_derivation",
     "test_error_summand", "bias_increase", "variance_increase",
     "energy_step_derivation", "isotropic_chain_derivation", "kappa_slope",
 ]
@@ -80,7 +96,8 @@ _FINITE = ("deterministic equivalent with finite-size corrections (leave-one-out
 
 
 # -- Σ ∝ I: exact -----------------------------------------------------------------------------------
-@named_result("overparam_iso_shrink", title="Mean shrinkage of one over-parameterised generation, Σ = I", lhs=r"\mathbb{E}P",
+@named_result("overparam_iso_shrink", title="Mean shrinkage of one over-parameterised generation, Σ = I",
+              lhs=r"\mathbb{E}P",
               args=(T0, d), provenance=exact(_EXACT_ISO), source="THEORY.md 3.5")
 def isotropic_shrink() -> sp.Expr:
     """``E P = (T0/d) I`` for a uniformly random rank-``T0`` projection (exact, ``T0 <= d``)."""
@@ -88,7 +105,8 @@ def isotropic_shrink() -> sp.Expr:
 
 
 @named_result("overparam_iso_noise", title="Noise energy of one over-parameterised generation, Σ = I",
-              lhs=r"\sigma_0^2\,\mathbb{E}\operatorname{tr}(XX^\top)^{-1}", args=(sigma0, T0, d), provenance=exact(_EXACT_ISO),
+              lhs=r"\sigma_0^2\,\mathbb{E}\operatorname{tr}(XX^\top)^{-1}", args=(sigma0, T0, d),
+              provenance=exact(_EXACT_ISO),
               source="THEORY.md 3.5")
 def isotropic_noise() -> sp.Expr:
     """``σ0² E tr(XXᵀ)⁻¹ = σ0² T0/(d − T0 − 1)``: noise energy of one generation (``Σ = cI``).
@@ -112,7 +130,8 @@ def isotropic_recursion() -> sp.Eq:
     return sp.Eq(s[k], isotropic_shrink() * s[k - 1] + isotropic_noise())
 
 
-@named_result("overparam_isotropic_chain_noise", title="Accumulated generator noise, n over-parameterised generations, Σ = I",
+@named_result("overparam_isotropic_chain_noise",
+              title="Accumulated generator noise, n over-parameterised generations, Σ = I",
               lhs=r"N_n", provenance=exact(_EXACT_ISO + "; φ0 = d/T0"), source="THEORY.md 3.5")
 def isotropic_chain_noise() -> sp.Expr:
     """``N_n = σ0² T0/(d − T0 − 1) · (1 − φ0^(−n))/(1 − φ0^(−1))``, ``φ0 = d/T0`` (exact).
@@ -123,7 +142,8 @@ def isotropic_chain_noise() -> sp.Expr:
     return isotropic_noise() * (1 - phi0 ** (-n)) / (1 - 1 / phi0)
 
 
-@named_result("overparam_isotropic_chain", args=(w0_norm, phi0, n, sigma0, T0, d), title="Error of n over-parameterised generators, Σ = I",
+@named_result("overparam_isotropic_chain", args=(w0_norm, phi0, n, sigma0, T0, d),
+              title="Error of n over-parameterised generators, Σ = I",
               lhs=r"\mathbb{E}\|\hat w_n - w_0\|_\Sigma^2", provenance=exact(_EXACT_ISO + "; φ0 = d/T0"),
               source="THEORY.md 3.5; Dohmatob, Feng & Kempe 2024")
 def isotropic_chain_error() -> sp.Expr:
@@ -136,9 +156,11 @@ def isotropic_chain_error() -> sp.Expr:
     return W0 * (1 - phi0 ** (-n)) + isotropic_chain_noise()
 
 
-@named_result("overparam_isotropic_test_error", args=(w0_norm, phi0, n, sigma0, T0, d, a, gamma, V), title="Downstream ridge on n over-parameterised generators, Σ = I",
+@named_result("overparam_isotropic_test_error", args=(w0_norm, phi0, n, sigma0, T0, d, a, gamma, V),
+              title="Downstream ridge on n over-parameterised generators, Σ = I",
               lhs=r"E_{\mathrm{test}}",
-              provenance=equivalent("exact in the chain; a, γ, V exact for OLS (a = γ = 1) and ridgeless (a = γ = T/d) downstream, deterministic equivalents for ridge"),
+              provenance=equivalent("exact in the chain; a, γ, V exact for OLS (a = γ = 1) and ridgeless (a = γ = T/d) "
+                                    "downstream, deterministic equivalents for ridge"),
               source="THEORY.md 3.5")
 def isotropic_test_error() -> sp.Expr:
     """``E_test = ‖w0‖²(1 − 2aφ0^(−n) + γφ0^(−n)) + γ N_n + V`` (:func:`test_error_summand` summed).
@@ -151,7 +173,8 @@ def isotropic_test_error() -> sp.Expr:
 
 
 @named_result("overparam_isotropic_ols", title="OLS on n over-parameterised generators, Σ = I",
-              lhs=r"E_{\mathrm{test}}", provenance=exact("exact (Gaussian design, Σ = cI, T0 <= d − 2, λ = 0, T >= d + 2)"),
+              lhs=r"E_{\mathrm{test}}",
+              provenance=exact("exact (Gaussian design, Σ = cI, T0 <= d − 2, λ = 0, T >= d + 2)"),
               source="THEORY.md 3.5")
 def isotropic_ols_test_error() -> sp.Expr:
     """``E_test = ‖w0‖²(1 − φ0^(−n)) + N_n + σ² d/(T − d − 1)`` (downstream OLS: ``A = I``)."""
@@ -166,8 +189,10 @@ def kappa0_equation() -> sp.Eq:
     return sp.Eq(df1_of(kappa0), T0)
 
 
-@named_result("overparam_shrink", args=(lam_j, kappa0), title="Mean shrinkage of one over-parameterised generation (plain equivalent)",
-              lhs=r"p_j = \mathbb{E} P_{jj}", provenance=equivalent(_DE), source="Bach 2023; THEORY.md 3.5", relation=EQUIVALENT)
+@named_result("overparam_shrink", args=(lam_j, kappa0),
+              title="Mean shrinkage of one over-parameterised generation (plain equivalent)",
+              lhs=r"p_j = \mathbb{E} P_{jj}", provenance=equivalent(_DE), source="Bach 2023; THEORY.md 3.5",
+              relation=EQUIVALENT)
 def shrink() -> sp.Expr:
     """``E P ≃ Σ(Σ + κ0)⁻¹``: ``p_j = λ_j/(λ_j + κ0)`` (first-order equivalent of ``I − P``).
 
@@ -176,8 +201,10 @@ def shrink() -> sp.Expr:
     return lam_j / (lam_j + kappa0)
 
 
-@named_result("overparam_energy_step_de", title="Energy recursion of one over-parameterised generation, plain equivalent",
-              lhs=r"t_j'", args=(t_j, p_j, R, sigma0, T0, df2), provenance=equivalent(_DE), source="Bach 2023; THEORY.md 3.5",
+@named_result("overparam_energy_step_de",
+              title="Energy recursion of one over-parameterised generation, plain equivalent",
+              lhs=r"t_j'", args=(t_j, p_j, R, sigma0, T0, df2), provenance=equivalent(_DE),
+              source="Bach 2023; THEORY.md 3.5",
               relation=EQUIVALENT)
 def energy_step_de() -> sp.Expr:
     """``t_j' ≃ p_j² (t_j + (R + σ0²)/(T0 − df_2))``: the plain deterministic equivalent.
@@ -209,8 +236,10 @@ def kappa_hat_residual() -> sp.Expr:
     return eq.lhs - eq.rhs
 
 
-@named_result("overparam_mean_shrink", args=(p_hat, D), title="Mean shrinkage of one over-parameterised generation, finite-size corrected",
-              lhs=r"\tilde p_j = \mathbb{E} P_{jj}", provenance=finite_size(_FINITE), source="THEORY.md 3.5 (this toolkit)", relation=EQUIVALENT)
+@named_result("overparam_mean_shrink", args=(p_hat, D),
+              title="Mean shrinkage of one over-parameterised generation, finite-size corrected",
+              lhs=r"\tilde p_j = \mathbb{E} P_{jj}", provenance=finite_size(_FINITE),
+              source="THEORY.md 3.5 (this toolkit)", relation=EQUIVALENT)
 def mean_shrink() -> sp.Expr:
     """``p̃_j = p̂_j − p̂_j²(1 − p̂_j)/D``, ``p̂_j = λ_j/(λ_j + κ̂)``, ``D = df_1 − df_2 = Σ_i p̂_i(1 − p̂_i)``.
 
@@ -243,20 +272,23 @@ s_j = sp.Symbol("s_j", positive=True)  # off-diagonal row scale
 
 @named_result("overparam_energy_step", title="Energy recursion of one over-parameterised generation (general Σ)",
               lhs=r"t_j'", relation=EQUIVALENT,
-              provenance=finite_size(_FINITE + "; generator noise: plain equivalent with the heuristic correction T0 − df2 − (df2 − df3)/(T0 − df2) (exact for Σ = cI)"),
+              provenance=finite_size(_FINITE + "; generator noise: plain equivalent with the heuristic correction T0 − "
+                                               "df2 − (df2 − df3)/(T0 − df2) (exact for Σ = cI)"),
               source="Bach 2023 (second-order equivalent); THEORY.md 3.5")
 def energy_step_compact() -> sp.Expr:
     """``t_j' ≃ (p̃_j² + v_j) t_j + s_j p̂_j² (R − (1 − p̂_j)² t_j)/D + σ0² p_j²/(T0 − df_2 − e)``.
 
     ``p̃_j`` (:func:`mean_shrink`), ``v_j = Var P_jj`` (:func:`diagonal_variance`), ``s_j``
     (:func:`offdiagonal_scale`), ``R = Σ_i (1 − p̂_i)² t_i`` and ``D`` at ``κ̂``; the noise term at the
-    plain ``κ0`` (``p_j``, ``df_2``, ``df_3``, ``e = (df_2 − df_3)/(T0 − df_2)``; :func:`noise_energy`). For ``Σ ∝ I`` the total ``Σ_j t_j'`` is
+    plain ``κ0`` (``p_j``, ``df_2``, ``df_3``, ``e = (df_2 − df_3)/(T0 − df_2)``; :func:`noise_energy`). For ``Σ ∝ I``
+    the total ``Σ_j t_j'`` is
     exactly ``(T0/d) Σ_j t_j + σ0² T0/(d − T0 − 1)``.
     """
     return (ptilde_j**2 + v_j) * t_j + s_j * p_hat**2 * (R - (1 - p_hat) ** 2 * t_j) / D + p_j**2 * noise_energy() / df2
 
 
-@named_result("overparam_energy_step_expanded", title="Energy recursion of one over-parameterised generation, written out",
+@named_result("overparam_energy_step_expanded",
+              title="Energy recursion of one over-parameterised generation, written out",
               lhs=r"t_j'", args=(t_j, p_hat, R, D, sigma0, p_j, T0, df2, df3), relation=EQUIVALENT,
               provenance=finite_size(_FINITE + "; generator noise with a heuristic finite-size correction"),
               source="Bach 2023 (second-order equivalent); THEORY.md 3.5")
@@ -265,9 +297,11 @@ def energy_step() -> sp.Expr:
     return energy_step_compact().xreplace({ptilde_j: mean_shrink(), v_j: diagonal_variance(), s_j: offdiagonal_scale()})
 
 
-@named_result("overparam_noise", args=(sigma0, T0, df2, df3), title="Generator-noise energy of one over-parameterised generation",
+@named_result("overparam_noise", args=(sigma0, T0, df2, df3),
+              title="Generator-noise energy of one over-parameterised generation",
               lhs=r"\sigma_0^2\,\mathbb{E}\operatorname{tr}\Sigma(X^\top X)^+", relation=EQUIVALENT,
-              provenance=finite_size("deterministic equivalent σ0² df2/(T0 − df2) with a heuristic finite-size correction (exact for Σ = cI; measured within 1.2%)"),
+              provenance=finite_size("deterministic equivalent σ0² df2/(T0 − df2) with a heuristic finite-size "
+                                     "correction (exact for Σ = cI; measured within 1.2%)"),
               source="THEORY.md 3.5 (this toolkit)")
 def noise_energy() -> sp.Expr:
     """``σ0² E tr(Σ(XᵀX)⁺) ≃ σ0² df_2/(T0 − df_2 − e)``, ``e = (df_2 − df_3)/(T0 − df_2)``, at ``κ0``.
@@ -282,10 +316,15 @@ def noise_energy() -> sp.Expr:
     return collapse.ridgeless_variance().xreplace({sigma: sigma0, T: T0})
 
 
-@named_result("downstream_gain", args=(a_j, df2, T), title="Second moment of the downstream smoother, E(AᵀΣA)_jj/λ_j",
-              lhs=r"\gamma_j", relation=EQUIVALENT,
-              provenance=equivalent("deterministic equivalent; exact for OLS (a = 1) and for ridgeless Σ = I (a = T/d)"),
-              source="Bach 2023; THEORY.md 3.3")
+@named_result(
+    "downstream_gain",
+    args=(a_j, df2, T),
+    title="Second moment of the downstream smoother, E(AᵀΣA)_jj/λ_j",
+    lhs=r"\gamma_j",
+    relation=EQUIVALENT,
+    provenance=equivalent("deterministic equivalent; exact for OLS (a = 1) and for ridgeless Σ = I (a = T/d)"),
+    source="Bach 2023; THEORY.md 3.3",
+)
 def downstream_gain() -> sp.Expr:
     """``γ_j ≃ a_j² + (1 − a_j)² df_2/(T − df_2)``, ``a_j = λ_j/(λ_j + κ) ≃ E A_jj``.
 
@@ -295,8 +334,10 @@ def downstream_gain() -> sp.Expr:
     return a_j**2 + (1 - a_j) ** 2 * df2 / (T - df2)
 
 
-@named_result("overparam_test_error_summand", args=(gamma_j, t_j, a_j, pi_j, w_j), title="Downstream test error on a random target, one eigendirection",
-              lhs=r"E_{\mathrm{test}} - V = \sum_j", provenance=exact("exact given the chain moments and the smoother's a_j, γ_j"),
+@named_result("overparam_test_error_summand", args=(gamma_j, t_j, a_j, pi_j, w_j),
+              title="Downstream test error on a random target, one eigendirection",
+              lhs=r"E_{\mathrm{test}} - V = \sum_j",
+              provenance=exact("exact given the chain moments and the smoother's a_j, γ_j"),
               source="THEORY.md 3.5")
 def test_error_summand() -> sp.Expr:
     """``γ_j t_j − 2 a_j π_j w_j + w_j``; summed over ``j``, plus ``V``, it is ``E_test``.
@@ -307,14 +348,16 @@ def test_error_summand() -> sp.Expr:
     return gamma_j * t_j - 2 * a_j * pi_j * w_j + w_j
 
 
-@named_result("overparam_bias_increase", args=(w_j, gamma_j, pi_j, a_j), title="Bias increase: the downstream fits the shrunk mean target",
+@named_result("overparam_bias_increase", args=(w_j, gamma_j, pi_j, a_j),
+              title="Bias increase: the downstream fits the shrunk mean target",
               lhs=r"\Delta B_j", provenance=exact("exact given the chain mean and a_j, γ_j"), source="THEORY.md 3.5")
 def bias_increase() -> sp.Expr:
     """``w_j [γ_j(π_j² − 1) − 2a_j(π_j − 1)]``: ``E‖A m − w0‖²_Σ − B`` per direction, ``m = E ŵ_n``."""
     return w_j * (gamma_j * (pi_j**2 - 1) - 2 * a_j * (pi_j - 1))
 
 
-@named_result("overparam_variance_increase", args=(gamma_j, t_j, pi_j, w_j), title="Variance increase: the chain's fluctuations through the downstream",
+@named_result("overparam_variance_increase", args=(gamma_j, t_j, pi_j, w_j),
+              title="Variance increase: the chain's fluctuations through the downstream",
               lhs=r"\Delta V_j", provenance=exact("exact given the chain moments and γ_j"), source="THEORY.md 3.5")
 def variance_increase() -> sp.Expr:
     """``γ_j (t_j − π_j² w_j)``: ``E tr(AᵀΣA Cov ŵ_n)`` per direction."""
@@ -359,7 +402,8 @@ def energy_step_derivation() -> Derivation:
     noise_iso = (sp.simplify(noise_de.subs(df2, T0**2 / d)), isotropic_noise())
     tp, ew = sp.Symbol("t_j'"), sp.Symbol(r"\mathbb{E}[PMP]_{jj}")
     steps = (
-        Step(name="chain", statement="ŵ_k = Pŵ_{k−1} + X⁺E, P = X⁺X; sign symmetry: only diag M = diag E ŵ_{k−1}ŵ_{k−1}ᵀ enters",
+        Step(name="chain",
+             statement="ŵ_k = Pŵ_{k−1} + X⁺E, P = X⁺X; sign symmetry: only diag M = diag E ŵ_{k−1}ŵ_{k−1}ᵀ enters",
              lhs=tp, rhs=lam_j * ew + sigma0**2 * lam_j * sp.Symbol(r"\mathbb{E}(X^\top X)^+_{jj}")),
         Step(name="projection", statement="P = I − B, B = lim λ(Σ̂+λ)⁻¹; first- and second-order equivalents at κ0",
              lhs=ew, rhs=pmp, relation=EQUIVALENT),
@@ -369,12 +413,16 @@ def energy_step_derivation() -> Derivation:
              lhs=sp.Symbol(r"\mathbb{E}(X^\top X)^+_{jj}"), rhs=pinv, relation=EQUIVALENT),
         Step(name="energy_step", statement="λⱼ = pⱼκ₀/(1 − pⱼ); R = Σᵢ(1 − pᵢ)²tᵢ; simplify",
              lhs=tp, rhs=energy_step_de(), relation=EQUIVALENT),
-        Step(name="noise_isotropic", statement="Σ = I: the equivalent's noise energy σ₀²df₂/(T₀ − df₂) at df₂ = T₀²/d, beside the exact value",
+        Step(name="noise_isotropic",
+             statement="Σ = I: the equivalent's noise energy σ₀²df₂/(T₀ − df₂) at df₂ = T₀²/d, beside the exact value",
              lhs=noise_iso[0], rhs=noise_iso[1], relation=EQUIVALENT),
-        Step(name="noise_corrected", statement="heuristic: noise denominator T₀ − df₂ − (df₂ − df₃)/(T₀ − df₂), exact for Σ = I",
-             lhs=sp.Symbol(r"\sigma_0^2\,\mathbb{E}\operatorname{tr}\Sigma(X^\top X)^+"), rhs=noise_energy(), relation=EQUIVALENT),
+        Step(name="noise_corrected",
+             statement="heuristic: noise denominator T₀ − df₂ − (df₂ − df₃)/(T₀ − df₂), exact for Σ = I",
+             lhs=sp.Symbol(r"\sigma_0^2\,\mathbb{E}\operatorname{tr}\Sigma(X^\top X)^+"), rhs=noise_energy(),
+             relation=EQUIVALENT),
     )
-    return Derivation(title="Energy recursion of an over-parameterised generator (T₀ < d), plain equivalent", steps=steps,
+    return Derivation(title="Energy recursion of an over-parameterised generator (T₀ < d), plain equivalent",
+                      steps=steps,
                       source="THEORY.md 3.5; Bach 2023 (arXiv:2303.01372)")
 
 
@@ -417,19 +465,23 @@ def finite_size_derivation() -> Derivation:
     total_iso = d * energy_step().subs({p_j: T0 / d, df2: T0**2 / d, df3: T0**3 / d**2}).subs(iso).subs(
         {R: (1 - T0 / (d - 1)) ** 2 * prev, t_j: prev / d})
     recursion = isotropic_shrink() * prev + isotropic_noise()
-    if sp.simplify(mean_shrink().subs(iso) - T0 / d) != 0 or sp.simplify(total_iso - recursion) != 0:  # pragma: no cover
+    # pragma: no cover
+    if sp.simplify(mean_shrink().subs(iso) - T0 / d) != 0 or sp.simplify(total_iso - recursion) != 0:
         raise AssertionError("the corrected step is not exact for Σ = cI")
     EP, VP, tp = sp.Symbol(r"\mathbb{E} P_{jj}"), sp.Symbol(r"\operatorname{Var} P_{jj}"), sp.Symbol("t_j'")
     steps = (
-        Step(name="leave_one_out", statement="Sherman–Morrison: P_jj = q/(1 + q), q = x_jᵀK₋ⱼ⁻¹x_j, a Gaussian quadratic form given K₋ⱼ",
+        Step(name="leave_one_out",
+             statement="Sherman–Morrison: P_jj = q/(1 + q), q = x_jᵀK₋ⱼ⁻¹x_j, a Gaussian quadratic form given K₋ⱼ",
              lhs=sp.Symbol("P_{jj}"), rhs=f(qs)),
-        Step(name="mean", statement="E q ≃ λ_j(g + λ_j h(1 − p̂_j)), Var q = 2λ_j²h, g ≃ 1/κ̂, h ≃ 1/(κ̂²D); second-order delta method",
+        Step(name="mean",
+             statement="E q ≃ λ_j(g + λ_j h(1 − p̂_j)), Var q = 2λ_j²h, g ≃ 1/κ̂, h ≃ 1/(κ̂²D); second-order delta method",
              lhs=EP, rhs=sp.factor(sp.simplify(mean)), relation=EQUIVALENT),
         Step(name="mean_p", statement="in p̂_j = λ_j/(λ_j + κ̂)", lhs=EP, rhs=mean_shrink(), relation=EQUIVALENT),
         Step(name="variance", statement="Var P_jj ≃ f'(E q)² Var q (the plain equivalent has half of it)",
              lhs=VP, rhs=diagonal_variance(), relation=EQUIVALENT),
         Step(name="kappa_hat", statement="exact tr P = T₀: sum the corrected means over j", lhs=eq.lhs, rhs=eq.rhs),
-        Step(name="sum_rule", statement="exact Σᵢ E P_ji² = E P_jj (P² = P): scale row j of Bach's off-diagonal part by s_j",
+        Step(name="sum_rule",
+             statement="exact Σᵢ E P_ji² = E P_jj (P² = P): scale row j of Bach's off-diagonal part by s_j",
              lhs=sp.Symbol("s_j"), rhs=offdiagonal_scale()),
         Step(name="energy_step", statement="t_j' = λ_j Σᵢ E P_ji² t_i/λ_i plus the generator noise",
              lhs=tp, rhs=energy_step_compact(), relation=EQUIVALENT),
@@ -455,7 +507,8 @@ def isotropic_chain_derivation() -> Derivation:
         raise AssertionError(f"solved chain {final} differs from isotropic_chain_error()")
     err = sp.Symbol(r"\mathbb{E}\|\hat w_n - w_0\|^2")
     steps = (
-        Step(name="recursion", statement="E‖ŵ_k‖² = q E‖ŵ_{k−1}‖² + ν with q = T₀/d, ν = σ₀²T₀/(d − T₀ − 1); S₀ = ‖w₀‖²",
+        Step(name="recursion",
+             statement="E‖ŵ_k‖² = q E‖ŵ_{k−1}‖² + ν with q = T₀/d, ν = σ₀²T₀/(d − T₀ − 1); S₀ = ‖w₀‖²",
              lhs=s(k), rhs=q * s(k - 1) + nu),
         Step(name="solved", statement="solve the linear recursion (rsolve)", lhs=s(n), rhs=at_n),
         Step(name="error", statement="E ŵ_n = qⁿw₀, so E‖ŵ_n − w₀‖² = S_n − 2qⁿ‖w₀‖² + ‖w₀‖²", lhs=err, rhs=error),

@@ -30,7 +30,7 @@ import sympy as sp
 from modelcollapse.theory import collapse, overparam
 from modelcollapse.theory.provenance import asymptotic, equivalent, exact
 from modelcollapse.theory.registry import named_result
-from modelcollapse.theory.symbols import T, T0, d, df2, kappa, kappa0, n, phi0, sigma, sigma0
+from modelcollapse.theory.symbols import T0, T, d, df2, kappa, kappa0, n, phi0, sigma, sigma0
 
 __all__ = ["snr0", "null_predictor_generations", "null_predictor_generations_limit", "growing_chain_term",
            "growing_schedule", "growing_bound", "growing_bound_constant", "f6_summand", "f6_equals_gain_times_noise",
@@ -56,7 +56,8 @@ def null_predictor_generations() -> sp.Expr:
 
 @named_result("null_predictor_generations_limit", title="Worse than the null predictor: the paper's threshold",
               lhs=r"n^{*}", relation=r"\to", source=SOURCE,
-              provenance=asymptotic("limit sigma^2 d/(T-d-1) -> 0 (noiseless or infinite downstream), d, T0 -> infinity at phi0 = d/T0"))
+              provenance=asymptotic("limit sigma^2 d/(T-d-1) -> 0 (noiseless or infinite downstream), d, T0 -> "
+                                    "infinity at phi0 = d/T0"))
 def null_predictor_generations_limit() -> sp.Expr:
     """``SNR0 (1/φ0 − 1)``: :func:`null_predictor_generations` at ``σ = 0`` with ``T0 = d/φ0``, ``d → ∞``."""
     exact_n = null_predictor_generations().subs(sigma, 0).subs(T0, d / phi0)
@@ -68,8 +69,10 @@ def growing_schedule(k) -> sp.Expr:
     return sp.Piecewise((1, sp.Eq(k, 1)), (k * sp.log(k) ** 2, True))
 
 
-@named_result("growing_chain_term", args=(sigma0, d, T0, m), title="Chain error added by generation m of T_m = m log^2 m T0 samples",
-              lhs=r"e_m - e_{m-1}", provenance=exact("exact for OLS generators with T_m >= d + 2 (sum of independent noises)"),
+@named_result("growing_chain_term", args=(sigma0, d, T0, m),
+              title="Chain error added by generation m of T_m = m log^2 m T0 samples",
+              lhs=r"e_m - e_{m-1}",
+              provenance=exact("exact for OLS generators with T_m >= d + 2 (sum of independent noises)"),
               source=SOURCE)
 def growing_chain_term() -> sp.Expr:
     """``σ0² d/(T_m − d − 1)``, ``T_m = T0·growing_schedule(m)``: ``generator_factor`` at ``n = 1``, ``T0 → T_m``."""
@@ -77,14 +80,16 @@ def growing_chain_term() -> sp.Expr:
 
 
 @named_result("growing_bound_constant", title="The bound on growing-generator collapse: 1 + sum of 1/(m log^2 m)",
-              lhs=r"1 + \sum_{m \ge 2} \frac{1}{m \log^2 m}", provenance=exact("a convergent series (Cauchy condensation)"),
+              lhs=r"1 + \sum_{m \ge 2} \frac{1}{m \log^2 m}",
+              provenance=exact("a convergent series (Cauchy condensation)"),
               source=SOURCE)
 def growing_bound_constant() -> sp.Expr:
     """``1 + Σ_{m≥2} 1/(m log²m)`` (its value, 3.1097…, is computed in the numeric layer)."""
     return 1 + sp.Sum(1 / (m * sp.log(m) ** 2), (m, 2, sp.oo))
 
 
-@named_result("growing_bound", title="Bounded collapse with T_m = m log^2 m T0: the chain error against the clean model's",
+@named_result("growing_bound",
+              title="Bounded collapse with T_m = m log^2 m T0: the chain error against the clean model's",
               lhs=r"e_\infty", relation=r"\simeq", source=SOURCE,
               provenance=asymptotic("d/T0 -> 0; exact chain: growing_chain_term summed"))
 def growing_bound() -> sp.Expr:
@@ -103,19 +108,26 @@ def _gain(kap):
               source=SOURCE + ", Proposition F.6")
 def f6_summand() -> sp.Expr:
     """``[λ_j⁴ + κ² λ_j² df_2(κ)/(T − df_2(κ))]/((λ_j+κ0)²(λ_j+κ)²(T0 − df_2(κ0)))`` (as the paper writes it)."""
-    return (lam_j**4 + kappa**2 * lam_j**2 * df2 / (T - df2)) / ((lam_j + kappa0) ** 2 * (lam_j + kappa) ** 2 * (T0 - df2_0))
+    return (lam_j**4 + kappa**2 * lam_j**2 * df2 / (T - df2)) / ((lam_j + kappa0) ** 2 * (lam_j + kappa) ** 2
+                                                                 * (T0 - df2_0))
 
 
 def f6_equals_gain_times_noise() -> bool:
     """``ρ_j = γ_j(κ) · p_j²/(T0 − df_2(κ0))``: F.6 is the toolkit's gain on the plain generator noise."""
     p = overparam.shrink()  # λ_j/(λ_j + κ0)
-    noise = overparam.energy_step_de().subs({overparam.t_j: 0, overparam.R: 0, sigma0: 1, df2: df2_0}).subs(overparam.p_j, p)
+    noise = (
+        overparam.energy_step_de()
+        .subs({overparam.t_j: 0, overparam.R: 0, sigma0: 1, df2: df2_0})
+        .subs(overparam.p_j, p)
+    )
     return sp.simplify(_gain(kappa) * noise - f6_summand()) == 0
 
 
 @named_result("paper_anisotropic_product_factor", args=(lam_j, kappa, T, df2),
-              title="Lemma F.8: one factor of the anisotropic product, (Sigma + kappa)^-2 (Sigma^2 + kappa^2 df2/(T - df2))",
-              lhs=r"(A_m)_{jj}", relation=r"\simeq", provenance=equivalent("deterministic equivalent (diagonal product)"),
+              title="Lemma F.8: one factor of the anisotropic product, (Sigma + kappa)^-2 (Sigma^2 + kappa^2 df2/(T - "
+                    "df2))",
+              lhs=r"(A_m)_{jj}", relation=r"\simeq",
+              provenance=equivalent("deterministic equivalent (diagonal product)"),
               source=SOURCE + ", Lemma F.8")
 def f8_product_factor() -> sp.Expr:
     """``(λ_j² + κ² df_2/(T − df_2))/(λ_j + κ)²`` — equal to ``downstream_gain`` at ``a_j = λ_j/(λ_j+κ)``."""

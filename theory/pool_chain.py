@@ -28,8 +28,8 @@ label sources are independent of its designs exact (the exact mixing moments), `
 unchanged when the source is contained in the fit's error (accumulate), and ``o_kj`` (the share of
 fit ``j``'s rows fit ``k`` re-uses) switches the weight off for sources fitted on re-used rows. Then
 the equations reproduce exactly the replace chain (with real rows too), the accumulate chain and
-the accumulate-with-real-rows recursion — checked numerically for unequal blocks and noises. Memberships are independent across
-fits with ``P(s_{m,k} = 1) = T0_k/N_k`` for accumulate-subsample (each fit draws its subset
+the accumulate-with-real-rows recursion — checked numerically for unequal blocks and noises. Memberships are independent
+across fits with ``P(s_{m,k} = 1) = T0_k/N_k`` for accumulate-subsample (each fit draws its subset
 independently, so a row's marginal is exactly this), which makes the expectations causal
 recursions: ``y_k = s_k(c_k − Σ_{j<k} χ_kj y_j)/(1 + χ_kk)``.
 """
@@ -44,7 +44,7 @@ from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step
 from modelcollapse.theory.provenance import equivalent, exact
 from modelcollapse.theory.registry import named_result, register_derivation
 from modelcollapse.theory.schemes import mixing_pair_moment
-from modelcollapse.theory.symbols import T, T0, d, sigma0
+from modelcollapse.theory.symbols import T0, T, d, sigma0
 
 __all__ = ["pool_row_gain", "pool_self_response", "pool_source_weight", "pool_first_order", "pool_label_covariance",
            "pool_second_order",
@@ -89,7 +89,8 @@ def pool_row_gain() -> sp.Expr:
     return q_sym / (1 + chi_kk)
 
 
-@named_result("pool_source_weight", title="Pooled chain: finite-size weight of a label source in a fit of T rows drawn from N",
+@named_result("pool_source_weight",
+              title="Pooled chain: finite-size weight of a label source in a fit of T rows drawn from N",
               lhs=r"w", args=(T, N_draw, d),
               provenance=exact("exact one-fit moments (Gaussian rows, label sources independent of the fit's designs, "
                                "T rows drawn uniformly from N)"),
@@ -113,10 +114,12 @@ def pool_first_order() -> sp.Eq:
     return sp.Eq(sp.MatMul(Chi, ED), (d + 1) * Id)
 
 
-@named_result("pool_label_covariance", title="Pooled chain: label-error covariance of a synthetic row (finite-size weights)",
+@named_result("pool_label_covariance",
+              title="Pooled chain: label-error covariance of a synthetic row (finite-size weights)",
               lhs="", provenance=POOL_EQUIVALENT, source=_SOURCE)
 def pool_label_covariance() -> sp.Eq:
-    """``C_m(Z) = d'Z − W2∘S_s + W1 Z_ss``, ``S_s = Z e_s 1ᵀ + 1 e_sᵀ Z`` (printed only; ``W1 = W2 = d'`` is ``d'PZPᵀ``)."""
+    """``C_m(Z) = d'Z − W2∘S_s + W1 Z_ss``, ``S_s = Z e_s 1ᵀ + 1 e_sᵀ Z`` (printed only; ``W1 = W2 = d'`` is
+    ``d'PZPᵀ``)."""
     return sp.Eq(C_m, (d + 1) * Z_mat - sp.HadamardProduct(W2_mat, Zs_mat) + Z_ss * W1_mat)
 
 
@@ -147,17 +150,23 @@ def pool_chain_derivation() -> Derivation:
     z = sp.Symbol("z", positive=True)
     z_one = sp.solve(sp.Eq(z, psi_one**2 * A_one + psi_one**2 * dp * T0 * r_one**2 * z), z)[0]
     steps = (
-        Step(name="system", statement="all fits at once: L u = v, L = Σ_m L_m, L_m = kron(E_m, X_m) per row, X_m = x_m x_mᵀ, E_m = diag(s_m)(I − 1e_srcᵀ)",
+        Step(name="system",
+             statement="all fits at once: L u = v, L = Σ_m L_m, L_m = kron(E_m, X_m) per row, X_m = x_m x_mᵀ, E_m = "
+                       "diag(s_m)(I − 1e_srcᵀ)",
              lhs=sp.Symbol("L_m"), rhs=sp.kronecker_product(E_row, x_outer)),
-        Step(name="first_order", statement="Woodbury on one row; x_mᵀ(L_{−m}⁻¹)_{kj} x_m → χ_kj (concentration); M = Σ_m E[D_m]",
+        Step(name="first_order",
+             statement="Woodbury on one row; x_mᵀ(L_{−m}⁻¹)_{kj} x_m → χ_kj (concentration); M = Σ_m E[D_m]",
              lhs=pool_first_order().lhs, rhs=pool_first_order().rhs, relation=EQUIVALENT),
-        Step(name="second_order", statement="the same step on L⁻¹ kron(A, I) L⁻ᵀ; E[ΔΔᵀ] = kron(Z, I), T(Z) = Σ_m E[D_m C_m(Z) D_mᵀ], "
+        Step(name="second_order",
+             statement="the same step on L⁻¹ kron(A, I) L⁻ᵀ; E[ΔΔᵀ] = kron(Z, I), T(Z) = Σ_m E[D_m C_m(Z) D_mᵀ], "
                        "e_k = d Z_kk",
              lhs=pool_second_order().lhs, rhs=pool_second_order().rhs, relation=EQUIVALENT),
         Step(name="source_weights", statement="finite size: the row's label-error covariance with the exact one-fit "
-                                               "weights w (pool_source_weight), S_s = Z e_s 1ᵀ + 1 e_sᵀ Z; W1 = W2 = d' is d'PZPᵀ",
+                                               "weights w (pool_source_weight), S_s = Z e_s 1ᵀ + 1 e_sᵀ Z; W1 = W2 = "
+                                               "d' is d'PZPᵀ",
              lhs=pool_label_covariance().lhs, rhs=pool_label_covariance().rhs, relation=EQUIVALENT),
-        Step(name="one_fit_kappa", statement="n = 1, d' = d + 1: χ = d'(1 + χ)/T0", lhs=chi1, rhs=_positive_denominator(chi_one),
+        Step(name="one_fit_kappa", statement="n = 1, d' = d + 1: χ = d'(1 + χ)/T0", lhs=chi1,
+             rhs=_positive_denominator(chi_one),
              relation=EQUAL),
         Step(name="one_fit_error", statement="n = 1: e_1 = d z, the exact OLS error σ0² d/(T0 − d − 1)",
              lhs=sp.Symbol("e_1"), rhs=_positive_denominator(d * z_one), relation=EQUAL),

@@ -14,7 +14,6 @@ here imports a theory module (no cycles, no deferred imports).
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable

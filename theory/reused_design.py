@@ -107,7 +107,8 @@ def ols_chain() -> sp.Expr:
               lhs=r"\mathbb{E}\|(I - P_X)w_0\|_\Sigma^2", args=(w0_norm, T0, d), provenance=exact(_EXACT_ISO),
               source=_SOURCE)
 def projection_bias_isotropic() -> sp.Expr:
-    """``E‖(I − P)w0‖² = (1 − T0/d)‖w0‖² = (1 − 1/φ0)‖w0‖²``, constant in ``n`` (``P`` a uniform rank-``T0`` projection)."""
+    """``E‖(I − P)w0‖² = (1 − T0/d)‖w0‖² = (1 − 1/φ0)‖w0‖²``, constant in ``n`` (``P`` a uniform rank-``T0``
+    projection)."""
     return (1 - T0 / d) * W0
 
 
@@ -123,7 +124,8 @@ def overparam_isotropic_chain() -> sp.Expr:
 
 
 @named_result("reused_fresh_gap", title="Fresh minus reused design, minimum-norm generators, σ0 = 0, Σ = I",
-              lhs=r"e_n^{\mathrm{fresh}} - e_n^{\mathrm{reused}}", args=(w0_norm, phi0, n), provenance=exact(_EXACT_ISO),
+              lhs=r"e_n^{\mathrm{fresh}} - e_n^{\mathrm{reused}}", args=(w0_norm, phi0, n),
+              provenance=exact(_EXACT_ISO),
               source=_SOURCE)
 def fresh_limit_gap() -> sp.Expr:
     """``(1/φ0 − φ0^(−n))‖w0‖² >= 0``: fresh designs forget the teacher exponentially, a reused one only once."""
@@ -227,7 +229,8 @@ def free_edges() -> sp.Expr:
               lhs=r"\rho(u)", args=(_xq, _r0, sin2_theta),
               provenance=equivalent(_FREE), source=_SOURCE)
 def free_moment_weight() -> sp.Expr:
-    """``r_0² sin²(πu)/(2x(1 − x))``: ``√((λ₊−x)(x−λ₋))/(2πx(1−x)) dx`` on ``[λ₋, λ₊]``; atoms ``max(α+β−1, 0)`` at 1."""
+    """``r_0² sin²(πu)/(2x(1 − x))``: ``√((λ₊−x)(x−λ₋))/(2πx(1−x)) dx`` on ``[λ₋, λ₊]``; atoms ``max(α+β−1, 0)`` at
+    1."""
     return _r0**2 * sin2_theta / (2 * _xq * (1 - _xq))
 
 
@@ -263,15 +266,16 @@ def two_point_equivalent() -> sp.Expr:
 @named_result("reused_two_point_factor", title="Fluctuation factor of the two-point equivalent", lhs=r"F_{12}",
               args=(_S12, _U12, T0), provenance=equivalent(_DE_CONTOUR), source=_SOURCE)
 def two_point_factor() -> sp.Expr:
-    """``(S_12/T0)/(1 − U_12/T0)``, ``S_12 = Σ_i c_i²λ_i/((λ_i+κ_1)(λ_i+κ_2))``, ``U_12 = Σ_i λ_i²/((λ_i+κ_1)(λ_i+κ_2))``."""
+    """``(S_12/T0)/(1 − U_12/T0)``, ``S_12 = Σ_i c_i²λ_i/((λ_i+κ_1)(λ_i+κ_2))``, ``U_12 = Σ_i
+    λ_i²/((λ_i+κ_1)(λ_i+κ_2))``."""
     return (_S12 / T0) / (1 - _U12 / T0)
 
 
 @named_result("reused_contour_map", title="The contour around the spectrum, in logarithmic coordinates", lhs="z",
               args=(_zeta, _lmin), provenance=exact("change of variables"), source=_SOURCE)
 def contour_map() -> sp.Expr:
-    """``z = −λ_min + e^ζ``: an ellipse in ``ζ`` around ``[log λ_min − 1/2, log(s + λ_min)]`` (``|Im ζ| < π/2``) winds once
-    around the spectrum ``[0, s]`` and never around the poles ``−λ0_k`` of ``Φ`` and ``ψ_k``; nodes crowd where
+    """``z = −λ_min + e^ζ``: an ellipse in ``ζ`` around ``[log λ_min − 1/2, log(s + λ_min)]`` (``|Im ζ| < π/2``) winds
+    once around the spectrum ``[0, s]`` and never around the poles ``−λ0_k`` of ``Φ`` and ``ψ_k``; nodes crowd where
     the smallest ridge brings a pole next to the spectrum, so 64–128 nodes suffice down to ``λ0 = 10⁻⁴``."""
     return -_lmin + sp.exp(_zeta)
 

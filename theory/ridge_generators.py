@@ -97,7 +97,8 @@ def _d_kappa(expr: sp.Expr) -> sp.Expr:
     return out
 
 
-@named_result("ridge_kappa_hat_slope", title="dκ̂/dλ0 of a ridge generator (implicit differentiation)", lhs=r"\hat\kappa'",
+@named_result("ridge_kappa_hat_slope", title="dκ̂/dλ0 of a ridge generator (implicit differentiation)",
+              lhs=r"\hat\kappa'",
               args=(df1, df2, df3, df4, T0, lam0, kappa_hat_r), provenance=finite_size(_FINITE), source=_SOURCE)
 def kappa_hat_slope() -> sp.Expr:
     """``dκ̂/dλ0 = −(∂F/∂λ0)/(dF/dκ̂)`` on the residual ``F`` of :func:`kappa_hat_residual`."""
@@ -121,7 +122,8 @@ def noise_energy() -> sp.Expr:
 
 
 @named_result("ridge_energy_step", title="Energy recursion of one ridge generation (general Σ)", lhs=r"t_j'",
-              args=(t_j, p_hat, R, D, sp.Symbol("N_j")), relation=EQUIVALENT, provenance=finite_size(_FINITE), source=_SOURCE)
+              args=(t_j, p_hat, R, D, sp.Symbol("N_j")), relation=EQUIVALENT, provenance=finite_size(_FINITE),
+              source=_SOURCE)
 def energy_step() -> sp.Expr:
     """``t_j' ≃ (p̃_j² + v_j) t_j + p̂_j²(R − (1 − p̂_j)² t_j)/D + N_j``, ``R = Σ_i(1 − p̂_i)² t_i``.
 
@@ -155,7 +157,8 @@ def ridge_step_derivation() -> Derivation:
     if sp.simplify(noise_plain - sigma0**2 * p_hat**2 / (T0 - df2)) != 0:  # pragma: no cover
         raise AssertionError(f"plain noise {noise_plain} is not σ0²p²/(T0 − df2)")
     steps = (
-        Step(name="chain", statement="ŵ_k = Aŵ_{k−1} + (Σ̂+λ₀)⁻¹XᵀEσ₀/T₀, A = (Σ̂+λ₀)⁻¹Σ̂; sign symmetry: only diagonals enter",
+        Step(name="chain",
+             statement="ŵ_k = Aŵ_{k−1} + (Σ̂+λ₀)⁻¹XᵀEσ₀/T₀, A = (Σ̂+λ₀)⁻¹Σ̂; sign symmetry: only diagonals enter",
              lhs=tp, rhs=sp.Symbol(r"\lambda_j\mathbb{E}[AMA^\top]_{jj}") + sp.Symbol("N_j")),
         Step(name="kappa_hat", statement="exact tr A = T₀(1 − λ₀ tr(K+T₀λ₀)⁻¹) with the leave-one-out means summed",
              lhs=kappa_hat_equation().lhs, rhs=kappa_hat_equation().rhs, relation=EQUIVALENT),
@@ -164,7 +167,8 @@ def ridge_step_derivation() -> Derivation:
         Step(name="variance", statement="Var A_jj ≃ f'(E q)² Var q", lhs=sp.Symbol(r"\operatorname{Var}A_{jj}"),
              rhs=diagonal_variance(), relation=EQUIVALENT),
         Step(name="noise_identity", statement="(Σ̂+λ)⁻¹Σ̂(Σ̂+λ)⁻¹ = −dA/dλ exactly; implicit dκ̂/dλ₀ from the κ̂ equation",
-             lhs=sp.Symbol("N_j"), rhs=sp.Symbol(r"\sigma_0^2\lambda_j(-\partial_{\lambda_0}\tilde p_j)/T_0"), relation=EQUAL),
+             lhs=sp.Symbol("N_j"), rhs=sp.Symbol(r"\sigma_0^2\lambda_j(-\partial_{\lambda_0}\tilde p_j)/T_0"),
+             relation=EQUAL),
         Step(name="noise_plain", statement="check: the same identity on the plain mean gives the usual ridge variance",
              lhs=sp.Symbol("N_j^{plain}"), rhs=sigma0**2 * plain_p**2 / (T0 - df2), relation=EQUIVALENT),
         Step(name="energy_step", statement="t_j' with R = Σᵢ(1 − p̂ᵢ)²tᵢ (Bach's off-diagonal term, unscaled)",

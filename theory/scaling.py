@@ -29,7 +29,8 @@ reduces to ``(df_2/T)(T/T0 + φ0)/(1 − φ0)`` to leading order (``df_m ≪ T``
 synthetic data act like extra label noise ``σ_eff² = σ² + n σ0² (T/T0 + φ0)/(1 − φ0)``, of size
 ``T^(max(1−a, 0))``.
 
-**Results.** (numbers from these expressions: :mod:`modelcollapse.numerics.scaling`) ``ℓ_crit = β/(1 + 2βr')`` balances bias and variance; clean data: rate
+**Results.** (numbers from these expressions: :mod:`modelcollapse.numerics.scaling`) ``ℓ_crit = β/(1 + 2βr')`` balances
+bias and variance; clean data: rate
 ``2βr'/(1+2βr')`` (noisy) or ``2βr'`` (noiseless, ``ℓ >= β``); synthetic data: ``ℓ* = min(a,1) ℓ_crit``
 and rate ``min(a,1)·2βr'/(1+2βr')`` whatever ``σ`` (the fast-to-slow crossover); fixed ``T0``: a
 plateau ``(nσ0²/T0)^(2βr'/(1+2βr'))``.
@@ -42,13 +43,14 @@ import sympy as sp
 from modelcollapse.theory import collapse
 from modelcollapse.theory.provenance import asymptotic
 from modelcollapse.theory.registry import named_result
-from modelcollapse.theory.symbols import T, T0, beta, d, df2, kappa, n, phi0, r, sigma, sigma0, w0_norm
+from modelcollapse.theory.symbols import T0, T, beta, d, df2, kappa, n, phi0, r, sigma, sigma0, w0_norm
 
 __all__ = [
     "ell", "a", "df_constant", "df_small_kappa", "bias_constant", "bias_small_kappa",
     "bias_exponent", "variance_exponent", "collapse_exponent",
     "rate", "ell_crit", "ell_opt", "ell_opt_clean", "rate_clean", "rate_collapse", "plateau",
-    "collapse_rho_powerlaw", "collapse_rho_leading", "effective_noise", "optimal_kappa", "optimal_kappa_law", "SIGMA_EFF2",
+    "collapse_rho_powerlaw", "collapse_rho_leading", "effective_noise", "optimal_kappa", "optimal_kappa_law",
+    "SIGMA_EFF2",
     "plateau_exponent", "phase_table", "ELL_EFF", "R_EFF", "A_EFF",
 ]
 
@@ -92,13 +94,15 @@ def df_small_kappa(m: int) -> sp.Expr:
     return df_constant(m) * kappa ** (-1 / beta) + sp.zeta(0) - m * sp.zeta(-beta) * kappa
 
 
-@named_result("scaling_df1", title="df_1 of a power-law spectrum as kappa -> 0 (d = inf)", lhs=r"\operatorname{df}_1(\kappa)",
+@named_result("scaling_df1", title="df_1 of a power-law spectrum as kappa -> 0 (d = inf)",
+              lhs=r"\operatorname{df}_1(\kappa)",
               provenance=asymptotic("asymptotic, kappa -> 0, error O(kappa^2)"), source=SOURCE, relation=r"\sim")
 def _df1_small_kappa() -> sp.Expr:
     return df_small_kappa(1)
 
 
-@named_result("scaling_df2", title="df_2 of a power-law spectrum as kappa -> 0 (d = inf)", lhs=r"\operatorname{df}_2(\kappa)",
+@named_result("scaling_df2", title="df_2 of a power-law spectrum as kappa -> 0 (d = inf)",
+              lhs=r"\operatorname{df}_2(\kappa)",
               provenance=asymptotic("asymptotic, kappa -> 0, error O(kappa^2)"), source=SOURCE, relation=r"\sim")
 def _df2_small_kappa() -> sp.Expr:
     return df_small_kappa(2)
@@ -109,7 +113,8 @@ def bias_constant() -> sp.Expr:
 
     ``κ² S_B(κ) ≈ C_B κ^(2r)``: substitute ``x → x κ^(−1/β)`` in ``κ² Σ_j λ_j c_j²/(λ_j+κ)²``.
     """
-    integral = sp.simplify(_branch(sp.integrate(_x ** (2 * beta - 1 - 2 * beta * r) / (1 + _x**beta) ** 2, (_x, 0, sp.oo)),
+    integral = sp.simplify(_branch(sp.integrate(_x ** (2 * beta - 1 - 2 * beta * r) / (1 + _x**beta) ** 2,
+                                                (_x, 0, sp.oo)),
                                    {beta: 1 + _s, r: 1 / (1 + _s)}))
     # SymPy returns π(1−2r)/(β sin 2πr), 0/0 at r = 1/2; the equal Beta-function form has no such point.
     beta_form = sp.gamma(2 - 2 * r) * sp.gamma(2 * r) / beta
@@ -119,7 +124,8 @@ def bias_constant() -> sp.Expr:
 
 
 @named_result("scaling_bias_sum", title="Clean bias numerator kappa^2 S_B as kappa -> 0 (source teacher, r < 1)",
-              lhs=r"\kappa^2 S_{w_0}(\kappa)", provenance=asymptotic("asymptotic, kappa -> 0, 0 < r < 1, error O(kappa^3)"), source=SOURCE,
+              lhs=r"\kappa^2 S_{w_0}(\kappa)",
+              provenance=asymptotic("asymptotic, kappa -> 0, 0 < r < 1, error O(kappa^3)"), source=SOURCE,
               relation=r"\sim")
 def bias_small_kappa() -> sp.Expr:
     """``κ² S_B = C_B κ^(2r) + κ² ζ(1+2βr−2β)/ζ(1+2βr) + O(κ³)`` (``0 < r < 1``; Mellin, as for ``df_m``).
@@ -127,7 +133,9 @@ def bias_small_kappa() -> sp.Expr:
     For ``r > 1`` the two powers swap: ``κ² ζ(1+2βr−2β)/ζ(1+2βr)`` leads (saturation); at ``r = 1``
     the poles merge into ``κ² log(1/κ)``.
     """
-    return bias_constant() * kappa ** (2 * r) + kappa**2 * sp.zeta(1 + 2 * beta * r - 2 * beta) / sp.zeta(1 + 2 * beta * r)
+    return bias_constant() * kappa ** (2 * r) + kappa**2 * sp.zeta(1 + 2 * beta * r - 2 * beta) / sp.zeta(
+        1 + 2 * beta * r
+    )
 
 
 # -- the collapse term with growing generators ------------------------------------------------------
@@ -141,7 +149,8 @@ def collapse_rho_powerlaw() -> sp.Expr:
 
 
 @named_result("scaling_collapse_rho", title="Collapse per generation, d = phi0 T0, leading order", lhs=r"\rho",
-              provenance=asymptotic("asymptotic: df_m << T, T0 -> infinity at fixed phi0 = d/T0 < 1"), source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic: df_m << T, T0 -> infinity at fixed phi0 = d/T0 < 1"), source=SOURCE,
+              relation=r"\sim")
 def collapse_rho_leading() -> sp.Expr:
     """``ρ ≈ (df_2/T)(T/T0 + φ0)/(1 − φ0)``: the leading order of :func:`collapse_rho_powerlaw`.
 
@@ -157,7 +166,8 @@ def collapse_rho_leading() -> sp.Expr:
     return sp.factor(sp.simplify(leading))
 
 
-@named_result("scaling_effective_noise", args=(sigma, n, sigma0, T, T0, phi0), title="Synthetic data as extra label noise", lhs=r"\sigma_{\mathrm{eff}}^2",
+@named_result("scaling_effective_noise", args=(sigma, n, sigma0, T, T0, phi0),
+              title="Synthetic data as extra label noise", lhs=r"\sigma_{\mathrm{eff}}^2",
               provenance=asymptotic("asymptotic, as scaling_collapse_rho"), source=SOURCE)
 def effective_noise() -> sp.Expr:
     """``σ_eff² = σ² + n σ0² (T/T0 + φ0)/(1 − φ0)``: variance plus collapse ``= σ_eff² df_2/T``."""
@@ -237,13 +247,15 @@ def rate_clean(*, noisy: bool = True) -> sp.Expr:
     return sp.simplify(bias_exponent().subs(ELL_EFF, ell).subs(ell, ell_opt_clean(noisy=noisy)))  # ℓ_crit <= β
 
 
-@named_result("scaling_rate_clean_noiseless", title="Best error exponent on clean noiseless data", lhs=r"c_{\mathrm{clean}}^{\sigma=0}",
+@named_result("scaling_rate_clean_noiseless", title="Best error exponent on clean noiseless data",
+              lhs=r"c_{\mathrm{clean}}^{\sigma=0}",
               provenance=asymptotic(PROVENANCE), source=SOURCE)
 def _rate_clean_noiseless() -> sp.Expr:
     return rate_clean(noisy=False)
 
 
-@named_result("scaling_rate_collapse", title="Best error exponent with synthetic data (T0 ~ T^a)", lhs=r"c_{\mathrm{collapse}}",
+@named_result("scaling_rate_collapse", title="Best error exponent with synthetic data (T0 ~ T^a)",
+              lhs=r"c_{\mathrm{collapse}}",
               provenance=asymptotic(PROVENANCE), source=SOURCE)
 def rate_collapse() -> sp.Expr:
     """``min(a,1)·2βr'/(1+2βr')``, noisy or not: the fast-to-slow crossover."""
@@ -251,7 +263,8 @@ def rate_collapse() -> sp.Expr:
 
 
 @named_result("scaling_plateau", title="Error plateau with a fixed generator size T0", lhs=r"E_{\mathrm{test}}",
-              provenance=asymptotic("asymptotic, T >> T0, order of magnitude (constants dropped)"), source=SOURCE, relation=r"\asymp")
+              provenance=asymptotic("asymptotic, T >> T0, order of magnitude (constants dropped)"), source=SOURCE,
+              relation=r"\asymp")
 def plateau() -> sp.Expr:
     """``(n σ0²/T0)^(2βr'/(1+2βr'))``: the minimum over ``κ`` of ``κ^(2r') + X κ^(−1/β)``, ``X = nσ0²/T0``.
 
@@ -265,7 +278,8 @@ def plateau() -> sp.Expr:
     return (n * sigma0**2 / T0) ** sp.factor(2 * rho * k_exponent).subs(rho, R_EFF)
 
 
-@named_result("scaling_plateau_exponent", title="Exponent of n sigma0^2/T0 in the fixed-T0 plateau", lhs=r"c_{\mathrm{plateau}}",
+@named_result("scaling_plateau_exponent", title="Exponent of n sigma0^2/T0 in the fixed-T0 plateau",
+              lhs=r"c_{\mathrm{plateau}}",
               provenance=asymptotic("asymptotic, T >> T0 (exponent of the order of magnitude)"), source=SOURCE)
 def plateau_exponent() -> sp.Expr:
     """``2βr'/(1+2βr')``: the power of ``nσ0²/T0`` in :func:`plateau` (read off the derived expression)."""
@@ -278,7 +292,8 @@ def plateau_exponent() -> sp.Expr:
 SIGMA_EFF2 = sp.Symbol("sigma_eff2", positive=True)  # σ_eff², see effective_noise()
 
 
-@named_result("scaling_optimal_kappa_law", title="Asymptotically optimal effective ridge in terms of the effective noise",
+@named_result("scaling_optimal_kappa_law",
+              title="Asymptotically optimal effective ridge in terms of the effective noise",
               lhs=r"\kappa^{*}", args=(beta, r, T, SIGMA_EFF2, w0_norm), relation=r"\sim",
               provenance=asymptotic("asymptotic, T -> infinity, 0 < r < 1"), source=SOURCE)
 def optimal_kappa_law() -> sp.Expr:
@@ -287,11 +302,14 @@ def optimal_kappa_law() -> sp.Expr:
     Minimiser of ``‖w0‖² C_B κ^(2r) + σ_eff² C_2 κ^(−1/β)/T`` (bias plus variance-and-collapse at
     leading order): its derivative vanishes where ``κ^(2r+1/β) = σ_eff² C_2/(2rβ ‖w0‖² C_B T)``.
     """
-    return (SIGMA_EFF2 * df_constant(2) / (2 * r * beta * w0_norm**2 * bias_constant() * T)) ** (beta / (1 + 2 * beta * r))
+    return (SIGMA_EFF2 * df_constant(2) / (2 * r * beta * w0_norm**2 * bias_constant() * T)) ** (
+        beta / (1 + 2 * beta * r)
+    )
 
 
 @named_result("scaling_optimal_kappa", title="Asymptotically optimal effective ridge (0 < r < 1)", lhs=r"\kappa^{*}",
-              provenance=asymptotic("asymptotic, T -> infinity, 0 < r < 1; lambda* = kappa* (1 + o(1))"), source=SOURCE, relation=r"\sim")
+              provenance=asymptotic("asymptotic, T -> infinity, 0 < r < 1; lambda* = kappa* (1 + o(1))"), source=SOURCE,
+              relation=r"\sim")
 def optimal_kappa() -> sp.Expr:
     """:func:`optimal_kappa_law` with ``σ_eff² = σ² + nσ0²(T/T0 + φ0)/(1−φ0)`` (:func:`effective_noise`).
 

@@ -51,7 +51,8 @@ SOURCE = "Dohmatob, Feng & Kempe 2024, Corollary 5.2 and Appendix G; THEORY.md 3
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
-    """``expr``, affine in ``a_σ`` and ``min(a,1)``, written as ``x a_σ + y min(a,1) + z`` with simplified ``x, y, z``."""
+    """``expr``, affine in ``a_σ`` and ``min(a,1)``, written as ``x a_σ + y min(a,1) + z`` with simplified ``x, y,
+    z``."""
     expr = sp.expand(expr)
     out, rest = sp.S.Zero, expr
     for sym in (B_EFF, a_sigma):
@@ -92,7 +93,8 @@ def rate_collapse_growth() -> sp.Expr:
     return sp.factor(base.bias_exponent().subs(base.ELL_EFF, base.ell).subs(base.ell, _ell_balance()))
 
 
-@named_result("scaling_growth_rate_at_ell_crit", title="Error exponent keeping ell = ell_crit with growing synthetic noise",
+@named_result("scaling_growth_rate_at_ell_crit",
+              title="Error exponent keeping ell = ell_crit with growing synthetic noise",
               lhs=r"c(\ell_{\mathrm{crit}})", provenance=asymptotic(PROVENANCE), source=SOURCE)
 def rate_at_ell_crit() -> sp.Expr:
     """``c + min(a,1) − a_σ − 1`` (negative: the error diverges): the smallest exponent at ``ℓ = ℓ_crit``.
@@ -109,7 +111,8 @@ def rate_at_ell_crit() -> sp.Expr:
     return _tidy(collapse_term)
 
 
-@named_result("scaling_growth_vanishing_threshold", title="Generator exponent above which the error at ell_crit vanishes",
+@named_result("scaling_growth_vanishing_threshold",
+              title="Generator exponent above which the error at ell_crit vanishes",
               lhs=r"\min(a,1)_{\mathrm{min}}", provenance=asymptotic(PROVENANCE), source=SOURCE)
 def vanishing_threshold() -> sp.Expr:
     """``a_σ + 1/(1 + 2βr')`` (``= a_σ + 1 − c``): the root in ``min(a,1)`` of :func:`rate_at_ell_crit`.
@@ -121,7 +124,8 @@ def vanishing_threshold() -> sp.Expr:
     return _tidy(root)
 
 
-@named_result("scaling_growth_error_exponent", title="Error exponent at any ell with growing synthetic noise (Appendix G)",
+@named_result("scaling_growth_error_exponent",
+              title="Error exponent at any ell with growing synthetic noise (Appendix G)",
               lhs=r"c(\ell)", provenance=asymptotic(PROVENANCE), source=SOURCE)
 def error_exponent() -> sp.Expr:
     """Appendix G's two regimes: ``min(2ℓr', B − a_σ − ℓ/β)`` (``ℓ <= ℓ_crit``), else ``min(1, B − a_σ) − ℓ_eff/β``.

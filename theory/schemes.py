@@ -31,7 +31,7 @@ import sympy as sp
 from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step
 from modelcollapse.theory.provenance import asymptotic, equivalent, exact
 from modelcollapse.theory.registry import named_result, register_derivation
-from modelcollapse.theory.symbols import T, T0, bias_sum, d, df1, df2, k, lam, n, sigma, sigma0
+from modelcollapse.theory.symbols import T0, T, bias_sum, d, df1, df2, k, lam, n, sigma, sigma0
 
 __all__ = [
     "N_pool", "chain_error", "chain_error_prev", "m_syn", "p_share", "r_real", "e_clean", "trace_sym",
@@ -63,7 +63,8 @@ _MIX_SOURCE = "THEORY.md 3.7; Dohmatob, Feng, Subramonian & Kempe 2024 (Strong M
               provenance=exact("exact (Gaussian design, OLS pool N_k >= d+2; exchangeability of the pool rows)"),
               source=_ACC_SOURCE)
 def accumulate_chain_term() -> sp.Expr:
-    """``σ0_k² d T0_k/(N_k(N_k − d − 1))``: block ``k``'s noise through the pool fit, ``E S_k⁻¹ = Σ⁻¹/(N_k − d − 1)``."""
+    """``σ0_k² d T0_k/(N_k(N_k − d − 1))``: block ``k``'s noise through the pool fit, ``E S_k⁻¹ = Σ⁻¹/(N_k − d −
+    1)``."""
     return sigma0**2 * d * T0 / (N_pool * (N_pool - d - 1))
 
 
@@ -131,7 +132,8 @@ def mixing_factor() -> sp.Expr:
 
 
 @named_result("mixing_factor_large_T", title="Mixing factor for large T at fixed synthetic share p",
-              lhs=r"g", relation=r"\sim", args=(p_share, T, d), provenance=asymptotic("asymptotic (T -> infinity, p = m/T fixed)"),
+              lhs=r"g", relation=r"\sim", args=(p_share, T, d),
+              provenance=asymptotic("asymptotic (T -> infinity, p = m/T fixed)"),
               source=_MIX_SOURCE)
 def mixing_factor_large_T() -> sp.Expr:
     """``p² + p(1 − p)(d + 1)/T``: the synthetic share enters squared (series of ``g(T, pT, d)`` in ``1/T``)."""
@@ -168,8 +170,10 @@ def mixing_floor_ols() -> sp.Expr:
 
 
 @named_result("mixing_floor_ridge", title="Strong-collapse floor with ridge (T -> infinity, kappa -> lambda)",
-              lhs=r"\lim_{T\to\infty} E_{\mathrm{test}}", relation=r"\simeq", args=(lam, bias_sum, p_share, chain_error, d, df2),
-              provenance=equivalent("deterministic equivalent, T -> infinity at fixed lambda > 0 and p"), source=_MIX_SOURCE)
+              lhs=r"\lim_{T\to\infty} E_{\mathrm{test}}", relation=r"\simeq",
+              args=(lam, bias_sum, p_share, chain_error, d, df2),
+              provenance=equivalent("deterministic equivalent, T -> infinity at fixed lambda > 0 and p"),
+              source=_MIX_SOURCE)
 def mixing_floor_ridge() -> sp.Expr:
     """``λ² Σ_j λ_j c_j²/(λ_j+λ)² + p² (e_n/d) df_2(λ)``: ridge shrinks the floor but never removes it."""
     return lam**2 * bias_sum + p_share**2 * chain_error / d * df2
@@ -209,7 +213,8 @@ def accumulate_real_step() -> sp.Expr:
             + accumulate_chain_term())
 
 
-@named_result("accumulate_overparam_term", title="Accumulate with a first block T0_1 < d: block k's noise (min-norm pool)",
+@named_result("accumulate_overparam_term",
+              title="Accumulate with a first block T0_1 < d: block k's noise (min-norm pool)",
               lhs=r"e_n - B_1", args=(sigma0, T0, N_pool, pool_variance),
               provenance=exact("exact identity (min-norm on nested pools); v_N exact for N >= d+2 or Sigma ∝ I, "
                                "a ridgeless deterministic equivalent otherwise"),
@@ -252,8 +257,10 @@ def mixing_floor_derivation() -> Derivation:
     steps = (
         Step(name="exact", statement="OLS downstream, m synthetic rows of T (exact)", lhs=sp.Symbol("E_test"),
              rhs=mixing_ols_test_error()),
-        Step(name="share", statement="m = pT, T → ∞", lhs=sp.Symbol("g"), rhs=sp.simplify(expanded), relation=EQUIVALENT),
+        Step(name="share", statement="m = pT, T → ∞", lhs=sp.Symbol("g"), rhs=sp.simplify(expanded),
+             relation=EQUIVALENT),
         Step(name="floor", statement="σ²d/(T−d−1) → 0 and g → p²", lhs=sp.Symbol("E_infty"), rhs=mixing_floor_ols(),
              relation=EQUAL),
     )
-    return Derivation(title="Strong model collapse: a fixed synthetic share leaves a floor", steps=steps, source=_MIX_SOURCE)
+    return Derivation(title="Strong model collapse: a fixed synthetic share leaves a floor", steps=steps,
+                      source=_MIX_SOURCE)

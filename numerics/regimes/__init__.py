@@ -1,16 +1,20 @@
 """Regimes as plug-ins: which formulas predict a scenario.
 
-:data:`REGIMES` is the ordered registration table; :func:`regime_for` returns the first regime
-whose ``applies(scenario)`` is true. A new regime (a data scheme, mixing, ridge generators, a
-finite-size correction) is one module with a ``REGIME`` object (``name``, ``applies``,
-``predict``; see :class:`~modelcollapse.numerics.regimes.base.Regime`) and one entry here —
-before the regimes it refines.
+:data:`FAST_PATHS` are the closed forms and special equivalents, each covering a region of scenarios
+(``applies``, a conjunction of the features in :mod:`modelcollapse.numerics.regimes.domain`); no two
+of them apply to the same scenario, so the choice does not depend on their order.
+:data:`GENERAL` — the general chain engine (:mod:`modelcollapse.numerics.regimes.general_chain`) —
+predicts every scenario with generations that no fast path covers. A new fast path is one module
+with a ``REGIME`` object (``name``, ``applies``, ``predict``; see
+:class:`~modelcollapse.numerics.regimes.base.Regime`) and one entry here; its ``applies`` must exclude
+the other fast paths' regions (``tests/test_chain_engine.py`` checks this on random scenarios).
 """
 
 from modelcollapse.numerics.regimes import (
     accumulate_generators,
     accumulate_subsample,
     clean_ridge,
+    general_chain,
     ols_generators,
     overparam_generators,
     replace_mixing,
@@ -21,29 +25,54 @@ from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 
-REGIMES: tuple[Regime, ...] = (
+# disjoint regions: the order is only the order in which they are asked (cheapest, commonest first)
+FAST_PATHS: tuple[Regime, ...] = (
     clean_ridge.REGIME,
-    reused_design.REGIME,  # design_matrix = "reused": reduces to a fresh scenario that the regimes below predict
-    ridge_generators.REGIME,  # any ridge_k > 0 (replace scheme only; other schemes with ridge: NotCovered)
-    accumulate_generators.REGIME,  # data schemes (THEORY.md §3.7): before the replace regimes they refine
-    accumulate_subsample.REGIME,
-    replace_mixing.REGIME,
-    overparam_generators.REGIME,
+    reused_design.REGIME,  # design_matrix = "reused" (the other fast paths require a fresh design)
     ols_generators.REGIME,
+    overparam_generators.REGIME,
+    replace_mixing.REGIME,
+    ridge_generators.REGIME,
+    accumulate_generators.REGIME,
+    accumulate_subsample.REGIME,
 )
+GENERAL: Regime = general_chain.REGIME
+REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
 
-__all__ = ["REGIMES", "Regime", "regime_for"]
+__all__ = ["REGIMES", "FAST_PATHS", "GENERAL", "Regime", "regime_for", "fast_paths_for"]
 
 
-def regime_for(scenario: Scenario) -> Regime:
-    """The first regime of :data:`REGIMES` that applies to ``scenario``.
+def fast_paths_for(scenario: Scenario) -> list[Regime]:
+    """Every fast path whose ``applies`` is true (at most one, by construction)."""
+    return [regime for regime in FAST_PATHS if regime.applies(scenario)]
+
+
+def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
+    """The one fast path that applies to ``scenario``, else the general chain engine.
+
+    The fast paths' regions are disjoint, so the first that applies is the only one (whatever the
+    order of :data:`FAST_PATHS`); ``check=True`` asks every fast path and raises if two claim it
+    (``tests/test_chain_engine.py`` does this on random scenarios).
 
     Raises
     ------
     NotCoveredError
-        No regime covers the scenario.
+        No fast path applies and the scenario has no generations (cannot happen: ``n = 0`` is
+        ``clean_ridge``'s).
+    RuntimeError
+        With ``check``: two fast paths claim the scenario (a bug in their ``applies``).
     """
-    for regime in REGIMES:
-        if regime.applies(scenario):
-            return regime
-    raise NotCoveredError(f"scenario: no formula covers this scenario yet (regimes: {', '.join(r.name for r in REGIMES)})")
+    if check:
+        found = fast_paths_for(scenario)
+        if len(found) > 1:
+            raise RuntimeError(f"regimes {', '.join(r.name for r in found)} all apply to one scenario; "
+                               "their applies must be mutually exclusive")
+    else:
+        found = [next((r for r in FAST_PATHS if r.applies(scenario)), None)]
+        found = [r for r in found if r is not None]
+    if found:
+        return found[0]
+    if GENERAL.applies(scenario):
+        return GENERAL
+    raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
+                          f"{', '.join(r.name for r in REGIMES)})")

@@ -21,6 +21,14 @@ from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.mixing import predict_on_chain, require_ols_chain
 from modelcollapse.numerics.prediction import Prediction
+from modelcollapse.numerics.regimes.domain import (
+    fresh_design,
+    has_generators,
+    ols_downstream,
+    ols_generators_only,
+    real_rows_in_generators,
+    scheme_is,
+)
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory import get_result
 from modelcollapse.theory.errors import NotCoveredError
@@ -80,7 +88,12 @@ class AccumulateGenerators:
     name = "accumulate_generators"
 
     def applies(self, scenario: Scenario) -> bool:
-        return scenario.generators.n >= 1 and scenario.generators.scheme == "accumulate"
+        s, gen = scenario, scenario.generators
+        if not (has_generators(s) and fresh_design(s) and scheme_is(s, "accumulate") and ols_generators_only(s)
+                and s.spectrum.is_finite):
+            return False
+        # an OLS first block is centred (any downstream); T0_1 < d only without real rows and with an OLS downstream
+        return gen.T0[0] >= s.d + 2 or (not real_rows_in_generators(s) and ols_downstream(s))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         require_ols_chain(scenario, "generators.scheme = 'accumulate'")

@@ -27,6 +27,7 @@ from modelcollapse.numerics.mixing import predict_on_chain, require_ols_chain
 from modelcollapse.numerics.pool_chain import pool_types, solve_pool_chain
 from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.regimes import ols_generators, overparam_generators, replace_mixing
+from modelcollapse.numerics.regimes.domain import fresh_design, has_generators, ols_generators_only, scheme_is
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.pool_chain import POOL_EQUIVALENT
@@ -42,7 +43,15 @@ class AccumulateSubsample:
     name = "accumulate_subsample"
 
     def applies(self, scenario: Scenario) -> bool:
-        return scenario.generators.n >= 1 and scenario.generators.scheme == "accumulate-subsample"
+        s, gen = scenario, scenario.generators
+        if not (has_generators(s) and fresh_design(s) and scheme_is(s, "accumulate-subsample")
+                and ols_generators_only(s) and s.spectrum.is_finite):
+            return False
+        if gen.n == 1:  # the subsample of one block is the block: a replace fast path, if one covers it
+            as_replace = s.replace(scheme="replace")
+            return any(r.applies(as_replace) for r in (replace_mixing.REGIME, overparam_generators.REGIME,
+                                                       ols_generators.REGIME))
+        return all(t >= s.d + 2 for t in gen.T0[:gen.n])
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         gen = scenario.generators
@@ -64,8 +73,10 @@ class AccumulateSubsample:
                  f"relative residual {solution.residual:.2g}"]
         margin = min(T0) - d - 1
         if margin < EDGE_MARGIN:
-            notes.append(f"near the interpolation edge (min T0 - d - 1 = {margin} < {EDGE_MARGIN}): the equivalent is "
-                         "measured 3-8% high at T0 - d - 1 = 9 and 9-13% high at 4 for chains of n >= 8 (THEORY.md 3.7)")
+            notes.append(
+                f"near the interpolation edge (min T0 - d - 1 = {margin} < {EDGE_MARGIN}): the equivalent is "
+                "measured 3-8% high at T0 - d - 1 = 9 and 9-13% high at 4 for chains of n >= 8 (THEORY.md 3.7)"
+            )
         return predict_on_chain(scenario, backend, chain_error=solution.errors[-1], chain_provenance=POOL_EQUIVALENT,
                                 centred=True, regime=self.name, notes=notes)
 

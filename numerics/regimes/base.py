@@ -1,9 +1,10 @@
 """What a regime is: a covered region of scenarios and how to predict them.
 
 A regime is an object with a ``name``, ``applies(scenario) -> bool`` and
-``predict(scenario, backend) -> Prediction``. :func:`modelcollapse.numerics.predict.predict` asks
-the regimes of :data:`modelcollapse.numerics.regimes.REGIMES` in order and uses the first that
-applies; adding a regime is one module plus one entry in that table, never an edit of the dispatch.
+``predict(scenario, backend) -> Prediction``. :func:`modelcollapse.numerics.predict.predict` uses the
+one fast path of :data:`modelcollapse.numerics.regimes.FAST_PATHS` that applies (their regions are
+disjoint, so their order does not matter), else the general chain engine; adding a regime is one
+module plus one entry in that table, never an edit of the dispatch.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Regime(Protocol):
     name: str
 
     def applies(self, scenario: Scenario) -> bool:
-        """Whether this regime predicts ``scenario`` (the first regime in the table that applies wins)."""
+        """Whether this regime predicts ``scenario`` (no two fast paths apply to one scenario)."""
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         """The prediction, or a typed error (:class:`NotCoveredError`, :class:`FixedPointError`)."""

@@ -21,7 +21,8 @@ class CleanRidge:
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         clean = clean_prediction(scenario, backend)
-        return assemble(clean=clean, collapse=backend.scalar(0), collapse_provenance=EXACT, backend=backend, regime=self.name)
+        return assemble(clean=clean, collapse=backend.scalar(0), collapse_provenance=EXACT, backend=backend,
+                        regime=self.name)
 
 
 REGIME = CleanRidge()

@@ -13,6 +13,15 @@ from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.clean import clean_prediction
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.prediction import Prediction, assemble
+from modelcollapse.numerics.regimes.domain import (
+    every_block_ols,
+    fresh_design,
+    has_generators,
+    ols_generators_only,
+    real_rows_downstream,
+    real_rows_in_generators,
+    scheme_is,
+)
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.provenance import EXACT, ProvenanceKind, equivalent, finite_size
@@ -38,12 +47,18 @@ class OLSGenerators:
     name = "ols_generators"
 
     def applies(self, scenario: Scenario) -> bool:
-        gen = scenario.generators
-        return gen.n >= 1 and (not scenario.spectrum.is_finite or all(t0 >= scenario.d + 2 for t0 in gen.T0))
+        s = scenario
+        if not fresh_design(s):
+            return False
+        if not s.spectrum.is_finite:  # refused with its reason (the collapse term needs a finite d)
+            return has_generators(s)
+        return (scheme_is(s, "replace") and has_generators(s) and every_block_ols(s) and ols_generators_only(s)
+                and not real_rows_downstream(s) and not real_rows_in_generators(s))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         if not scenario.spectrum.is_finite:
-            raise NotCoveredError("spectrum.d: the collapse term (generators.n >= 1) needs a finite d with OLS generators; "
+            raise NotCoveredError("spectrum.d: the collapse term (generators.n >= 1) needs a finite d with OLS "
+                                  "generators; "
                                   "use n = 0 for d = 'inf'")
         clean = clean_prediction(scenario, backend)
         factor = generator_factor(scenario, backend)
@@ -55,7 +70,8 @@ class OLSGenerators:
             provenance = COLLAPSE_CORRECTED
         else:
             provenance = COLLAPSE_EQUIVALENT
-        return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=backend, regime=self.name,
+        return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=backend,
+                        regime=self.name,
                         first_order_collapse=first)
 
 

@@ -14,6 +14,15 @@ from modelcollapse.numerics.finite_size import corrected_smoother
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import chain_moments, total
 from modelcollapse.numerics.prediction import Prediction, assemble
+from modelcollapse.numerics.regimes.domain import (
+    every_block_ols,
+    fresh_design,
+    has_generators,
+    ols_generators_only,
+    real_rows_downstream,
+    real_rows_in_generators,
+    scheme_is,
+)
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.provenance import EXACT, ProvenanceKind, equivalent, finite_size
 
@@ -44,7 +53,9 @@ def _smoother(scenario: Scenario, clean, lam, b: Backend, *, first_order: bool =
     return a, gain(a, b.fsum(a * a), T)
 
 
-def predict_overparameterised(scenario: Scenario, backend: Backend, *, chain=None, regime: str | None = None) -> Prediction:
+def predict_overparameterised(
+    scenario: Scenario, backend: Backend, *, chain=None, regime: str | None = None
+) -> Prediction:
     """Predicted test error with over-parameterised generators and/or schedules (THEORY.md §3.5).
 
     Parameters
@@ -97,7 +108,8 @@ def predict_overparameterised(scenario: Scenario, backend: Backend, *, chain=Non
     else:
         collapse_prov = chain.provenance
     notes = list(chain.notes)
-    notes.append(f"collapse = bias increase {float(bias_increase):.6g} + variance increase {float(variance_increase):.6g}")
+    notes.append(f"collapse = bias increase {float(bias_increase):.6g} + variance increase "
+                 f"{float(variance_increase):.6g}")
     return assemble(clean=clean, collapse=collapse, collapse_provenance=collapse_prov, backend=b, parts=parts,
                     regime=regime or REGIME.name, iterations=max(clean.iterations, chain.iterations),
                     residual=max(clean.residual, chain.residual), notes=notes, first_order_collapse=first)
@@ -109,8 +121,10 @@ class OverparameterisedGenerators:
     name = "overparam_generators"
 
     def applies(self, scenario: Scenario) -> bool:
-        gen = scenario.generators
-        return gen.n >= 1 and scenario.spectrum.is_finite and any(t0 < scenario.d + 2 for t0 in gen.T0)
+        s = scenario
+        return (scheme_is(s, "replace") and fresh_design(s) and has_generators(s) and s.spectrum.is_finite
+                and not every_block_ols(s) and ols_generators_only(s) and not real_rows_downstream(s)
+                and not real_rows_in_generators(s))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         return predict_overparameterised(scenario, backend)

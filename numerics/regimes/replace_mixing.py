@@ -17,6 +17,16 @@ from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.mixing import predict_on_chain, require_ols_chain
 from modelcollapse.numerics.overparam import chain_moments
 from modelcollapse.numerics.prediction import Prediction
+from modelcollapse.numerics.regimes.domain import (
+    every_block_ols,
+    fresh_design,
+    has_generators,
+    ols_downstream,
+    ols_generators_only,
+    real_rows_downstream,
+    real_rows_in_generators,
+    scheme_is,
+)
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.provenance import EXACT
@@ -40,9 +50,12 @@ class ReplaceMixing:
     name = "replace_mixing"
 
     def applies(self, scenario: Scenario) -> bool:
-        gen = scenario.generators
-        return (gen.n >= 1 and gen.scheme == "replace"
-                and (gen.has_real_data or scenario.downstream.synthetic_rows < scenario.T))
+        s = scenario
+        if not (has_generators(s) and fresh_design(s) and scheme_is(s, "replace") and ols_generators_only(s)
+                and s.spectrum.is_finite and (real_rows_in_generators(s) or real_rows_downstream(s))):
+            return False
+        # OLS blocks are centred (any downstream); some T0_k < d + 2 only without real generator rows, OLS downstream
+        return every_block_ols(s) or (not real_rows_in_generators(s) and ols_downstream(s))
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         require_ols_chain(scenario, "real_fraction with generators.n >= 1")

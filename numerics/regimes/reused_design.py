@@ -41,7 +41,8 @@ def reduced_scenario(scenario: Scenario, backend: Backend) -> Scenario:
     for s0 in gen.sigma0[: gen.n]:
         pooled = step(pooled, b.scalar(s0))
     one = Generators(n=1, T0=gen.T0[0], sigma0=float(b.sqrt(pooled)))
-    return Scenario(spectrum=scenario.spectrum, teacher=scenario.teacher, generators=one, downstream=scenario.downstream)
+    return Scenario(spectrum=scenario.spectrum, teacher=scenario.teacher, generators=one,
+                    downstream=scenario.downstream)
 
 
 class ReusedDesign:
@@ -51,7 +52,15 @@ class ReusedDesign:
 
     def applies(self, scenario: Scenario) -> bool:
         gen = scenario.generators
-        return gen.n >= 1 and getattr(gen, "design_matrix", "fresh") == "reused"
+        if not (gen.n >= 1 and getattr(gen, "design_matrix", "fresh") == "reused"):
+            return False
+        # its closed forms' region (issue 19: the rest of the reused chains go to the general chain engine)
+        if gen.has_real_data:
+            return not gen.has_ridge and gen.T0[0] >= scenario.d + 2 and len(set(gen.real_fraction[: gen.n])) == 1
+        if gen.has_ridge:
+            return (all(r > 0 for r in gen.ridge[: gen.n]) and scenario.spectrum.is_finite
+                    and scenario.downstream.synthetic_rows == scenario.T)
+        return True
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         from modelcollapse.numerics.regimes import regime_for  # the table imports this module
@@ -79,8 +88,10 @@ class ReusedDesign:
     def _predict_real_rows(self, scenario: Scenario, backend: Backend) -> Prediction:
         gen, d = scenario.generators, scenario.d
         if gen.has_ridge or gen.T0[0] < d + 2 or len(set(gen.real_fraction[: gen.n])) > 1:
-            raise NotCoveredError("generators.real_fraction: real rows in the generators with a reused design matrix are "
-                                  "covered for OLS generators (ridge = 0, T0 >= d + 2) with one real fraction for every "
+            raise NotCoveredError("generators.real_fraction: real rows in the generators with a reused design matrix "
+                                  "are "
+                                  "covered for OLS generators (ridge = 0, T0 >= d + 2) with one real fraction for "
+                                  "every "
                                   "generation only")
         e, exact_chain = real_chain_error(scenario, backend)
         provenance = EXACT if exact_chain else equivalent(

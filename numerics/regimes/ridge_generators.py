@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.prediction import Prediction
+from modelcollapse.numerics.regimes.domain import fresh_design
 from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.ridge_chain import ridge_chain_moments
 from modelcollapse.numerics.scenario import Scenario
@@ -24,7 +25,9 @@ class RidgeGenerators:
 
     def applies(self, scenario: Scenario) -> bool:
         gen = scenario.generators
-        return gen.n >= 1 and gen.has_ridge
+        # the replace chain without real fractions (other ridge chains: the general chain engine)
+        return (gen.n >= 1 and fresh_design(scenario) and scenario.spectrum.is_finite and gen.has_ridge
+                and gen.scheme == "replace" and not any(gen.real_fraction) and not scenario.downstream.real_fraction)
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         gen = scenario.generators
@@ -32,7 +35,8 @@ class RidgeGenerators:
                 or getattr(scenario.downstream, "real_fraction", 0.0):
             raise NotCoveredError("generators.ridge: ridge generators are covered with scheme = 'replace' and no real "
                                   "fraction only (THEORY.md §3.8); use ridge = 0 with the other data schemes")
-        return predict_overparameterised(scenario, backend, chain=ridge_chain_moments(scenario, backend), regime=self.name)
+        return predict_overparameterised(scenario, backend, chain=ridge_chain_moments(scenario, backend),
+                                         regime=self.name)
 
 
 REGIME = RidgeGenerators()

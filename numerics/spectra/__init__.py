@@ -17,4 +17,5 @@ from modelcollapse.numerics.teachers import Teacher
 SPECTRUM_KINDS = (IsotropicSpectrum, PowerLawSpectrum, EigenvalueSpectrum, KernelSpectrum)
 Spectrum.register_kinds(*SPECTRUM_KINDS)
 
-__all__ = ["Spectrum", "Teacher", "SPECTRUM_KINDS", "IsotropicSpectrum", "PowerLawSpectrum", "EigenvalueSpectrum", "KernelSpectrum"]
+__all__ = ["Spectrum", "Teacher", "SPECTRUM_KINDS", "IsotropicSpectrum", "PowerLawSpectrum", "EigenvalueSpectrum",
+           "KernelSpectrum"]

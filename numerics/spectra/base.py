@@ -29,7 +29,9 @@ def finite_dimension(value, *, inf_allowed_for: str = "") -> int:
     try:
         return integer("spectrum.d", value, minimum=1)
     except ScenarioError:
-        raise ScenarioError("spectrum.d", f"expected a positive integer (or 'inf' for power_law), got {value!r}") from None
+        raise ScenarioError(
+            "spectrum.d", f"expected a positive integer (or 'inf' for power_law), got {value!r}"
+        ) from None
 
 
 class Spectrum(Family):
@@ -65,7 +67,8 @@ class Spectrum(Family):
         if "d" not in table:
             raise ScenarioError("spectrum.d", "missing; expected a positive integer")
         if isinstance(table["d"], float):  # as for every integer key: 10.0 and a bare TOML inf alike
-            raise ScenarioError("spectrum.d", f"expected a positive integer or the string 'inf', got the float {table['d']!r}")
+            raise ScenarioError("spectrum.d",
+                                f"expected a positive integer or the string 'inf', got the float {table['d']!r}")
         if table["d"] == "inf":
             table["d"] = math.inf
         elif isinstance(table["d"], str):
@@ -98,7 +101,8 @@ class Spectrum(Family):
 
     def _require_finite(self) -> None:
         if not self.is_finite:
-            raise NotCoveredError("spectrum.d: an infinite spectrum has no eigenvalue array; use modelcollapse.numerics.sums")
+            raise NotCoveredError("spectrum.d: an infinite spectrum has no eigenvalue array; use "
+                                  "modelcollapse.numerics.sums")
 
     def trace(self, backend: Backend = FLOAT64):
         """``tr Σ``."""

@@ -43,12 +43,14 @@ class DesignFields:
         """Raise :class:`ScenarioError` on ``spectrum.design`` / ``spectrum.df`` out of range."""
         accepted = DESIGNS + self.EXTRA_DESIGNS
         if self.design is not None and self.design not in accepted:
-            raise ScenarioError("spectrum.design", f"expected one of {', '.join(map(repr, accepted))}, got {self.design!r}"
-                                                   f"{did_you_mean(self.design, accepted)}")
+            raise ScenarioError("spectrum.design",
+                                f"expected one of {', '.join(map(repr, accepted))}, got {self.design!r}"
+                                f"{did_you_mean(self.design, accepted)}")
         if self.design_name == "student_t":
             df = self.df
             if isinstance(df, bool) or not isinstance(df, (int, float)) or not math.isfinite(df) or df <= 2:
-                raise ScenarioError("spectrum.df", f"Student-t designs need a finite df > 2 (unit variance), got {df!r}")
+                raise ScenarioError("spectrum.df",
+                                    f"Student-t designs need a finite df > 2 (unit variance), got {df!r}")
         elif self.df is not None:
             raise ScenarioError("spectrum.df", "only allowed with design = 'student_t'")
 

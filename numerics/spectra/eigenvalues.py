@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
-from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.spectra.base import Spectrum
+from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.validate import finite_positive, number_list
 from modelcollapse.theory.errors import ScenarioError
 
@@ -38,7 +37,8 @@ class EigenvalueSpectrum(DesignFields, Spectrum):
         self._check_kind()
         if self.values is None or len(self.values) == 0:
             raise ScenarioError("spectrum.values", "expected a non-empty list of positive numbers")
-        vals = tuple(finite_positive(f"spectrum.values[{i}]", v) for i, v in enumerate(number_list("spectrum.values", self.values)))
+        vals = tuple(finite_positive(f"spectrum.values[{i}]", v) for i,
+                     v in enumerate(number_list("spectrum.values", self.values)))
         object.__setattr__(self, "values", vals)
         if not math.isfinite(float(np.sum(vals))):  # (math.fsum raises on overflow)
             raise ScenarioError("spectrum.values", f"the eigenvalues sum to more than float64 holds (largest "

@@ -8,8 +8,8 @@ import numpy as np
 
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.limits import check_dimension
-from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.spectra.base import Spectrum, finite_dimension
+from modelcollapse.numerics.spectra.design import DesignFields
 
 __all__ = ["IsotropicSpectrum"]
 

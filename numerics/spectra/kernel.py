@@ -90,10 +90,12 @@ class KernelSpectrum(DesignFields, Spectrum):
     def __post_init__(self):
         self._check_kind()
         if not isinstance(self.dataset, str) or not self.dataset:
-            raise ScenarioError("spectrum.dataset", f"expected 'digits', 'mnist' or a path to an .npz, got {self.dataset!r}")
+            raise ScenarioError("spectrum.dataset",
+                                f"expected 'digits', 'mnist' or a path to an .npz, got {self.dataset!r}")
         if self.kernel not in KERNELS:
-            raise ScenarioError("spectrum.kernel", f"expected one of {', '.join(map(repr, KERNELS))}, got {self.kernel!r}"
-                                                   f"{did_you_mean(self.kernel, KERNELS)}")
+            raise ScenarioError("spectrum.kernel",
+                                f"expected one of {', '.join(map(repr, KERNELS))}, got {self.kernel!r}"
+                                f"{did_you_mean(self.kernel, KERNELS)}")
         allowed = _PARAMETERS[self.kernel]
         for key in ("gamma", "degree", "coef0"):
             if getattr(self, key) is not None and key not in allowed:
@@ -104,7 +106,11 @@ class KernelSpectrum(DesignFields, Spectrum):
         if self.degree is not None:
             object.__setattr__(self, "degree", integer("spectrum.degree", self.degree, minimum=1))
         if self.coef0 is not None:
-            if isinstance(self.coef0, bool) or not isinstance(self.coef0, (int, float)) or not math.isfinite(self.coef0):
+            if (
+                isinstance(self.coef0, bool)
+                or not isinstance(self.coef0, (int, float))
+                or not math.isfinite(self.coef0)
+            ):
                 raise ScenarioError("spectrum.coef0", f"expected a finite number, got {self.coef0!r}")
             object.__setattr__(self, "coef0", float(self.coef0))
         object.__setattr__(self, "points", integer("spectrum.points", self.points, minimum=2))
@@ -130,7 +136,8 @@ class KernelSpectrum(DesignFields, Spectrum):
 
     def decomposition(self) -> KernelDecomposition:
         """Points, labels and kept eigenpairs (cached in memory and on disk)."""
-        return _decompose(self.dataset, self.kernel, tuple(sorted(self.kernel_parameters().items())), self.points, self.seed)
+        return _decompose(self.dataset, self.kernel, tuple(sorted(self.kernel_parameters().items())), self.points,
+                          self.seed)
 
     def kernel_matrix(self) -> np.ndarray:
         """``K`` on the ``N`` points (the actual kernel, not its truncation to the kept spectrum)."""
@@ -166,7 +173,8 @@ def _kernel(X: np.ndarray, kernel: str, params: dict) -> np.ndarray:
 def _decompose(dataset: str, kernel: str, params: tuple, N: int, seed: int) -> KernelDecomposition:
     X_all, labels_all = load_dataset(dataset)
     if N > len(X_all):
-        raise ScenarioError("spectrum.points", f"expected 2 <= points <= {len(X_all)} (the size of {dataset!r}), got {N}")
+        raise ScenarioError("spectrum.points",
+                            f"expected 2 <= points <= {len(X_all)} (the size of {dataset!r}), got {N}")
     idx = np.sort(np.random.default_rng(seed).choice(len(X_all), size=N, replace=False))
     X, labels = X_all[idx], labels_all[idx]
     key = json.dumps([_CACHE_VERSION, dataset_identity(dataset), kernel, params, N, seed])
@@ -187,6 +195,7 @@ def _decompose(dataset: str, kernel: str, params: tuple, N: int, seed: int) -> K
         except OSError:
             pass  # an unwritable cache only costs time
     if not lam[0] > 0:
-        raise ScenarioError("spectrum.kernel", f"the kernel matrix on these points has no positive eigenvalue (largest {lam[0]:.3g})")
+        raise ScenarioError("spectrum.kernel",
+                            f"the kernel matrix on these points has no positive eigenvalue (largest {lam[0]:.3g})")
     keep = lam > RELATIVE_CUTOFF * lam[0]
     return KernelDecomposition(points=X, labels=labels, eigenvalues=lam[keep].copy(), vectors=U[:, keep].copy())

@@ -15,8 +15,8 @@ import numpy as np
 from modelcollapse.numerics.backend import FLOAT64, Backend
 from modelcollapse.numerics.infinite import infinite_power_law_sums
 from modelcollapse.numerics.limits import check_dimension
-from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.spectra.base import Spectrum, finite_dimension
+from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.sums import LARGE_POWER_LAW_D
 from modelcollapse.numerics.validate import finite_positive
 from modelcollapse.theory.errors import ScenarioError

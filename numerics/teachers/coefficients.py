@@ -33,13 +33,15 @@ class CoefficientTeacher(Teacher):
         self._check_kind()
         if self.values is None or len(self.values) == 0:
             raise ScenarioError("teacher.values", "expected a non-empty list of numbers")
-        object.__setattr__(self, "values", tuple(finite_number(f"teacher.values[{i}]", v) for i, v in enumerate(self.values)))
+        object.__setattr__(self, "values",
+                           tuple(finite_number(f"teacher.values[{i}]", v) for i, v in enumerate(self.values)))
 
     def check_against(self, spectrum) -> None:
         if not spectrum.is_finite:
             raise ScenarioError("teacher.values", "explicit coefficients need a finite spectrum.d")
         if len(self.values) != spectrum.d:
-            raise ScenarioError("teacher.values", f"expected {spectrum.d} coefficients (one per eigenvalue), got {len(self.values)}")
+            raise ScenarioError("teacher.values",
+                                f"expected {spectrum.d} coefficients (one per eigenvalue), got {len(self.values)}")
 
     def weights(self, spectrum, backend: Backend = FLOAT64) -> np.ndarray:
         self.check_against(spectrum)

@@ -34,7 +34,8 @@ class IsotropicTeacher(Teacher):
 
     def check_against(self, spectrum) -> None:
         if not spectrum.is_finite:
-            raise ScenarioError("teacher.kind", "'isotropic' needs a finite spectrum.d (all c_j² equal is not normalisable)")
+            raise ScenarioError("teacher.kind",
+                                "'isotropic' needs a finite spectrum.d (all c_j² equal is not normalisable)")
 
     def power_law_weights(self, beta, d, num):
         if d == math.inf:

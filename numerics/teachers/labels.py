@@ -42,11 +42,13 @@ class LabelTeacher(Teacher):
         self._check_kind()
         t = self.target
         if not isinstance(t, str) or not (t in ("parity", "mod2") or (t.startswith("class:") and _is_int(t[6:]))):
-            raise ScenarioError("teacher.target", f"expected 'parity', 'mod2' or 'class:K' with K an integer label, got {t!r}")
+            raise ScenarioError("teacher.target",
+                                f"expected 'parity', 'mod2' or 'class:K' with K an integer label, got {t!r}")
 
     def check_against(self, spectrum) -> None:
         if getattr(spectrum, "kind", None) != "kernel":
-            raise ScenarioError("teacher.kind", "'labels' needs a spectrum of kind = 'kernel' (the labels of its points)")
+            raise ScenarioError("teacher.kind",
+                                "'labels' needs a spectrum of kind = 'kernel' (the labels of its points)")
 
     def target_values(self, spectrum) -> np.ndarray:
         """``y`` on the ``N`` points (±1; ``mod2``: 0/1)."""
@@ -57,7 +59,8 @@ class LabelTeacher(Teacher):
             return (labels % 2).astype(float)
         k = int(self.target[6:])
         if not np.any(labels == k):
-            raise ScenarioError("teacher.target", f"no point has label {k} (labels present: {sorted(set(labels.tolist()))})")
+            raise ScenarioError("teacher.target",
+                                f"no point has label {k} (labels present: {sorted(set(labels.tolist()))})")
         return np.where(labels == k, 1.0, -1.0)
 
     def _projection(self, spectrum) -> np.ndarray:
