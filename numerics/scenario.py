@@ -33,6 +33,7 @@ from typing import ClassVar
 
 import tomli_w
 
+from modelcollapse.numerics.datasets import is_data_path
 from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
@@ -334,9 +335,10 @@ class Scenario:
             raise ScenarioError(
                 "scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}"
             ) from None
-        return cls.from_dict(parse_toml(text, str(path)))
+        return cls.from_dict(_relative_to(parse_toml(text, str(path)), path.parent))
 
     def to_dict(self) -> dict:
+        """The four tables as plain values (defaults omitted): ``Scenario.from_dict(s.to_dict()) == s``."""
         return {
             "spectrum": {**self.spectrum.to_dict(), **getattr(self.spectrum, "design_dict", dict)()},
             "teacher": self.teacher.to_dict(),
@@ -349,6 +351,7 @@ class Scenario:
         return tomli_w.dumps(self.to_dict())
 
     def write(self, path: str | Path) -> None:
+        """Write :meth:`to_toml` to ``path``."""
         Path(path).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **changes) -> "Scenario":
@@ -419,6 +422,19 @@ def set_keys(data: dict, changes: dict) -> dict:
 
 def _dotted_keys() -> list[str]:
     return [f"{table}.{key}" for table in SECTIONS for key in section_keys(table)]
+
+
+def _relative_to(data: dict, folder: Path) -> dict:
+    """A scenario file's relative data paths (``[spectrum] dataset``, ``labels``) resolved against its folder."""
+    spectrum = data.get("spectrum") if isinstance(data, dict) else None
+    if not isinstance(spectrum, dict):
+        return data
+    resolved = dict(spectrum)
+    for key in ("dataset", "labels"):
+        value = spectrum.get(key)
+        if is_data_path(value) and not Path(value).expanduser().is_absolute():
+            resolved[key] = str(folder / value)
+    return {**data, "spectrum": resolved}
 
 
 # the scenario's tables, in file order: table name -> the class that validates it

@@ -28,6 +28,7 @@ from modelcollapse.derivations.sweep import (
     write_table,
 )
 from modelcollapse.derivations.sweep.points import simulate_accepts_estimator
+from modelcollapse.numerics import monte_carlo
 from modelcollapse.numerics.errors import ScenarioError
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -277,13 +278,18 @@ def test_identical_points_are_computed_once():
 # -- files -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
-def test_files_round_trip(tmp_path, suffix):
+def test_files_round_trip(tmp_path, suffix, monkeypatch):
+    monkeypatch.setattr(monte_carlo, "DEFAULT_RSE", 0.01)  # the Monte Carlo points: a quick 1% (default 0.2%)
     base = scenario_dict(spectrum={"kind": "isotropic", "d": 12}, teacher={"kind": "isotropic"},
                          generators={"n": 1, "T0": 30, "sigma0": 0.5}, downstream={"T": 12, "sigma": 0.5, "ridge": 0.1})
     df = sweep(Scenario.from_dict(base), simulate=True, trials=5, seed=3, simulate_every=2,
                grids={"downstream.ridge": [0, 0.01, 0.1], "generators.n": [0, 1]})
-    # ridge 0 with T = d: infinite; ridge 0.01 at T = d: the hard edge, outside the 1/d domain — recorded, not raised
-    assert df["error"].notna().sum() == 4
+    # ridge 0 with T = d: infinite, recorded, not raised; ridge 0.01 at T = d: the hard edge, outside the 1/d
+    # domain, answered by the Monte Carlo (issue 22) with its standard error in the table
+    assert df["error"].notna().sum() == 2
+    mc = df[df["downstream.ridge"] == 0.01]
+    assert (mc["regime"] == "monte_carlo").all() and (mc["monte_carlo.stderr.test_error"] > 0).all()
+    assert (mc["monte_carlo.stderr.test_error"] <= 0.01 * mc["test_error"]).all()
     path = write_table(df, tmp_path / f"table{suffix}")
     back = read_table(path)
     pd.testing.assert_frame_equal(back, df, check_exact=True)

@@ -7,8 +7,8 @@ exit status 2 with a one-line message.
 
 from __future__ import annotations
 
-__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError", "UnknownResultError",
-           "did_you_mean"]
+__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError", "DivergentError",
+           "UnknownResultError", "did_you_mean"]
 
 
 class ModelCollapseError(Exception):
@@ -42,6 +42,11 @@ class FixedPointError(ModelCollapseError, ArithmeticError):
 
 class NotCoveredError(ModelCollapseError):
     """The quantity does not exist (it is infinite) or no formula covers this regime yet."""
+
+
+class DivergentError(NotCoveredError):
+    """The quantity itself is infinite here (e.g. ``λ = 0`` with ``|T − d| <= 1``): no formula and no
+    simulation can answer, so ``predict`` does not fall back to Monte Carlo."""
 
 
 class UnknownResultError(ModelCollapseError, KeyError):

@@ -16,7 +16,8 @@ from modelcollapse.numerics.errors import ModelCollapseError
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, ESTIMATORS
 
 __all__ = ["UsageError", "Parser", "integer_in", "trials_option", "seed_option", "jobs_option",
-           "precision_digits", "default_jobs", "MAX_JOBS", "MAX_TRIALS", "MAX_SEED", "emit_json", "print_table"]
+           "precision_digits", "default_jobs", "MAX_JOBS", "MAX_TRIALS", "MAX_SEED", "emit_json", "print_table",
+           "prediction_options", "prediction_kwargs", "stderr_cell"]
 
 MAX_TRIALS = 1_000_000  # more would not fit the seeds and errors of one run in memory on a laptop
 MAX_SEED = 2**63 - 1
@@ -74,6 +75,38 @@ def estimator_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--estimator", choices=ESTIMATORS, default=DEFAULT_ESTIMATOR,
                    help="Monte Carlo estimator: 'conditional' averages the label noises out exactly given the "
                         f"designs, 'plain' draws them (default {DEFAULT_ESTIMATOR})")
+
+
+def _mc_rse(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1e-5 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"expected a relative standard error in [1e-05, 0.5], got {text!r}")
+    return value
+
+
+def prediction_options(p: argparse.ArgumentParser) -> None:
+    """``--order 1|2`` and ``--mc-rse REL`` (CONTRACT.md ``predict``): which equivalent, and the Monte Carlo
+    answer's relative standard error where no formula holds."""
+    p.add_argument("--order", type=int, choices=(1, 2), default=None,
+                   help="1: the first-order (proportional-limit) equivalent, with its error measured against the "
+                        "Monte Carlo where no corrected formula holds; 2 (default): with its 1/d correction")
+    p.add_argument("--mc-rse", type=_mc_rse, default=None, metavar="REL",
+                   help="where no formula holds the answer is a Monte Carlo estimate to this relative standard "
+                        "error (default 0.002; 1e-05 to 0.5)")
+
+
+def prediction_kwargs(args) -> dict:
+    """The keyword arguments of ``predict`` from :func:`prediction_options`."""
+    return {"order": getattr(args, "order", None), "mc_rse": getattr(args, "mc_rse", None)}
+
+
+def stderr_cell(prediction, name: str) -> str:
+    """``"+/- SE"`` of a Monte Carlo prediction's number, empty for a formula."""
+    mc = prediction.monte_carlo
+    return f"+/- {mc['stderr'][name]:.2g} (SE)" if mc and name in mc["stderr"] else ""
 
 
 def precision_digits(text: str) -> int:

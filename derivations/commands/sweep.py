@@ -18,11 +18,12 @@ __all__ = ["HELP", "add_arguments", "run", "default_store"]
 
 HELP = "predict (and simulate) over a grid of scenario keys: a tidy table, a plot, resumable"
 
-_SUMMARY_COLUMNS = ("test_error", "clean_error", "collapse", "mean", "stderr", "z", "error")
+_SUMMARY_COLUMNS = ("test_error", "monte_carlo.stderr.test_error", "clean_error", "collapse", "mean", "stderr", "z",
+                    "allowance_applied", "passed", "error")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="base scenario file (TOML, see CONTRACT.md)")
+    p.add_argument("scenario", metavar="SCENARIO", help="base scenario file (TOML) or built-in name")
     p.add_argument("--vary", action="append", required=True, metavar="KEY=VALUES",
                    help="a dotted scenario key and its values: a comma list (0,2,5,10), linspace(a,b,n), "
                         "logspace(a,b,n) or range(a,b[,step]); repeat for a Cartesian grid, first slowest")

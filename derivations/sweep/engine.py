@@ -39,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from modelcollapse.derivations.scenario_files import load
 from modelcollapse.derivations.sweep.grid import Axis, apply_point, grid_points, make_axis
 from modelcollapse.derivations.sweep.points import (
     SIMULATION,
@@ -204,9 +205,10 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
               estimator: str | None = None, simulate_every: int = 1, grids=None, **more_grids) -> SweepRun:
     """:func:`sweep` with the bookkeeping: how many tasks were computed and how many reused."""
     if isinstance(scenario, (str, Path)):
-        scenario = Scenario.from_toml(scenario)
+        scenario = load(scenario)  # a TOML file or a built-in name
     if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario: expected a Scenario or a path to a TOML file, got {type(scenario).__name__}")
+        raise TypeError(f"scenario: expected a Scenario, a path to a TOML file or a built-in name, "
+                        f"got {type(scenario).__name__}")
     axes = _axes(grids, more_grids)
     points = grid_points(axes)
     scenarios = _scenarios(scenario, axes, points)
