@@ -51,7 +51,8 @@ def outcome(tmp_path, data, *extra):
 @pytest.mark.parametrize("T", [1, 300])
 def test_a_steep_power_law_at_d_1e7_is_a_number_or_names_a_key(tmp_path, T):
     rc, key = outcome(tmp_path, power_law(10**7, 50, T, 0))
-    assert rc == 0 or key in ("downstream.T", "downstream.ridge", "spectrum.beta")
+    # spectrum.d: the Monte Carlo fallback (where no formula holds) cannot hold d = 10^7 in memory
+    assert rc == 0 or key in ("downstream.T", "downstream.ridge", "spectrum.beta", "spectrum.d")
 
 
 def test_the_euler_maclaurin_sums_at_d_1e7_equal_the_term_by_term_sums():
