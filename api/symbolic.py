@@ -19,9 +19,10 @@ from functools import cached_property
 import sympy as sp
 
 from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.scaling import scaling_exponents
 from modelcollapse.theory import DERIVATIONS, RESULTS
 from modelcollapse.theory import scaling as law
-from modelcollapse.theory.errors import ScenarioError, UnknownResultError, did_you_mean
+from modelcollapse.theory.errors import NotCoveredError, ScenarioError, UnknownResultError, did_you_mean
 from modelcollapse.theory.latex import latex
 from modelcollapse.theory.provenance import Provenance
 from modelcollapse.theory.registry import NamedResult
@@ -82,20 +83,24 @@ class Result:
 
     @property
     def expr(self) -> sp.Basic:
+        """The SymPy expression (``sympy.Eq`` for an equation), built once per process."""
         return self._named.expr()
 
     @cached_property
     def symbols(self) -> tuple:
+        """The arguments, in call order: the declared ones, else the free symbols sorted by name."""
         if self._named.args:
             return tuple(self._named.args)
         return tuple(sorted((s for s in self.expr.free_symbols if isinstance(s, sp.Symbol)), key=lambda s: s.name))
 
     @property
     def symbols_by_name(self) -> dict:
+        """``{name: Symbol}`` of :attr:`symbols` (``r.symbols_by_name["T_0"]``)."""
         return {s.name: s for s in self.symbols}
 
     @property
     def assumptions(self) -> dict:
+        """``{symbol name: {assumption: True, ...}}`` (``positive``, ``integer``, ...)."""
         return {s.name: {k: v for k, v in s.assumptions0.items() if v is True} for s in self.symbols}
 
     @property
@@ -120,13 +125,15 @@ class Result:
     def numeric(self):
         """The lambdified function of :attr:`symbols`, positional in that order (NumPy arrays broadcast)."""
         if isinstance(self.expr, sp.Equality):
-            raise UnknownResultError(self.name, [f"{self.name} is an equation, not a function; use .expr"])
+            raise NotCoveredError(f"{self.name} is an equation (sympy.Eq), not a function: use .expr, .expr.lhs, "
+                                  ".expr.rhs or sympy.solve")
         if self._named.args:
             return formula(self.name)  # the function the numeric layer evaluates
         return sp.lambdify(self.symbols, self.expr, modules="numpy")
 
     def __call__(self, **values):
         """The value at named arguments (``T=400``; ``T_0`` or ``T0``; ``lam`` for ``lambda``)."""
+        function = self.numeric  # an equation is refused before its arguments are looked at
         args, unknown = [], dict(values)
         for s in self.symbols:
             given = [k for k in _aliases(s) if k in unknown]
@@ -139,7 +146,7 @@ class Result:
             names = [x.name for x in self.symbols]
             raise TypeError(f"{self.name}() got an unknown argument {key!r}{did_you_mean(key, names)}; "
                             f"arguments: {', '.join(names)}")
-        return self.numeric(*args)
+        return function(*args)
 
 
 def result(name: str) -> Result:
@@ -226,7 +233,9 @@ class ScalingLaw:
         return all(getattr(self, name).is_number for name in _EXPONENTS)
 
     def to_dict(self) -> dict:
-        """Floats where the exponents are numbers (``modelcollapse scaling --json``'s keys), else their text."""
+        """Numeric inputs: ``modelcollapse scaling --json`` (floats, dominant terms ...); else the exponents as text."""
+        if all(v.is_number for v in (self.beta, self.r, self.a)):
+            return scaling_exponents(float(self.beta), float(self.r), float(self.a), noiseless=self.noiseless)
         out = {"beta": self.beta, "r": self.r, "a": self.a, "noiseless": self.noiseless}
         out.update({name: getattr(self, name) for name in _EXPONENTS})
         return {k: (float(v) if isinstance(v, sp.Basic) and v.is_number else

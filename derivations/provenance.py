@@ -14,13 +14,14 @@ __all__ = ["provenance_text", "short_provenance", "weakest_kind"]
 
 # From the strongest statement to the weakest.
 _ORDER = (ProvenanceKind.EXACT, ProvenanceKind.FINITE_SIZE_CORRECTED, ProvenanceKind.DETERMINISTIC_EQUIVALENT,
-          ProvenanceKind.ASYMPTOTIC, ProvenanceKind.HEURISTIC)
+          ProvenanceKind.ASYMPTOTIC, ProvenanceKind.HEURISTIC, ProvenanceKind.MONTE_CARLO)
 _SHORT = {
     ProvenanceKind.EXACT: "exact",
     ProvenanceKind.FINITE_SIZE_CORRECTED: "det. equiv. + 1/d",
     ProvenanceKind.DETERMINISTIC_EQUIVALENT: "det. equiv.",
     ProvenanceKind.ASYMPTOTIC: "asymptotic",
     ProvenanceKind.HEURISTIC: "heuristic",
+    ProvenanceKind.MONTE_CARLO: "Monte Carlo",
 }
 
 
@@ -31,14 +32,20 @@ def weakest_kind(provenances) -> ProvenanceKind:
 
 def provenance_text(prediction) -> Provenance:
     """One provenance for the whole prediction: ``"exact"`` when every part is exact, else the distinct
-    sentences joined by ``"; "``, of the weakest kind among the parts."""
+    sentences joined by ``"; "`` (one that another only elaborates left out, so nothing is said
+    twice), of the weakest kind among the parts; its allowance is the largest of the parts' (the
+    measured accuracy of the least accurate part)."""
     parts = prediction.provenance.values()
     kind = weakest_kind(parts)
+    allowance = max(p.allowance for p in parts)
     if kind is ProvenanceKind.EXACT:
-        return Provenance(kind=kind, detail="exact")
-    return Provenance(kind=kind, detail="; ".join(sorted(set(map(str, parts)))))
+        return Provenance(kind=kind, detail="exact", allowance=allowance)
+    sentences = sorted(set(map(str, parts)))
+    # a sentence that another one only elaborates ("X" beside "X (exact T0-d-1 prefactor)") is said once
+    kept = [s for s in sentences if not any(o != s and o.startswith(s) for o in sentences)]
+    return Provenance(kind=kind, detail="; ".join(kept), allowance=allowance)
 
 
 def short_provenance(provenance: Provenance) -> str:
-    """``exact``, ``det. equiv. + 1/d``, ``det. equiv.``, ``asymptotic`` or ``heuristic``, from the kind."""
+    """The short label of the kind: ``exact``, ``det. equiv. + 1/d``, ``det. equiv.``, ..., ``Monte Carlo``."""
     return _SHORT[provenance.kind]

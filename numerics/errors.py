@@ -3,6 +3,12 @@
 They live in :mod:`modelcollapse.theory.errors` (the bottom layer) so that theory can raise them too.
 """
 
-from modelcollapse.theory.errors import FixedPointError, ModelCollapseError, NotCoveredError, ScenarioError
+from modelcollapse.theory.errors import (
+    DivergentError,
+    FixedPointError,
+    ModelCollapseError,
+    NotCoveredError,
+    ScenarioError,
+)
 
-__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError"]
+__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError", "DivergentError"]

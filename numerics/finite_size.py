@@ -33,7 +33,7 @@ from modelcollapse.numerics.sums import SpectralSums
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.finite_size import FINITE_SIZE
 
-__all__ = ["CorrectedClean", "corrected_clean", "corrected_smoother", "lower_edge",
+__all__ = ["CorrectedClean", "corrected_clean", "first_order_clean", "corrected_smoother", "lower_edge",
            "MAX_TRACE_RATIO", "MAX_VARIANCE_RATIO", "MIN_EXCESS", "FINITE_SIZE"]
 
 MAX_TRACE_RATIO = 0.15  # |Δρ/ρ₁|: 0.21–0.29 (steep power laws, T = 3–5) measured 6% off; <= 0.07 within 0.9%
@@ -116,6 +116,17 @@ def _ratio(correction, first_order) -> float:
     if float(first_order) == 0:
         return 0.0 if float(correction) == 0 else float("inf")
     return float(correction / first_order)
+
+
+def first_order_clean(sums, kappa, *, T: int, sigma, backend: Backend) -> dict:
+    """The first-order (proportional-limit) clean ``bias``, ``variance`` and collapse ``trace`` at ``κ``
+    (``trace`` None for ``d = inf``): the numbers the ``1/d`` correction starts from."""
+    b = backend
+    df1, df2 = sums.df(kappa, 1), sums.df(kappa, 2)
+    bias = formula("clean_bias_scaled")(sums.scaled_bias_sum(kappa), df2, T)
+    variance = b.scalar(sigma) ** 2 * formula("clean_variance")(b.scalar(1), df2, T)
+    trace = formula("collapse_trace")(df1, df2, T, sums.d) if sums.d != float("inf") else None
+    return {"bias": bias, "variance": variance, "trace": trace}
 
 
 def corrected_clean(sums, kappa, *, ridge: float, T: int, sigma, backend: Backend, edge_sums=None) -> CorrectedClean:

@@ -33,8 +33,7 @@ its bracket and sketch start by ``math.log`` (numpy's ``log`` differs from it in
 ~0.3% of arguments), ``|step|³`` by scalar ``pow`` (numpy's array power: ~5%) — so grid and scalar
 ``κ``, iterations and residuals are bit-identical (tests/test_sweep_vectorised.py and
 test_solver.py; checked once on 48 000 random (spectrum, λ, T) with d = 1 … 10⁴). The sweep uses this to solve all
-ridges of a spectrum at once
-(:mod:`modelcollapse.numerics.kappa_table`).
+ridges of a spectrum at once (:mod:`modelcollapse.numerics.kappa_table`).
 Measured (benchmarks/bench_montecarlo.py, d = 10⁴, 100 ridges): about 1.5e4 solves/s on a
 grid, scalar calls faster than a ``brentq`` loop, 2e-15 from it. Accuracy is the conditioning
 of ``h`` in float64, ``eps·scale/(dh/du)``: near ``T = d`` at ``λ = 0`` that is ~1e-12
@@ -57,7 +56,8 @@ from modelcollapse.numerics.errors import FixedPointError
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.roots import RootResult
 
-__all__ = ["solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "PRESOLVED"]
+__all__ = ["solve_kappa", "solve_kappa_each", "scalar_path_applies", "kappa_equation", "PRESOLVED",
+           "SMALLEST_NORMAL"]
 
 #: The table that answers scalar float64 solves, set only inside
 #: :func:`modelcollapse.numerics.kappa_table.presolved` (a context variable: nothing outlives the block).
@@ -416,8 +416,13 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> RootR
         max_iter = 400
     if ridge == 0 and T >= d:
         return RootResult(root=np.float64(0.0), iterations=0, residual=0.0)
+    if 0 < ridge < SMALLEST_NORMAL:  # few significant bits: solved on the spectrum scaled by a power of two
+        scaled = _solve_scaled_subnormal(sums, ridge, T, max_iter)
+        if scaled is not None:
+            return scaled
     lmin = float(sums.min_eigenvalue)
-    u_lo = math.log(ridge if ridge > 0 else lmin * (d - T) / T / 2)
+    # an eigenvalue below float64's range (a steep power law at large d) is 0 here: bracket from the smallest float
+    u_lo = math.log(ridge if ridge > 0 else max(lmin * (d - T) / T / 2, 5e-324))
     u_hi = math.log(ridge + float(sums.trace) / T)
     u = (u_lo + u_hi) / 2
     sk = _sketch_of(lam) if lmin > 0 and math.isfinite(float(sums.trace)) else None
@@ -437,6 +442,30 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> RootR
     if not (math.isfinite(residual) and math.isfinite(kappa)):
         raise FixedPointError("effective ridge κ is not finite", residual=residual, iterations=it)
     return RootResult(root=kappa, iterations=it, residual=residual)
+
+
+SMALLEST_NORMAL = 2.2250738585072014e-308  # below it a ridge is subnormal (fewer significant bits)
+
+
+def _solve_scaled_subnormal(sums, ridge: float, T: float, max_iter: int) -> RootResult | None:
+    """The solve of a subnormal ``λ`` on the spectrum scaled by a power of two (``None`` if it cannot be).
+
+    A subnormal ``κ`` has few significant bits (``5e-324`` has one), so ``λ/κ`` in the residual is
+    quantised and the iteration cannot converge (``d = 2, T = 10⁶, λ = 5e-324``: residual 2e-6 after
+    400 iterations). The equation ``1 − df_1(κ)/T − λ/κ = 0`` is invariant under ``(λ_j, λ, κ) → c(λ_j, λ, κ)``;
+    with ``c = 2^k`` the scaling is exact, so the scaled problem is solved in normal numbers and ``κ/c``
+    returned (rounded to the subnormal grid; the residual is the scaled solve's, the relative residual
+    of the equation itself). Scalar float64 calls only: a grid (:func:`solve_kappa_each`) solves a subnormal
+    ridge unscaled (``λ = 3e-320``: residual 2e-6), so the sweep's table keeps none and asks the scalar path.
+    """
+    lam = sums.eigenvalues
+    k = math.ceil(-math.log2(ridge)) - 500  # c·λ ≈ 2^-500: far from both ends of the float64 range
+    if not math.isfinite(float(np.max(lam))) or math.log2(float(np.max(lam))) + k >= 1000:
+        return None  # the largest eigenvalue would overflow
+    scaled = type(sums)(np.ldexp(lam, k), None, FLOAT64)
+    solution = _solve_scalar64(scaled, math.ldexp(ridge, k), T, max_iter)
+    return RootResult(root=np.float64(math.ldexp(float(solution.root), -k)), iterations=solution.iterations,
+                      residual=solution.residual)
 
 
 # -- float64 grids on finite spectra: the scalar path, element by element, vectorised -------------

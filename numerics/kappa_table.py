@@ -84,11 +84,14 @@ class KappaTable:
         if not todo:
             return 0
         pairs = list(todo)
-        each = fixed_point.solve_kappa_each(sums, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a subnormal ridge's quantised steps
+            each = fixed_point.solve_kappa_each(sums, np.array([p[0] for p in pairs]),
+                                                np.array([p[1] for p in pairs]))
         self.grid_solves += 1
         for i, (ridge, T_i) in enumerate(pairs):
             k, res = each.root[i], float(each.residual_each[i])
-            if each.converged_each[i] and np.isfinite(k) and np.isfinite(res):
+            subnormal = 0 < ridge < fixed_point.SMALLEST_NORMAL  # the scalar path may rescale these: solved there
+            if each.converged_each[i] and np.isfinite(k) and np.isfinite(res) and not subnormal:
                 solutions[(ridge, T_i, None)] = RootResult(root=np.float64(k), iterations=int(each.iterations_each[i]),
                                                            residual=res)
         return len(pairs)

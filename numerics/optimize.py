@@ -148,14 +148,14 @@ def _error(scenario: Scenario, ridge, precision, b: Backend):
     The scenario stores the ridge as a float64, so ``λ`` itself has float64 resolution at any
     precision; the error is then computed with all the backend's digits.
     """
-    p = predict(scenario.replace(ridge=float(ridge)), precision)
+    p = predict(scenario.replace(ridge=float(ridge)), precision, monte_carlo=False)
     return b.exact(p.test_error, p.digits, "test_error"), p
 
 
 def _scan_error(scenario: Scenario, ridge: float) -> float:
     """Predicted test error at ``ridge``; ``inf`` where the 1/d-corrected prediction is refused (THEORY.md 3.9)."""
     try:
-        return predict(scenario.replace(ridge=ridge)).test_error
+        return predict(scenario.replace(ridge=ridge), monte_carlo=False).test_error
     except NotCoveredError:
         return math.inf
 
@@ -196,7 +196,7 @@ def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: 
     errors = np.array([_scan_error(scenario, math.exp(u)) for u in u_grid])
     evals = len(u_grid)
     if not np.isfinite(errors).any():
-        predict(scenario.replace(ridge=float(math.exp(u_grid[-1]))))  # raises the reason
+        predict(scenario.replace(ridge=float(math.exp(u_grid[-1]))), monte_carlo=False)  # raises the reason
     i = int(np.argmin(errors))
     if 0 < i < len(u_grid) - 1 and not (np.isfinite(errors[i - 1]) and np.isfinite(errors[i + 1])):
         raise NotCoveredError(f"downstream.ridge: the smallest predicted error (λ = {math.exp(u_grid[i]):.3g}) lies at "
@@ -206,7 +206,7 @@ def optimal_ridge(scenario: Scenario, precision: int | None = None, *, lam_min: 
                               "the best ridge is infinite (the null predictor)")
     if i == 0:
         try:
-            p0 = predict(scenario.replace(ridge=0.0), precision)
+            p0 = predict(scenario.replace(ridge=0.0), precision, monte_carlo=False)
         except NotCoveredError:
             p0 = None
         if p0 is not None and p0.test_error <= errors[0]:
@@ -406,13 +406,15 @@ def ridge_strategies(scenario: Scenario, ns=range(0, 11), *, tiny_ridge: float =
             clean.ridge * (effective_noise(sc) / sigma2) ** ell_c if sigma2 > 0 else asymptotic_optimal_ridge(sc)
         )
         try:
-            lam_tiny, ridgeless = 0.0, predict(sc.replace(ridge=0.0))
+            lam_tiny, ridgeless = 0.0, predict(sc.replace(ridge=0.0), monte_carlo=False)
         except NotCoveredError:
-            lam_tiny, ridgeless = tiny_ridge, predict(sc.replace(ridge=tiny_ridge))
+            lam_tiny, ridgeless = tiny_ridge, predict(sc.replace(ridge=tiny_ridge), monte_carlo=False)
         best = optimal_ridge(sc)
-        for key, lam, err in (("clean_tuned", clean.ridge, predict(sc.replace(ridge=clean.ridge)).test_error),
+        tuned = predict(sc.replace(ridge=clean.ridge), monte_carlo=False).test_error
+        adaptive = predict(sc.replace(ridge=lam_adapt), monte_carlo=False).test_error
+        for key, lam, err in (("clean_tuned", clean.ridge, tuned),
                               ("ridgeless", lam_tiny, ridgeless.test_error),
-                              ("adaptive", lam_adapt, predict(sc.replace(ridge=lam_adapt)).test_error),
+                              ("adaptive", lam_adapt, adaptive),
                               ("optimal", best.ridge, best.test_error)):
             out_r[key][i], out_e[key][i] = lam, err
     if sigma2 > 0:

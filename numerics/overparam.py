@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from modelcollapse.numerics.backend import Backend
-from modelcollapse.numerics.errors import FixedPointError, NotCoveredError
+from modelcollapse.numerics.errors import DivergentError, FixedPointError, NotCoveredError
 from modelcollapse.numerics.fixed_point import solve_kappa
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.roots import RootResult, illinois
@@ -104,7 +104,7 @@ def generation_kinds(scenario: Scenario) -> tuple[str, ...]:
     kinds = []
     for k, (t0, s0) in enumerate(zip(gen.T0[: gen.n], gen.sigma0[: gen.n]), start=1):
         if abs(t0 - d) <= 1 and s0 > 0:
-            raise NotCoveredError(
+            raise DivergentError(
                 f"generators.T0: the generator error is infinite for d-1 <= T0 <= d+1 (T0 = {t0}, d = {d}) "
                 f"at generation {k} with sigma0 = {s0:g} > 0; use T0 <= d-2, T0 >= d+2, or sigma0 = 0 there"
             )

@@ -76,6 +76,12 @@ class Prediction(Tabular):
         ``chain_error``, ``bias_increase``, ``variance_increase``), as floats.
     regime : str
         Name of the regime that predicted it (:mod:`modelcollapse.numerics.regimes`).
+    monte_carlo : dict
+        For a Monte Carlo prediction (provenance kind ``MONTE_CARLO``, regime ``monte_carlo``: no
+        formula holds, :mod:`modelcollapse.numerics.monte_carlo`): ``stderr`` (the standard error of
+        ``test_error``, ``clean_error``, ``collapse``, ``bias``, ``variance``), ``trials``, ``seed``,
+        ``estimator``, ``rse_target`` (the relative SE asked for) and ``reason`` (why no formula holds);
+        empty for formulas.
     """
 
     test_error: float
@@ -93,6 +99,17 @@ class Prediction(Tabular):
     parts: dict = field(default_factory=dict)
     regime: str = ""
     first_order: dict = field(default_factory=dict)
+    monte_carlo: dict = field(default_factory=dict)
+
+    @property
+    def stderr(self) -> float:
+        """Standard error of ``test_error``: a Monte Carlo prediction's, 0 for a formula."""
+        return float(self.monte_carlo["stderr"]["test_error"]) if self.monte_carlo else 0.0
+
+    @property
+    def allowance(self) -> float:
+        """The measured relative accuracy every check applies: the largest ``Provenance.allowance`` of its numbers."""
+        return max((v.allowance for v in self.provenance.values() if isinstance(v, Provenance)), default=0.0)
 
     @property
     def exact(self) -> bool:
@@ -104,6 +121,7 @@ class Prediction(Tabular):
         out["provenance"] = {k: str(v) for k, v in self.provenance.items()}
         out["provenance_kind"] = {k: v.kind.value for k, v in self.provenance.items() if isinstance(v, Provenance)}
         out["exact"] = self.exact
+        out["allowance"] = self.allowance
         out["notes"] = list(self.notes)
         if not self.digits:
             out.pop("digits")
@@ -111,6 +129,8 @@ class Prediction(Tabular):
             out.pop("parts")
         if not self.first_order:
             out.pop("first_order")
+        if not self.monte_carlo:
+            out.pop("monte_carlo")
         return out
 
     def _title(self) -> str:
@@ -128,6 +148,12 @@ class Prediction(Tabular):
             ("variance", value("variance"), "(clean)"),
             ("kappa", value("kappa"), f"{self.iterations} iterations, residual {self.residual:.2g}"),
         ]
+        if self.monte_carlo:  # every number a Monte Carlo estimate: its standard error beside it
+            se = self.monte_carlo["stderr"]
+            rows = [(name, v, f"+/- {se[name]:.2g} (SE) {why}".rstrip()) if name in se else (name, v, why)
+                    for name, v, why in rows]
+            rows.append(("trials", self.monte_carlo["trials"], f"seed {self.monte_carlo['seed']}, relative SE target "
+                                                              f"{self.monte_carlo['rse_target']:g}"))
         rows += [(name, value(name), "") for name in self.parts]
         rows += [("note", note, "") for note in self.notes]
         return rows

@@ -165,8 +165,7 @@ _MAX_CONTOUR_NODES = 512
 
 def _kappa_along(lam: np.ndarray, T0: int, ridges: np.ndarray) -> np.ndarray:
     """``κ`` solving ``kappa_residual`` (``1 − df_1/T0 − λ/κ = 0``) at each complex ridge ``λ`` of a path, by Newton
-    from
-    the previous point (the path starts on the real axis beyond the spectrum, where ``κ`` is real)."""
+    from the previous point (the path starts on the real axis beyond the spectrum, where ``κ`` is real)."""
     residual = formula("kappa_residual")
     out = np.empty(len(ridges), dtype=complex)
     k = ridges[0] - lam.sum() / T0 + 0j

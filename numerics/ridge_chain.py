@@ -36,6 +36,9 @@ __all__ = ["solve_ridge_kappa_hat", "ridge_chain_moments", "RIDGE_CHAIN"]
 
 RIDGE_CHAIN = ("deterministic equivalent with leave-one-out finite-size corrections for ridge generators "
                "(noise = implicit λ0-derivative of the corrected mean; measured within 1.5% chain / 2.5% test)")
+#: The measured accuracy the checks apply (THEORY.md 3.8: 640 test points, d = 50–200, within 2.44%; the
+#: held-out table of benchmarks/bench_accuracy.py within 0.5%): the test error's, since checks compare it.
+RIDGE_CHAIN_ALLOWANCE = 0.025
 
 
 def solve_ridge_kappa_hat(sums: SpectralSums, ridge0, T0: int, kappa0, *, max_iter: int | None = None) -> RootResult:
@@ -147,6 +150,6 @@ def ridge_chain_moments(scenario: Scenario, backend: Backend) -> ChainMoments:
                 "with "
                 "ridge generators; give it a small ridge (the step is continuous as ridge -> 0) or use ridge = 0 "
                 "everywhere")
-    provenance = finite_size(RIDGE_CHAIN) if ridge_used else EXACT
+    provenance = finite_size(RIDGE_CHAIN, allowance=RIDGE_CHAIN_ALLOWANCE) if ridge_used else EXACT
     return ChainMoments(energy=t, shrink=pi, weights=w, provenance=provenance, iterations=iterations,
                         residual=residual, notes=tuple(notes))

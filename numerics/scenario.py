@@ -33,6 +33,7 @@ from typing import ClassVar
 
 import tomli_w
 
+from modelcollapse.numerics.datasets import is_data_path
 from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
@@ -72,14 +73,16 @@ def _fraction(key, value) -> float:
 
 def _scheme(key, value) -> str:
     if value not in SCHEMES:
-        raise ScenarioError(key, f"unknown scheme {value!r}; expected one of {', '.join(SCHEMES)}")
+        raise ScenarioError(key, f"unknown scheme {value!r}{did_you_mean(value, SCHEMES)}; "
+                                 f"expected one of {', '.join(SCHEMES)}")
     return value
 
 
 def _design_matrix(key, value, gen) -> str:
     """``fresh`` or ``reused``; ``reused`` needs one ``T0`` for every generation (one design serves them all)."""
     if value not in DESIGN_MATRICES:
-        raise ScenarioError(key, f"unknown design matrix {value!r}; expected one of {', '.join(DESIGN_MATRICES)}")
+        raise ScenarioError(key, f"unknown design matrix {value!r}{did_you_mean(value, DESIGN_MATRICES)}; "
+                                 f"expected one of {', '.join(DESIGN_MATRICES)}")
     if value == "reused" and gen.scheme != "replace":
         raise ScenarioError(key, f"'reused' is defined for generators.scheme = 'replace' (each generation relabels the "
                                  f"one design); got scheme = {gen.scheme!r}")
@@ -311,7 +314,8 @@ class Scenario:
             raise ScenarioError("scenario", "expected a table with [spectrum], [teacher], [generators], [downstream]")
         for table in data:
             if table not in SECTIONS:
-                raise ScenarioError(str(table), f"unknown table; expected {', '.join('[' + t + ']' for t in SECTIONS)}")
+                raise ScenarioError(str(table), f"unknown table{did_you_mean(table, SECTIONS)}; expected "
+                                                 f"{', '.join('[' + t + ']' for t in SECTIONS)}")
         parts = {}
         for table in SECTIONS:
             if table not in data:
@@ -331,9 +335,10 @@ class Scenario:
             raise ScenarioError(
                 "scenario", f"{str(path)!r} is not UTF-8 text (TOML): {exc.reason} at byte {exc.start}"
             ) from None
-        return cls.from_dict(parse_toml(text, str(path)))
+        return cls.from_dict(_relative_to(parse_toml(text, str(path)), path.parent))
 
     def to_dict(self) -> dict:
+        """The four tables as plain values (defaults omitted): ``Scenario.from_dict(s.to_dict()) == s``."""
         return {
             "spectrum": {**self.spectrum.to_dict(), **getattr(self.spectrum, "design_dict", dict)()},
             "teacher": self.teacher.to_dict(),
@@ -346,6 +351,7 @@ class Scenario:
         return tomli_w.dumps(self.to_dict())
 
     def write(self, path: str | Path) -> None:
+        """Write :meth:`to_toml` to ``path``."""
         Path(path).write_text(self.to_toml(), encoding="utf-8")
 
     def replace(self, **changes) -> "Scenario":
@@ -416,6 +422,19 @@ def set_keys(data: dict, changes: dict) -> dict:
 
 def _dotted_keys() -> list[str]:
     return [f"{table}.{key}" for table in SECTIONS for key in section_keys(table)]
+
+
+def _relative_to(data: dict, folder: Path) -> dict:
+    """A scenario file's relative data paths (``[spectrum] dataset``, ``labels``) resolved against its folder."""
+    spectrum = data.get("spectrum") if isinstance(data, dict) else None
+    if not isinstance(spectrum, dict):
+        return data
+    resolved = dict(spectrum)
+    for key in ("dataset", "labels"):
+        value = spectrum.get(key)
+        if is_data_path(value) and not Path(value).expanduser().is_absolute():
+            resolved[key] = str(folder / value)
+    return {**data, "spectrum": resolved}
 
 
 # the scenario's tables, in file order: table name -> the class that validates it

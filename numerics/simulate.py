@@ -70,6 +70,7 @@ class SimulationResult:
     estimator: str = "plain"
 
     def to_dict(self) -> dict:
+        """``simulate --json``: ``mean``, ``stderr``, ``trials``, ``seed``, ``estimator`` (not the per-trial errors)."""
         return {"mean": self.mean, "stderr": self.stderr, "trials": self.trials, "seed": self.seed,
                 "estimator": self.estimator}
 

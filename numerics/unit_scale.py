@@ -74,4 +74,7 @@ def predict_at_unit_scale(scenario, backend, run):
         digits = {k: (backend.digits(ctx.mpf(v) * s2) if k in _SCALED or k in p.parts else v) for k,
                   v in digits.items()}
     note = f"computed at unit scale ({key} = {s:.3g} factored out as s^2; the error is homogeneous of degree 2)"
-    return dataclasses.replace(p, **values, parts=parts, digits=digits, notes=(*p.notes, note))
+    mc = p.monte_carlo
+    if mc:  # a Monte Carlo prediction's standard errors scale as its numbers
+        mc = {**mc, "stderr": {k: (v * s) * s for k, v in mc["stderr"].items()}}
+    return dataclasses.replace(p, **values, parts=parts, digits=digits, notes=(*p.notes, note), monte_carlo=mc)

@@ -247,6 +247,10 @@ def test_result_call_errors_name_the_argument():
         r(sigma=0.5, sigma0=1.0, n=4, T0=300, d=100)
     with pytest.raises(TypeError, match="unknown argument 'Tx'"):
         r(sigma=0.5, sigma0=1.0, n=4, T=400, T0=300, d=100, Tx=1)
+    equation = mc.result("kappa_equation")
+    assert isinstance(equation.expr, sp.Equality)
+    with pytest.raises(mc.NotCoveredError, match="an equation"):
+        equation(T=1)
     with pytest.raises(mc.UnknownResultError) as caught:
         mc.result("ols_exakt")
     assert "did you mean 'ols_exact'?" in str(caught.value)
@@ -271,6 +275,13 @@ def test_scaling_law_numeric_and_symbolic():
             mc.scaling_law(**{"beta": 2, "r": 0.5, **bad})
         assert caught.value.key == key
     assert "ell_crit" in str(law) and law._repr_latex_().startswith("$")
+
+
+def test_scaling_law_to_dict_is_the_cli_json(capsys):
+    code, out, _ = cli(["scaling", "--beta", "2", "--r", "0.5", "--a", "0.5", "--json"], capsys)
+    assert code == 0 and json.loads(out) == mc.scaling_law(beta=2, r=0.5, a=0.5).to_dict()
+    symbolic = mc.scaling_law(r=0.5).to_dict()
+    assert symbolic["ell_crit"] == "beta/(beta + 1)" and symbolic["r"] == 0.5
 
 
 def test_derive_returns_the_steps():

@@ -138,9 +138,10 @@ def test_continuous_at_zero_ridge(spectrum, teacher, T):
 
 def test_refusals_name_the_key():
     with pytest.raises(NotCoveredError, match=r"downstream.T: too few samples for the 1/d expansion"):
-        predict(scenario({"kind": "power_law", "d": 20, "beta": 5.09}, teacher=SOURCE, T=1, ridge=0.0))
+        predict(scenario({"kind": "power_law", "d": 20, "beta": 5.09}, teacher=SOURCE, T=1, ridge=0.0),
+                monte_carlo=False)
     with pytest.raises(NotCoveredError, match=r"downstream.ridge: a small ridge at the hard edge"):
-        predict(scenario({"kind": "isotropic", "d": 50}, T=50, ridge=1e-3))
+        predict(scenario({"kind": "isotropic", "d": 50}, T=50, ridge=1e-3), monte_carlo=False)
 
 
 def _values(p):
@@ -159,7 +160,8 @@ def test_steep_spectra_and_tiny_samples_are_finite_non_negative_or_refused():
                         gen = {"n": 1, "T0": max(2, (dim if dim != "inf" else 0) // 2), "sigma0": 0.5} if n else None
                         try:
                             spectrum = {"kind": "power_law", "d": dim, "beta": beta}
-                            p = predict(scenario(spectrum, teacher=SOURCE, T=samples, ridge=ridge, generators=gen))
+                            p = predict(scenario(spectrum, teacher=SOURCE, T=samples, ridge=ridge, generators=gen),
+                                        monte_carlo=False)
                         except NotCoveredError:
                             refused += 1
                             continue

@@ -350,7 +350,8 @@ bad("coefficient 1e300", "teacher.values", scenario(spectrum=EIG, teacher={**COE
 bad("simulate sigma = 1e200 names downstream.sigma", "downstream.sigma", scenario(downstream__sigma=1e200), SIM)
 bad("simulate coefficient 1e200 names teacher.values", "teacher.values",
     scenario(spectrum=EIG, teacher={**COEF, "values": [1e200, 1.0, 1.0]}), SIM)
-bad("ridgeless T = 2, power law d = 12, beta = 6 (negative corrected variance)", "downstream.T",
+bad("ridgeless T = 2, power law d = 12, beta = 6 (negative corrected variance; Monte Carlo beyond its trial cap)",
+    "downstream.T",
     scenario(spectrum={**POWER, "d": 12, "beta": 6.0}, teacher=ISO_TEACHER, generators={"n": 0},
              downstream={"T": 2, "sigma": 1.0, "ridge": 0.0}))
 bad("report --scenarios, a file nested 1000 deep", "deep.toml", None,

@@ -122,9 +122,10 @@ def scenarios(draw, *, regime=None, finite_only=False, ridge=None, max_d=40):
 
 
 def predicted(data: dict, precision=None):
-    """The prediction, or None for a stated refusal (ModelCollapseError); anything else propagates."""
+    """The formulas' prediction, or None for a stated refusal (ModelCollapseError); anything else propagates.
+    (No Monte Carlo fallback: these properties are the formulas'; tests/test_monte_carlo_fallback.py has its own.)"""
     try:
-        return predict(Scenario.from_dict(data), precision)
+        return predict(Scenario.from_dict(data), precision, monte_carlo=False)
     except ModelCollapseError:
         return None
 
@@ -213,7 +214,8 @@ def test_isotropic_projection_chain_is_non_decreasing_in_n(d, draw):
     T = draw.draw(st.integers(d + 2, d + 200))
     base = {"spectrum": {"kind": "isotropic", "d": d}, "teacher": {"kind": "isotropic", "norm": 1.0},
             "generators": {"n": 1, "T0": t0, "sigma0": 0.0}, "downstream": {"T": T, "sigma": 0.5, "ridge": 0.0}}
-    errors = [predict(Scenario.from_dict(with_key(base, "generators", "n", n))).test_error for n in range(1, 6)]
+    errors = [predict(Scenario.from_dict(with_key(base, "generators", "n", n)), monte_carlo=False).test_error
+              for n in range(1, 6)]
     assert all(b >= a * (1 - MONOTONE_SLACK) for a, b in zip(errors, errors[1:])), errors
     phi0 = d / t0
     for n, e in zip(range(1, 6), errors):
@@ -271,7 +273,7 @@ def test_error_is_homogeneous_of_degree_two_in_the_noises_and_teacher(data, s):
     unit = predicted(data)
     assume(unit is not None and unit.test_error > 0)
     try:
-        big = predict(Scenario.from_dict(scaled_by(data, s)))
+        big = predict(Scenario.from_dict(scaled_by(data, s)), monte_carlo=False)
     except ModelCollapseError as exc:
         assert unit.test_error * s * s > 1e300, (str(exc), data)
         assert any(k in str(exc) for k in ("downstream.sigma", "generators.sigma0", "teacher.norm", "teacher.values"))

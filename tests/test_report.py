@@ -82,7 +82,8 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
         assert c["stderr"] > 0 and c["trials"] == own.get(c["section"], 60)
         assert c["tolerance"] == pytest.approx(4 * c["stderr"] + c["allowance"] * abs(c["theory"]))
         assert abs(c["theory"] - c["mean"]) <= c["tolerance"]
-        assert c["allowance"] in (0.0, 0.01, 0.03)  # exact, 1/d-corrected, first-order equivalent
+        # exact, 1/d-corrected, first-order equivalent, the measured ridge-generator / real-data 2.5%
+        assert c["allowance"] in (0.0, 0.01, 0.025, 0.03)
     # every available section has its figure, as non-empty PNG and PDF, embedded in the report
     md = (out / "report.md").read_text()
     tex = (out / "report.tex").read_text()
@@ -228,8 +229,7 @@ def test_a_failing_check_is_shown_and_exits_1(tmp_path, monkeypatch, capsys):
                                                     plan=scenario_sections.plan_builtin)))
     monkeypatch.setattr(scenario_sections, "builtin_names", lambda: ["isotropic_ols"])
     monkeypatch.setattr(verify, "Z_LIMIT", 0.0)
-    for kind in verify.ALLOWANCE_BY_KIND:
-        monkeypatch.setitem(verify.ALLOWANCE_BY_KIND, kind, 0.0)
+    monkeypatch.setattr(verify, "allowance_for", lambda prediction: 0.0)  # the provenances' allowances, off
     out = tmp_path / "out"
     status = main(["report", "--quick", "--trials", "10", "--jobs", "1", "--out", str(out)])
     assert status == 1

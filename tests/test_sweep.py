@@ -28,6 +28,7 @@ from modelcollapse.derivations.sweep import (
     write_table,
 )
 from modelcollapse.derivations.sweep.points import simulate_accepts_estimator
+from modelcollapse.numerics import monte_carlo
 from modelcollapse.numerics.errors import ScenarioError
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -240,13 +241,13 @@ def test_cli_table_and_json_equal_the_api(tmp_path, capsys):
     argv = ["sweep", path, "--vary", "downstream.ridge=0.01,1", "--vary", "generators.n=0,3", "--store",
             tmp_path / "st.sqlite"]
     rc, out, err = run(argv + ["--json"], capsys)
-    assert rc == 0 and "4 points; 0 results from the store, 4 computed" in err
+    assert rc == 0 and "4 points: 0 from the store, 4 computed" in err
     doc = json.loads(out)
     df = sweep(Scenario.from_dict(SMALL), grids={"downstream.ridge": [0.01, 1], "generators.n": [0, 3]})
     assert doc["columns"] == list(df.columns) and doc["vary"] == ["downstream.ridge", "generators.n"]
     assert [r["test_error"] for r in doc["rows"]] == df["test_error"].to_list()
     rc, out, err = run(argv, capsys)  # the text table, every result from the store
-    assert rc == 0 and "4 results from the store, 0 computed" in err
+    assert rc == 0 and "4 points: 4 from the store, 0 computed" in err
     assert "downstream.ridge" in out.splitlines()[0] and len(out.splitlines()) == 5
 
 
@@ -277,13 +278,18 @@ def test_identical_points_are_computed_once():
 # -- files -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
-def test_files_round_trip(tmp_path, suffix):
+def test_files_round_trip(tmp_path, suffix, monkeypatch):
+    monkeypatch.setattr(monte_carlo, "DEFAULT_RSE", 0.01)  # the Monte Carlo points: a quick 1% (default 0.2%)
     base = scenario_dict(spectrum={"kind": "isotropic", "d": 12}, teacher={"kind": "isotropic"},
                          generators={"n": 1, "T0": 30, "sigma0": 0.5}, downstream={"T": 12, "sigma": 0.5, "ridge": 0.1})
     df = sweep(Scenario.from_dict(base), simulate=True, trials=5, seed=3, simulate_every=2,
                grids={"downstream.ridge": [0, 0.01, 0.1], "generators.n": [0, 1]})
-    # ridge 0 with T = d: infinite; ridge 0.01 at T = d: the hard edge, outside the 1/d domain — recorded, not raised
-    assert df["error"].notna().sum() == 4
+    # ridge 0 with T = d: infinite, recorded, not raised; ridge 0.01 at T = d: the hard edge, outside the 1/d
+    # domain, answered by the Monte Carlo (issue 22) with its standard error in the table
+    assert df["error"].notna().sum() == 2
+    mc = df[df["downstream.ridge"] == 0.01]
+    assert (mc["regime"] == "monte_carlo").all() and (mc["monte_carlo.stderr.test_error"] > 0).all()
+    assert (mc["monte_carlo.stderr.test_error"] <= 0.01 * mc["test_error"]).all()
     path = write_table(df, tmp_path / f"table{suffix}")
     back = read_table(path)
     pd.testing.assert_frame_equal(back, df, check_exact=True)
@@ -305,7 +311,7 @@ def test_plot_writes_a_figure(tmp_path):
     fig = df.sweep.plot(out=tmp_path / "f.png")
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and len(ax.lines) >= 2
-    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["n=0", "n=2"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["generators.n=0", "generators.n=2"]
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="x"):
         plot_sweep(df, x="nosuch")

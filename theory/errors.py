@@ -7,8 +7,8 @@ exit status 2 with a one-line message.
 
 from __future__ import annotations
 
-__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError", "UnknownResultError",
-           "did_you_mean"]
+__all__ = ["ModelCollapseError", "ScenarioError", "FixedPointError", "NotCoveredError", "DivergentError",
+           "UnknownResultError", "did_you_mean"]
 
 
 class ModelCollapseError(Exception):
@@ -44,12 +44,17 @@ class NotCoveredError(ModelCollapseError):
     """The quantity does not exist (it is infinite) or no formula covers this regime yet."""
 
 
+class DivergentError(NotCoveredError):
+    """The quantity itself is infinite here (e.g. ``λ = 0`` with ``|T − d| <= 1``): no formula and no
+    simulation can answer, so ``predict`` does not fall back to Monte Carlo."""
+
+
 class UnknownResultError(ModelCollapseError, KeyError):
     """No result or derivation of that name is registered."""
 
     def __init__(self, name: str, known=()):
         self.name = name
-        super().__init__(f"unknown result {name!r}; known: {', '.join(known)}")
+        super().__init__(f"unknown result {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}")
 
     def __str__(self) -> str:  # KeyError would print the repr of the message
         return self.args[0]

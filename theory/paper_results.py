@@ -84,8 +84,12 @@ def growing_chain_term() -> sp.Expr:
               provenance=exact("a convergent series (Cauchy condensation)"),
               source=SOURCE)
 def growing_bound_constant() -> sp.Expr:
-    """``1 + Σ_{m≥2} 1/(m log²m)`` (its value, 3.1097…, is computed in the numeric layer)."""
-    return 1 + sp.Sum(1 / (m * sp.log(m) ** 2), (m, 2, sp.oo))
+    """``lim_n (1 + Σ_{m=2}^n 1/(m log²m))`` (its value, 3.1097…, is computed in the numeric layer).
+
+    Written as the limit of the partial sums: a bare ``Sum(..., (m, 2, oo))`` is a SymPy number, and
+    printing it makes SymPy try to evaluate the slowly converging series (seconds per print).
+    """
+    return sp.Limit(1 + sp.Sum(1 / (m * sp.log(m) ** 2), (m, 2, n)), n, sp.oo)
 
 
 @named_result("growing_bound",

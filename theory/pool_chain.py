@@ -29,8 +29,7 @@ unchanged when the source is contained in the fit's error (accumulate), and ``o_
 fit ``j``'s rows fit ``k`` re-uses) switches the weight off for sources fitted on re-used rows. Then
 the equations reproduce exactly the replace chain (with real rows too), the accumulate chain and
 the accumulate-with-real-rows recursion — checked numerically for unequal blocks and noises. Memberships are independent
-across
-fits with ``P(s_{m,k} = 1) = T0_k/N_k`` for accumulate-subsample (each fit draws its subset
+across fits with ``P(s_{m,k} = 1) = T0_k/N_k`` for accumulate-subsample (each fit draws its subset
 independently, so a row's marginal is exactly this), which makes the expectations causal
 recursions: ``y_k = s_k(c_k − Σ_{j<k} χ_kj y_j)/(1 + χ_kk)``.
 """

@@ -275,8 +275,7 @@ def two_point_factor() -> sp.Expr:
               args=(_zeta, _lmin), provenance=exact("change of variables"), source=_SOURCE)
 def contour_map() -> sp.Expr:
     """``z = −λ_min + e^ζ``: an ellipse in ``ζ`` around ``[log λ_min − 1/2, log(s + λ_min)]`` (``|Im ζ| < π/2``) winds
-    once
-    around the spectrum ``[0, s]`` and never around the poles ``−λ0_k`` of ``Φ`` and ``ψ_k``; nodes crowd where
+    once around the spectrum ``[0, s]`` and never around the poles ``−λ0_k`` of ``Φ`` and ``ψ_k``; nodes crowd where
     the smallest ridge brings a pole next to the spectrum, so 64–128 nodes suffice down to ``λ0 = 10⁻⁴``."""
     return -_lmin + sp.exp(_zeta)
 

@@ -16,7 +16,8 @@ from modelcollapse.numerics.errors import ModelCollapseError
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, ESTIMATORS
 
 __all__ = ["UsageError", "Parser", "integer_in", "trials_option", "seed_option", "jobs_option",
-           "precision_digits", "default_jobs", "MAX_JOBS", "MAX_TRIALS", "MAX_SEED", "emit_json", "print_table"]
+           "precision_digits", "default_jobs", "MAX_JOBS", "MAX_TRIALS", "MAX_SEED", "emit_json", "print_table",
+           "prediction_options", "prediction_kwargs", "stderr_cell"]
 
 MAX_TRIALS = 1_000_000  # more would not fit the seeds and errors of one run in memory on a laptop
 MAX_SEED = 2**63 - 1
@@ -76,6 +77,38 @@ def estimator_option(p: argparse.ArgumentParser) -> None:
                         f"designs, 'plain' draws them (default {DEFAULT_ESTIMATOR})")
 
 
+def _mc_rse(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 1e-5 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"expected a relative standard error in [1e-05, 0.5], got {text!r}")
+    return value
+
+
+def prediction_options(p: argparse.ArgumentParser) -> None:
+    """``--order 1|2`` and ``--mc-rse REL`` (CONTRACT.md ``predict``): which equivalent, and the Monte Carlo
+    answer's relative standard error where no formula holds."""
+    p.add_argument("--order", type=int, choices=(1, 2), default=None,
+                   help="1: the first-order (proportional-limit) equivalent, with its error measured against the "
+                        "Monte Carlo where no corrected formula holds; 2 (default): with its 1/d correction")
+    p.add_argument("--mc-rse", type=_mc_rse, default=None, metavar="REL",
+                   help="where no formula holds the answer is a Monte Carlo estimate to this relative standard "
+                        "error (default 0.002; 1e-05 to 0.5)")
+
+
+def prediction_kwargs(args) -> dict:
+    """The keyword arguments of ``predict`` from :func:`prediction_options`."""
+    return {"order": getattr(args, "order", None), "mc_rse": getattr(args, "mc_rse", None)}
+
+
+def stderr_cell(prediction, name: str) -> str:
+    """``"+/- SE"`` of a Monte Carlo prediction's number, empty for a formula."""
+    mc = prediction.monte_carlo
+    return f"+/- {mc['stderr'][name]:.2g} (SE)" if mc and name in mc["stderr"] else ""
+
+
 def precision_digits(text: str) -> int:
     """``--precision DIGITS``: an integer number of digits in [15, 10000]."""
     try:
@@ -85,6 +118,36 @@ def precision_digits(text: str) -> int:
     if not 15 <= value <= 10_000:
         raise argparse.ArgumentTypeError(f"expected an integer number of digits in [15, 10000], got {value}")
     return value
+
+
+def scheduler_options(p: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS`` (a Dask scheduler, or ``local[:N]``) and ``--scheduler-timeout SECONDS``."""
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run the simulations on a Dask distributed cluster: a scheduler's address (tcp://host:8786; "
+                        "start one with 'dask scheduler' and workers with 'dask worker ADDRESS --nthreads 1') or "
+                        "local[:N], a LocalCluster of N worker processes started here; results do not depend on it")
+    p.add_argument("--scheduler-timeout", type=_seconds, default=5.0, metavar="SECONDS",
+                   help="give up connecting to --scheduler after SECONDS (default 5)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds in (0, 3600], got {text!r}")
+    return value
+
+
+def check_output_file(option: str, path: str) -> None:
+    """Refuse, before any work, an output ``path`` that is a folder or whose folder does not exist."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.is_dir() or not target.absolute().parent.is_dir():
+        problem = "is a folder" if target.is_dir() else f"its folder {str(target.absolute().parent)!r} does not exist"
+        raise UsageError(f"{option}: cannot write {path!r}: {problem}")
 
 
 def _clean(value):

@@ -12,7 +12,7 @@ HELP = "the ridge minimising a scenario's predicted test error"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML, see CONTRACT.md); its ridge is ignored")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML) or built-in name; its ridge is ignored")
     p.add_argument("--precision", type=common.precision_digits, metavar="DIGITS",
                    help="refine with mpmath at DIGITS digits")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -37,16 +37,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.seed_option(p)
     common.jobs_option(p)
     common.estimator_option(p)
+    common.prediction_options(p)
     p.add_argument("--allowance", type=_allowance, default=None, metavar="REL",
-                   help=f"relative finite-size allowance (default 0 for exact results, {FS_ALLOWANCE} for "
-                        f"1/d-corrected, {DE_ALLOWANCE} for first-order deterministic equivalents)")
+                   help=f"relative allowance (default: the measured accuracy the provenance states; without one "
+                        f"0 for exact results and Monte Carlo, {FS_ALLOWANCE} for 1/d-corrected, {DE_ALLOWANCE} "
+                        "for first-order deterministic equivalents)")
 
 
 def run(args) -> int:
     result = verify_scenario(load(args.scenario), trials=args.trials, seed=args.seed, jobs=args.jobs,
-                             estimator=args.estimator, precision=args.precision, allowance=args.allowance)
+                             estimator=args.estimator, precision=args.precision, allowance=args.allowance,
+                             **common.prediction_kwargs(args))
     if args.json:
         common.emit_json(result.to_dict())
     else:
         common.print_table([["", "value", ""], *(list(row) for row in result._rows())])
+        for note in result.prediction.notes:
+            print(f"  note: {note}")
     return 0 if result.check.passed else 1

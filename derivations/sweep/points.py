@@ -16,6 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from modelcollapse.derivations.sweep.store import canonical_json, normalise_payload, record_key
+from modelcollapse.numerics import monte_carlo as _monte_carlo
 from modelcollapse.numerics import simulate as _simulate_module
 from modelcollapse.numerics.errors import ModelCollapseError
 from modelcollapse.numerics.limits import check_simulation_memory
@@ -75,6 +76,8 @@ class Task:
 
 def theory_task(scenario: dict, precision: int | None) -> Task:
     what = {"kind": THEORY, "scenario": scenario, "precision": precision}
+    if _monte_carlo.DEFAULT_RSE != _monte_carlo.STANDARD_RSE:  # a Monte Carlo answer to another SE: its own record
+        what["mc_rse"] = _monte_carlo.DEFAULT_RSE
     return Task(kind=THEORY, key=record_key(what), what=what, scenario=scenario)
 
 
@@ -94,7 +97,7 @@ def _message(exc: BaseException) -> str:
 
 def _theory(task: Task) -> dict:
     try:
-        prediction = predict(Scenario.from_dict(task.scenario), task.what["precision"])
+        prediction = predict(Scenario.from_dict(task.scenario), task.what["precision"], mc_rse=task.what.get("mc_rse"))
     except ModelCollapseError as exc:
         return {"error": _message(exc)}
     return {"prediction": prediction.to_dict()}

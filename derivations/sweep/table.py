@@ -3,12 +3,16 @@
 Columns, in this order: the varied keys (named exactly as given), then the fields of
 ``predict --json`` flattened with dots (``test_error, clean_error, collapse, bias, variance,
 kappa, provenance.clean_error, provenance.collapse, precision, iterations, residual, notes,
-exact``, then any further fields such as ``parts.*`` or ``digits.*``), then with simulation
-``mean, stderr, trials, seed, z`` (and ``estimator`` when one was asked for; ``seed`` on every
+exact``, then any further fields such as ``allowance``, ``parts.*``, ``digits.*`` or, for a Monte Carlo
+prediction, ``monte_carlo.*`` with its standard errors), then with simulation ``mean, stderr, trials,
+seed, z, allowance_applied, tolerance, passed`` (the check of ``verify``: ``passed`` when
+``|test_error − mean| <= 4·√(stderr² + SE_theory²) + allowance·|test_error|``, the allowance being the
+measured accuracy of the row's provenance; ``estimator`` when one was asked for; ``seed`` on every
 row, simulated or not, so it is never missing), and last
 ``error``: why a point has no theory or no simulation (null when it has both). ``notes`` is
 the prediction's notes joined with ``"; "`` (missing when there are none).
-``z = (test_error − mean)/stderr`` (0 when both agree exactly with ``stderr = 0``; null when undefined).
+``z = (test_error − mean)/√(stderr² + SE_theory²)`` (``SE_theory``: a Monte Carlo prediction's, else 0;
+0 when both agree exactly with no standard error; null when undefined).
 Missing values are ``NaN``/``<NA>`` in the DataFrame, empty in CSV, ``null`` in JSON and Parquet — never a NaN number.
 Integer columns (``seed``, ``trials``, ``iterations``, integer keys) are exact ``Int64`` / ``int64``
 in every format, never passed through float64 (a 63-bit seed would round to another seed).
@@ -28,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from modelcollapse.derivations.atomic import write_bytes
+from modelcollapse.derivations.verify import Z_LIMIT
 
 __all__ = ["build_table", "write_table", "read_table", "table_bytes", "table_json",
            "vary_columns", "FORMATS"]
@@ -36,10 +41,10 @@ FORMATS = (".csv", ".json", ".parquet")
 PREDICTION_COLUMNS = ("test_error", "clean_error", "collapse", "bias", "variance", "kappa",
                       "provenance.clean_error", "provenance.collapse", "precision", "iterations", "residual",
                       "notes", "exact")
-SIMULATION_COLUMNS = ("mean", "stderr", "trials", "seed", "z")
-INTEGER_COLUMNS = ("iterations", "trials", "seed")
-BOOLEAN_COLUMNS = ("exact",)
-TEXT_COLUMNS = ("precision", "notes", "estimator", "error")
+SIMULATION_COLUMNS = ("mean", "stderr", "trials", "seed", "z", "allowance_applied", "tolerance", "passed")
+INTEGER_COLUMNS = ("iterations", "trials", "seed", "monte_carlo.trials", "monte_carlo.seed")
+BOOLEAN_COLUMNS = ("exact", "passed")
+TEXT_COLUMNS = ("precision", "notes", "estimator", "error", "monte_carlo.estimator", "monte_carlo.reason")
 # The first column after the varied keys is always one of these (a table always has ``error``).
 _FIRST_FIELDS = ("test_error", *PREDICTION_COLUMNS, *SIMULATION_COLUMNS, "estimator", "error")
 
@@ -63,6 +68,19 @@ def _z(theory, mean, stderr):
         return 0.0 if diff == 0 else None
     z = diff / stderr
     return z if math.isfinite(z) else None
+
+
+def _check(fields: dict, mean: float, stderr: float) -> dict:
+    """``z``, the allowance applied, the tolerance and pass/fail of a simulated row (as ``verify`` decides)."""
+    theory = fields.get("test_error")
+    if theory is None:
+        return {"z": None, "allowance_applied": None, "tolerance": None, "passed": None}
+    se = math.hypot(stderr, fields.get("monte_carlo.stderr.test_error") or 0.0)
+    allowance = fields.get("allowance")
+    allowance = 0.0 if allowance is None else float(allowance)
+    tolerance = Z_LIMIT * se + allowance * abs(theory)
+    return {"z": _z(theory, mean, se), "allowance_applied": allowance, "tolerance": tolerance,
+            "passed": bool(abs(theory - mean) <= tolerance)}
 
 
 def build_table(axes, points, theory, simulation=None, *, estimator=None, seeds=None) -> pd.DataFrame:
@@ -103,7 +121,7 @@ def build_table(axes, points, theory, simulation=None, *, estimator=None, seeds=
                 errors.append(sim["error"])
             else:
                 row.update({k: sim[k] for k in ("mean", "stderr", "trials", "seed")})
-                row["z"] = _z(fields.get("test_error"), sim["mean"], sim["stderr"])
+                row.update(_check(fields, sim["mean"], sim["stderr"]))
                 if estimator is not None:
                     row["estimator"] = sim.get("estimator", estimator)
         row["error"] = "; ".join(errors) if errors else None

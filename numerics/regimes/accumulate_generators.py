@@ -31,7 +31,7 @@ from modelcollapse.numerics.regimes.domain import (
 )
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory import get_result
-from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.theory.errors import DivergentError, NotCoveredError
 from modelcollapse.theory.provenance import EXACT, equivalent
 
 __all__ = ["AccumulateGenerators", "REGIME", "accumulate_chain_error"]
@@ -67,7 +67,7 @@ def _overparam_pool(scenario: Scenario, b: Backend):
         if s0 == 0:
             continue
         if abs(N - d) <= 1:
-            raise NotCoveredError(f"generators.T0: the pool reaches N = {N} within 1 of d = {d} with sigma0 > 0 "
+            raise DivergentError(f"generators.T0: the pool reaches N = {N} within 1 of d = {d} with sigma0 > 0 "
                                   "(infinite error)")
         pool = clean_prediction(scenario.replace(T=N, ridge=0.0, sigma=1.0, downstream_real_fraction=0.0), b)
         exact = exact and pool.provenance.is_exact

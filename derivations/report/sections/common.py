@@ -30,7 +30,7 @@ def formula(name: str) -> str:
 def theory_curve(series: str, xs, make, *, style: str = "-", mark_minimum: bool = False,
                  value=lambda p: p.test_error) -> Curve:
     """Predict ``make(x)`` for every ``x`` and return the line (``value`` picks the number)."""
-    preds = [predict(make(x)) for x in xs]
+    preds = [predict(make(x), monte_carlo=False) for x in xs]
     provs = sorted({provenance_text(p) for p in preds})
     return Curve(series=series, x=tuple(float(x) for x in xs), y=tuple(float(value(p)) for p in preds),
                  provenance="; ".join(provs), style=style, mark_minimum=mark_minimum)
@@ -42,5 +42,5 @@ def sim_points(series: str, xs, make, label) -> tuple:
     for x in xs:
         scenario = make(x)
         points.append(SimPoint(series=series, x=float(x), label=label(x), scenario=scenario,
-                               prediction=predict(scenario)))
+                               prediction=predict(scenario, monte_carlo=False)))
     return tuple(points)
