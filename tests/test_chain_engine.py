@@ -148,6 +148,7 @@ def test_refused_before_now_predicted_by_the_engine():
 
 def test_cli_predicts_and_verifies_a_chain_refused_before(tmp_path, capsys):
     # ridge generators with accumulate (refused at 95a5092): predict --json, then verify with plain simulation
+    # (--precision on the general engine: main's fallback decides since issue 22; not asserted here)
     import json
 
     from conftest import write_toml
@@ -165,5 +166,3 @@ def test_cli_predicts_and_verifies_a_chain_refused_before(tmp_path, capsys):
     assert out["provenance_kind"]["collapse"] == "deterministic equivalent"
     assert cli.main(["verify", str(path), "--trials", "200", "--estimator", "plain", "--jobs", "1"]) == 0
     assert "PASS" in capsys.readouterr().out
-    assert cli.main(["predict", str(path), "--precision", "30"]) == 2
-    assert "--precision" in capsys.readouterr().err
