@@ -101,6 +101,9 @@ def closed_forms() -> None:
     print(f"\nbuilt-in scenarios, predict wall time (best of 7 means of 20 calls): main at {BEFORE} vs this tree")
     print(f"{'scenario':>22} {'before ms':>10} {'now ms':>10} {'now/before':>11}")
     for name in sorted(now):
+        if name not in before:  # a scenario added since: nothing to compare
+            print(f"{name:>22} {'(new)':>10} {1000 * now[name]:>10.2f} {'—':>11}")
+            continue
         print(f"{name:>22} {1000 * before[name]:>10.2f} {1000 * now[name]:>10.2f} {now[name] / before[name]:>11.2f}")
 
 

@@ -15,6 +15,7 @@ from modelcollapse.numerics.errors import ModelCollapseError
 from modelcollapse.theory import RESULTS, spectral
 from modelcollapse.theory.collapse import kappa_equation
 from modelcollapse.theory.derivation import DERIVATIONS
+from modelcollapse.theory.errors import did_you_mean
 from modelcollapse.theory.latex import escape_text, latex, result_latex
 from modelcollapse.theory.symbols import bias_sum
 
@@ -57,7 +58,8 @@ def resolve(names=None) -> list[str]:
     known = set(known_names())
     for name in names:
         if name not in known:
-            raise UnknownResultError(f"unknown result {name!r}; known: {', '.join(known_names())}")
+            raise UnknownResultError(f"unknown result {name!r}{did_you_mean(name, known_names())}; "
+                                     f"known: {', '.join(known_names())}")
     return list(dict.fromkeys(names))
 
 

@@ -32,14 +32,18 @@ def weakest_kind(provenances) -> ProvenanceKind:
 
 def provenance_text(prediction) -> Provenance:
     """One provenance for the whole prediction: ``"exact"`` when every part is exact, else the distinct
-    sentences joined by ``"; "``, of the weakest kind among the parts; its allowance is the largest of
-    the parts' (the measured accuracy of the least accurate part)."""
+    sentences joined by ``"; "`` (one that another only elaborates left out, so nothing is said
+    twice), of the weakest kind among the parts; its allowance is the largest of the parts' (the
+    measured accuracy of the least accurate part)."""
     parts = prediction.provenance.values()
     kind = weakest_kind(parts)
     allowance = max(p.allowance for p in parts)
     if kind is ProvenanceKind.EXACT:
         return Provenance(kind=kind, detail="exact", allowance=allowance)
-    return Provenance(kind=kind, detail="; ".join(sorted(set(map(str, parts)))), allowance=allowance)
+    sentences = sorted(set(map(str, parts)))
+    # a sentence that another one only elaborates ("X" beside "X (exact T0-d-1 prefactor)") is said once
+    kept = [s for s in sentences if not any(o != s and o.startswith(s) for o in sentences)]
+    return Provenance(kind=kind, detail="; ".join(kept), allowance=allowance)
 
 
 def short_provenance(provenance: Provenance) -> str:

@@ -296,8 +296,14 @@ def solve_chain(chain: Chain, lam: np.ndarray, weights: np.ndarray) -> ChainSolu
             Ecc = types.P @ v.reshape(K, K)[None] @ types.P.transpose(0, 2, 1)
             return v - feedback_scale * (outer @ _second_moments(Ecc[None], chi, types)[0].reshape(-1))
 
-        z, its, residual = _solve_linear(apply, rhs, K * K)
-        iterations += its
+        try:
+            z, its, residual = _solve_linear(apply, rhs, K * K)
+            iterations += its
+        except FixedPointError:  # GMRES stalled: the dense system on a basis of Z (slower, direct)
+            Ecc = np.einsum("max,mdy->xymad", types.P, types.P).reshape(K * K, len(types.src), K, K)
+            system = np.eye(K * K) - feedback_scale * (outer @ _second_moments(Ecc, chi, types).reshape(K * K, K * K).T)
+            z = np.linalg.solve(system, rhs)
+            residual = float(np.max(np.abs(system @ z - rhs)) / max(float(np.max(np.abs(z))), 1e-300))
     Z = z.reshape(K, K)
     errors = np.diagonal(Z).copy()
     # an exactly vanishing error (a noiseless OLS chain) comes out as ±1e-17 rounding: 0, not a negative error

@@ -421,7 +421,8 @@ def _solve_scalar64(sums, ridge: float, T: float, max_iter: int | None) -> RootR
         if scaled is not None:
             return scaled
     lmin = float(sums.min_eigenvalue)
-    u_lo = math.log(ridge if ridge > 0 else lmin * (d - T) / T / 2)
+    # an eigenvalue below float64's range (a steep power law at large d) is 0 here: bracket from the smallest float
+    u_lo = math.log(ridge if ridge > 0 else max(lmin * (d - T) / T / 2, 5e-324))
     u_hi = math.log(ridge + float(sums.trace) / T)
     u = (u_lo + u_hi) / 2
     sk = _sketch_of(lam) if lmin > 0 and math.isfinite(float(sums.trace)) else None

@@ -92,6 +92,11 @@ class _Float:
         with np.errstate(over="ignore"):
             return float(np.power(np.float64(x), np.float64(p)))
 
+    @staticmethod
+    def f_value(t, x, m, gamma):
+        with np.errstate(over="ignore"):
+            return np.exp(-m * np.log1p(t) - float(gamma) * math.log(x))
+
 
 class _Mp:
     """mpmath arithmetic (a private context with guard digits) on numpy object arrays."""
@@ -131,6 +136,9 @@ class _Mp:
     def scalar_power(self, x, p):
         return self.num(x) ** p
 
+    def f_value(self, t, x, m, gamma):
+        return (1 + t) ** (-m) * self.num(x) ** (-gamma)
+
 
 def _binomials(ops, alpha, count: int) -> list:
     """``binom(α, k)`` for ``k = 0..count−1`` (``α`` real)."""
@@ -143,6 +151,12 @@ def _binomials(ops, alpha, count: int) -> list:
 def _scalar_power(ops, x, p):
     """``x^p`` of one number; float64 overflows to ``inf`` (Python's ``float ** float`` raises)."""
     return ops.scalar_power(x, p)
+
+
+def _f_value(ops, t, x, m, gamma):
+    """``(1 + t)^(−m) x^(−γ)`` (``t = κx^β``); float64 in logarithms, so that ``0 · inf`` never occurs
+    (at ``x = 10^7`` a source teacher's ``x^(−γ)`` exceeds float64 while ``(1 + t)^(−m)`` underflows)."""
+    return ops.f_value(t, x, m, gamma)
 
 
 def _odds(t):
@@ -242,7 +256,7 @@ def _em_correction(ops, plan: _Plan, x0, t):
     x0 = ops.num(x0)
     terms = [(P[n::-1] * plan.bin_gamma[: n + 1, None]).sum(axis=0) * (plan.em_coef[k - 1] * x0 ** (1 - 2 * k))
              for k in range(1, plan.p + 1) for n in (2 * k - 1,)]
-    pre = (1 + t) ** (-plan.m) * x0 ** (-plan.gamma)
+    pre = _f_value(ops, t, x0, plan.m, plan.gamma)
     return sum(terms[1:], terms[0]) * pre, terms[-1] * pre
 
 
@@ -322,12 +336,12 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
     head = (plan.head_jg[None, :] / (1 + kappa[:, None] * plan.head_jb[None, :]) ** m).sum(axis=1)
     N = plan.N
     tN = kappa * _scalar_power(ops, N, plan.beta)
-    fN = (1 + tN) ** (-m) * _scalar_power(ops, N, -plan.gamma)
+    fN = _f_value(ops, tN, N, m, plan.gamma)
     corrN, lastN = _em_correction(ops, plan, N, tN)
     total = head + _integral(ops, plan, kappa, N, d) + fN / 2 - corrN
     if d != math.inf:
         td = kappa * _scalar_power(ops, d, plan.beta)
-        fd = (1 + td) ** (-m) * _scalar_power(ops, d, -plan.gamma)
+        fd = _f_value(ops, td, d, m, plan.gamma)
         corrd, _ = _em_correction(ops, plan, d, td)
         total = total + fd / 2 + corrd
     if check:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from modelcollapse.theory.errors import ScenarioError
+from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
 __all__ = ["ByKind", "Family", "one_of"]
 
@@ -27,7 +27,8 @@ class ByKind(type):
             sub = family.get(kind) if isinstance(kind, str) else None
             if sub is None:
                 raise ScenarioError(f"{cls.TABLE}.kind",
-                                    f"expected one of {', '.join(map(repr, family))}, got {kind!r}")
+                                    f"expected one of {', '.join(map(repr, family))}, got {kind!r}"
+                                    f"{did_you_mean(kind, family)}")
             cls = sub
         names = {f.name for f in dataclasses.fields(cls)}
         for key in list(kwargs):

@@ -24,11 +24,30 @@ from modelcollapse.numerics.regimes import regime_for
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.sums import spectral_sums
 from modelcollapse.numerics.unit_scale import predict_at_unit_scale
+from modelcollapse.theory.errors import ScenarioError
 from modelcollapse.theory.provenance import Provenance
 
 __all__ = ["Prediction", "predict", "clean_prediction", "CleanPart", "ORDERS"]
 
 ORDERS = (1, 2)  # 1: the first-order equivalent; 2 (default): with its 1/d correction where one exists
+
+
+def _out_of_range(scenario: Scenario, backend, exc: BaseException) -> ScenarioError:
+    """A computation that left the number range at these numbers, refused naming the spectrum's key.
+
+    Reached only where a spectrum spans more than the arithmetic holds (eigenvalues from 1e-300 to
+    1e300, a power law's ``λ_d = d^(−β)`` below 1e-308 with a handful of samples): the key at fault
+    is the spectrum's scale, ``spectrum.values`` or ``spectrum.beta``.
+    """
+    spectrum = scenario.spectrum
+    key, lam = "spectrum", None  # the spectrum's scale key: its explicit values or its exponent
+    if getattr(spectrum, "values", None):
+        key, lam = "spectrum.values", f"eigenvalues from {min(spectrum.values):.3g} to {max(spectrum.values):.3g}"
+    elif getattr(spectrum, "beta", None) is not None:
+        key, lam = "spectrum.beta", f"λ_j = j^(−{spectrum.beta:g}) for j up to d = {spectrum.d}"
+    where = f" ({lam})" if lam else ""
+    return ScenarioError(key, f"the spectrum{where} spans more than {backend.name} can compute with here "
+                              f"({type(exc).__name__}); not covered: use a flatter spectrum, more samples or a ridge")
 
 
 def predict(scenario: Scenario, precision: int | None = None, *, order: int | None = None,
@@ -101,7 +120,14 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
                 raise NotCoveredError(f"{exc} (the Monte Carlo fallback needs a finite d)") from None
             return monte_carlo_prediction(s, rse=mc_rse, seed=mc_seed, reason=str(exc), kappa=_kappa(s, backend))
 
-    prediction = _with_design_accuracy(scenario, predict_at_unit_scale(scenario, backend, answer))
+    try:
+        prediction = _with_design_accuracy(scenario, predict_at_unit_scale(scenario, backend, answer))
+    except (ZeroDivisionError, OverflowError) as exc:  # the last guard: never an internal error for a valid file
+        raise _out_of_range(scenario, backend, exc) from None
+    except ValueError as exc:
+        if "math domain error" not in str(exc) and "ill-conditioned" not in str(exc):  # (the Monte Carlo fallback's)
+            raise
+        raise _out_of_range(scenario, backend, exc) from None
     extra = scenario.teacher.notes(scenario.spectrum)  # e.g. the target outside a kernel's kept spectrum
     extra = (*extra, *getattr(scenario.spectrum, "notes", tuple)())  # e.g. a nearly degenerate kernel
     return dataclasses.replace(prediction, notes=tuple(prediction.notes) + tuple(extra)) if extra else prediction

@@ -73,14 +73,16 @@ def _fraction(key, value) -> float:
 
 def _scheme(key, value) -> str:
     if value not in SCHEMES:
-        raise ScenarioError(key, f"unknown scheme {value!r}; expected one of {', '.join(SCHEMES)}")
+        raise ScenarioError(key, f"unknown scheme {value!r}{did_you_mean(value, SCHEMES)}; "
+                                 f"expected one of {', '.join(SCHEMES)}")
     return value
 
 
 def _design_matrix(key, value, gen) -> str:
     """``fresh`` or ``reused``; ``reused`` needs one ``T0`` for every generation (one design serves them all)."""
     if value not in DESIGN_MATRICES:
-        raise ScenarioError(key, f"unknown design matrix {value!r}; expected one of {', '.join(DESIGN_MATRICES)}")
+        raise ScenarioError(key, f"unknown design matrix {value!r}{did_you_mean(value, DESIGN_MATRICES)}; "
+                                 f"expected one of {', '.join(DESIGN_MATRICES)}")
     if value == "reused" and gen.scheme != "replace":
         raise ScenarioError(key, f"'reused' is defined for generators.scheme = 'replace' (each generation relabels the "
                                  f"one design); got scheme = {gen.scheme!r}")
@@ -312,7 +314,8 @@ class Scenario:
             raise ScenarioError("scenario", "expected a table with [spectrum], [teacher], [generators], [downstream]")
         for table in data:
             if table not in SECTIONS:
-                raise ScenarioError(str(table), f"unknown table; expected {', '.join('[' + t + ']' for t in SECTIONS)}")
+                raise ScenarioError(str(table), f"unknown table{did_you_mean(table, SECTIONS)}; expected "
+                                                 f"{', '.join('[' + t + ']' for t in SECTIONS)}")
         parts = {}
         for table in SECTIONS:
             if table not in data:

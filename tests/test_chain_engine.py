@@ -144,3 +144,25 @@ def test_refused_before_now_predicted_by_the_engine():
         p = predict(s)
         assert p.regime == "general_chain" and p.test_error > p.clean_error > 0
         assert p.provenance["collapse"].kind.value == "deterministic equivalent"
+
+
+def test_cli_predicts_and_verifies_a_chain_refused_before(tmp_path, capsys):
+    # ridge generators with accumulate (refused at 95a5092): predict --json, then verify with plain simulation
+    # (--precision on the general engine: main's fallback decides since issue 22; not asserted here)
+    import json
+
+    from conftest import write_toml
+
+    from modelcollapse.derivations import cli
+
+    path = write_toml(tmp_path / "ridge_accumulate.toml", {
+        "spectrum": {"kind": "power_law", "d": 40, "beta": 1.5}, "teacher": {"kind": "source", "r": 0.5},
+        "generators": {"n": 3, "T0": 60, "sigma0": 0.5, "scheme": "accumulate", "ridge": 0.1},
+        "downstream": {"T": 80, "sigma": 0.5, "ridge": 0.02}})
+    assert cli.main(["predict", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["regime"] == "general_chain"
+    assert out["test_error"] == pytest.approx(predict(Scenario.from_toml(path)).test_error, rel=1e-15)
+    assert out["provenance_kind"]["collapse"] == "deterministic equivalent"
+    assert cli.main(["verify", str(path), "--trials", "200", "--estimator", "plain", "--jobs", "1"]) == 0
+    assert "PASS" in capsys.readouterr().out

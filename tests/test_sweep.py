@@ -241,13 +241,13 @@ def test_cli_table_and_json_equal_the_api(tmp_path, capsys):
     argv = ["sweep", path, "--vary", "downstream.ridge=0.01,1", "--vary", "generators.n=0,3", "--store",
             tmp_path / "st.sqlite"]
     rc, out, err = run(argv + ["--json"], capsys)
-    assert rc == 0 and "4 points; 0 results from the store, 4 computed" in err
+    assert rc == 0 and "4 points: 0 from the store, 4 computed" in err
     doc = json.loads(out)
     df = sweep(Scenario.from_dict(SMALL), grids={"downstream.ridge": [0.01, 1], "generators.n": [0, 3]})
     assert doc["columns"] == list(df.columns) and doc["vary"] == ["downstream.ridge", "generators.n"]
     assert [r["test_error"] for r in doc["rows"]] == df["test_error"].to_list()
     rc, out, err = run(argv, capsys)  # the text table, every result from the store
-    assert rc == 0 and "4 results from the store, 0 computed" in err
+    assert rc == 0 and "4 points: 4 from the store, 0 computed" in err
     assert "downstream.ridge" in out.splitlines()[0] and len(out.splitlines()) == 5
 
 
@@ -311,7 +311,7 @@ def test_plot_writes_a_figure(tmp_path):
     fig = df.sweep.plot(out=tmp_path / "f.png")
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and len(ax.lines) >= 2
-    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["n=0", "n=2"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["generators.n=0", "generators.n=2"]
     assert (tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="x"):
         plot_sweep(df, x="nosuch")

@@ -99,3 +99,28 @@ def test_a_row_not_simulated_reruns_as_the_full_sweep_would(table):
     full = sweep(Scenario.from_dict(_row_scenario(row)), simulate=True, trials=TRIALS, seed=5,
                  grids={"downstream.ridge": [float(row["downstream.ridge"])]})
     assert int(full["seed"].iloc[0]) == int(row["seed"])
+
+
+def test_the_summary_counts_points_not_results(tmp_path, capsys):
+    path = write_toml(tmp_path / "s.toml", BASE)
+    argv = ["sweep", str(path), "--vary", "downstream.ridge=0.01,0.1,1", "--simulate", "--simulate-every", "2",
+            "--trials", "4", "--store", str(tmp_path / "st.sqlite"), "--json"]
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err
+    # 3 points, 5 results (3 theories, 2 simulations)
+    assert "sweep: 3 points: 0 from the store, 3 computed (results: 0 from the store, 5 computed;" in err
+    assert cli.main([*argv[:3], "downstream.ridge=0.01,0.1,1,10", *argv[4:]]) == 0
+    err = capsys.readouterr().err
+    assert "sweep: 4 points: 3 from the store, 1 computed (results: 5 from the store, 1 computed;" in err
+
+
+def test_plot_colour_for_one_key_line_style_for_the_next_legend_names_the_columns():
+    df = sweep(Scenario.from_dict(BASE), grids={"downstream.ridge": [0.01, 0.1, 1.0], "generators.n": [0, 2],
+                                                "downstream.sigma": [0.5, 1.0]})
+    ax = df.sweep.plot().axes[0]
+    lines = [line for line in ax.lines if len(line.get_xdata()) == 3]  # the 4 theory lines
+    assert len(lines) == 4
+    looks = {(line.get_color(), line.get_linestyle()) for line in lines}
+    assert len({c for c, _ in looks}) == 2 and len({s for _, s in looks}) == 2 and len(looks) == 4
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["generators.n=0", "generators.n=2", "downstream.sigma=0.5", "downstream.sigma=1"]

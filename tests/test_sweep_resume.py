@@ -105,7 +105,7 @@ def test_sigkill_at_random_moments_then_restart_gives_the_uninterrupted_file(tmp
     final = subprocess.run(_cli("sweep", scenario, *vary, "--jobs", "2", "--out", out),
                            env=CHILD_ENV, capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stderr
-    assert f"{before} results from the store, {tasks - before} computed" in final.stderr
+    assert f"results: {before} from the store, {tasks - before} computed" in final.stderr
     assert out.read_bytes() == expected
     assert _stored(store) == tasks
     print(f"reference {duration:.1f} s; stored after each kill: {progress}")

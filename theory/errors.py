@@ -54,7 +54,7 @@ class UnknownResultError(ModelCollapseError, KeyError):
 
     def __init__(self, name: str, known=()):
         self.name = name
-        super().__init__(f"unknown result {name!r}; known: {', '.join(known)}")
+        super().__init__(f"unknown result {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}")
 
     def __str__(self) -> str:  # KeyError would print the repr of the message
         return self.args[0]

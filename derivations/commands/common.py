@@ -120,6 +120,36 @@ def precision_digits(text: str) -> int:
     return value
 
 
+def scheduler_options(p: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS`` (a Dask scheduler, or ``local[:N]``) and ``--scheduler-timeout SECONDS``."""
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run the simulations on a Dask distributed cluster: a scheduler's address (tcp://host:8786; "
+                        "start one with 'dask scheduler' and workers with 'dask worker ADDRESS --nthreads 1') or "
+                        "local[:N], a LocalCluster of N worker processes started here; results do not depend on it")
+    p.add_argument("--scheduler-timeout", type=_seconds, default=5.0, metavar="SECONDS",
+                   help="give up connecting to --scheduler after SECONDS (default 5)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds in (0, 3600], got {text!r}")
+    return value
+
+
+def check_output_file(option: str, path: str) -> None:
+    """Refuse, before any work, an output ``path`` that is a folder or whose folder does not exist."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.is_dir() or not target.absolute().parent.is_dir():
+        problem = "is a folder" if target.is_dir() else f"its folder {str(target.absolute().parent)!r} does not exist"
+        raise UsageError(f"{option}: cannot write {path!r}: {problem}")
+
+
 def _clean(value):
     """JSON-safe: no NaN or inf ever leaves (they become an error upstream; here, a guard)."""
     if isinstance(value, float) and not math.isfinite(value):

@@ -1,14 +1,16 @@
-"""``modelcollapse derive [NAME ...] [--latex] [--out FILE.tex] [--json]`` (CONTRACT.md).
+"""``modelcollapse derive [NAME ...] [--latex] [--out FILE.tex] [--json]``, ``derive --list [PATTERN]`` (CONTRACT.md).
 
 Prints the derived results (all registered ones, or those named): as SymPy's pretty text by
 default, as LaTeX with ``--latex``; ``--out`` writes a complete LaTeX document instead. A NAME
 is a registered result (``rho``, ``isotropic_kappa`` ...) or a derivation (``derivation_rho``),
-shown step by step.
+shown step by step. ``--list`` prints the names (one a line, with their titles), those matching
+``PATTERN`` only: a shell-style wildcard (``'scaling_*'``) or, without one, a substring (``kappa``).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import sys
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from modelcollapse.derivations.commands import common
 from modelcollapse.derivations.latexdoc import UnknownResultError, latex_document, resolve
 from modelcollapse.theory import RESULTS
 from modelcollapse.theory.derivation import DERIVATIONS
+from modelcollapse.theory.errors import did_you_mean
 from modelcollapse.theory.latex import result_latex
 
 __all__ = ["HELP", "add_arguments", "run"]
@@ -31,6 +34,39 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
     p.add_argument("--out", metavar="FILE.tex", help="write a complete LaTeX document (amsmath, booktabs) to FILE.tex")
     p.add_argument("--json", action="store_true", help="print one JSON object (text and LaTeX of each result)")
+    p.add_argument("--list", nargs="?", const="", default=None, metavar="PATTERN", dest="list_pattern",
+                   help="list the result and derivation names (those matching PATTERN: a wildcard such as "
+                        "'scaling_*' or a substring) instead of printing them")
+
+
+def matching_names(pattern: str) -> list[str]:
+    """The known names matching ``pattern``: ``fnmatch`` when it has a wildcard, else a substring (any case)."""
+    names = resolve(None)
+    if not pattern:
+        return names
+    if any(c in pattern for c in "*?["):
+        return [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+    return [n for n in names if pattern.lower() in n.lower()]
+
+
+def _title(name: str) -> str:
+    return RESULTS[name].title if name in RESULTS else DERIVATIONS[name]().title
+
+
+def _list(args) -> int:
+    if args.names:
+        raise common.UsageError("--list: give a PATTERN after --list, not result names (e.g. --list 'scaling_*')")
+    names = matching_names(args.list_pattern)
+    if not names:
+        raise common.UsageError(f"--list: no result or derivation matches {args.list_pattern!r}"
+                                f"{did_you_mean(args.list_pattern, resolve(None))}")
+    if args.json:
+        common.emit_json({"names": [{"name": n, "kind": "result" if n in RESULTS else "derivation",
+                                     "title": _title(n)} for n in names]})
+        return 0
+    width = max(map(len, names))
+    _print("\n".join(f"{n.ljust(width)}  {_title(n)}" for n in names))
+    return 0
 
 
 def _unicode() -> bool:
@@ -73,6 +109,8 @@ def _record(name: str) -> dict:
 
 
 def run(args) -> int:
+    if args.list_pattern is not None:
+        return _list(args)
     try:
         names = resolve(args.names or None)
     except UnknownResultError as exc:

@@ -23,9 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.trials_option(p, default=None, help_default="per simulated point; default 100, or 50 with --quick")
     common.seed_option(p)
     common.jobs_option(p, extra="; results do not depend on it")
-    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                   help="run the simulations on this Dask distributed scheduler (e.g. tcp://host:8786); "
-                        "results do not depend on it")
+    common.scheduler_options(p)
     p.add_argument("--scenarios", metavar="DIR", default=None,
                    help="also predict, simulate and check every *.toml scenario file in DIR")
 
@@ -39,7 +37,7 @@ def run(args) -> int:
     words += [f"--seed {args.seed}"] if args.seed else []
     words += [f"--scenarios {shlex.quote(args.scenarios)}"] if args.scenarios else []
     start = time.perf_counter()
-    client = connect_scheduler(args.scheduler) if args.scheduler else None
+    client = connect_scheduler(args.scheduler, args.scheduler_timeout) if args.scheduler else None
     try:
         report = build_report(args.out, quick=args.quick, trials=args.trials, seed=args.seed, jobs=args.jobs,
                               client=client, scenarios=args.scenarios, progress=sys.stderr.isatty(),

@@ -1,4 +1,4 @@
-"""``modelcollapse scaling --beta B --r R [--a A] [--collapse-growth A] [--noiseless] [--latex] [--json]``.
+"""``modelcollapse scaling --beta B --r R [--a A] [--collapse-growth A] [--noiseless] [--latex [--out FILE]] [--json]``.
 
 The contract is CONTRACT.md's.
 
@@ -45,11 +45,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "accepted 0 <= A <= min(--a, 1): beyond, the error grows with T for every ridge (refused)")
     p.add_argument("--noiseless", action="store_true", help="clean labels without noise (sigma = 0)")
     p.add_argument("--latex", action="store_true", help="print the symbolic results in LaTeX with their values")
+    p.add_argument("--out", metavar="FILE", default=None,
+                   help="with --latex: write the LaTeX lines to FILE (atomically) instead of printing them")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args) -> int:
     from modelcollapse.numerics import scaling
+
+    if args.out is not None and not args.latex:
+        raise common.UsageError("--out: only with --latex (it writes the LaTeX lines to FILE)")
+    if args.out is not None:
+        common.check_output_file("--out", args.out)
 
     try:
         out = scaling.scaling_exponents(args.beta, args.r, args.a, noiseless=args.noiseless,
@@ -60,7 +67,17 @@ def run(args) -> int:
         common.emit_json(out)
         return 0
     if args.latex:
-        _print_latex(out, args.noiseless)
+        text = _latex_text(out, args.noiseless)
+        if args.out is None:
+            print(text, end="")
+            return 0
+        from modelcollapse.derivations import atomic
+
+        try:
+            atomic.write_text(args.out, text)
+        except OSError as exc:
+            raise common.UsageError(f"--out: cannot write {args.out!r}: {exc.strerror or exc}") from None
+        print(f"wrote {args.out} ({len(text.splitlines())} lines of LaTeX)")
         return 0
     noise = "noiseless" if args.noiseless else "noisy"
     a_text = "fixed T0" if args.a == 0 else f"T0 ~ T^{args.a:g}"
@@ -92,7 +109,8 @@ def run(args) -> int:
     return 0
 
 
-def _print_latex(out: dict, noiseless: bool) -> None:
+def _latex_text(out: dict, noiseless: bool) -> str:
+    """The symbolic results in LaTeX with their values, one a line (what ``--latex`` prints)."""
     import sympy as sp
 
     from modelcollapse.theory import get_result  # the package registers every result, the scaling ones included
@@ -107,11 +125,13 @@ def _print_latex(out: dict, noiseless: bool) -> None:
     if growth:
         names += [("scaling_growth_rate_at_ell_crit", "rate_at_ell_crit"),
                   ("scaling_growth_vanishing_threshold", "vanishing_threshold")]
+    lines = []
     for name, key in names:
         res = get_result(name)
         line = f"{res.lhs} {res.relation} {latex(res.expr())}"
         if key is not None:
             line += f" = {latex(sp.Float(out[key], 6))}"
-        print(line)
-    print(f"% regime at ell_opt: {out['regime']}; beta = {out['beta']:g}, r = {out['r']:g}, a = {out['a']:g}, "
-          f"a_sigma = {out['collapse_growth']:g}")
+        lines.append(line)
+    lines.append(f"% regime at ell_opt: {out['regime']}; beta = {out['beta']:g}, r = {out['r']:g}, a = {out['a']:g}, "
+                 f"a_sigma = {out['collapse_growth']:g}")
+    return "\n".join(lines) + "\n"

@@ -39,8 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--precision", type=common.precision_digits, metavar="DIGITS",
                    help="evaluate the theory with mpmath at DIGITS digits")
     common.jobs_option(p, extra="; results do not depend on it")
-    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                   help="run the simulations on this Dask distributed scheduler (e.g. tcp://host:8786) instead")
+    common.scheduler_options(p)
     p.add_argument("--out", metavar="FILE", default=None, help="write the table: .csv, .json or .parquet (atomically)")
     p.add_argument("--plot", metavar="FILE", default=None,
                    help="draw the table: .png, .pdf or .svg (theory lines, simulation points with 2 SE bars)")
@@ -83,7 +82,7 @@ def run(args) -> int:
     if args.simulate_every > 1 and not args.simulate:
         raise common.UsageError("--simulate-every: only with --simulate")
     store = Path(args.store) if args.store else default_store(args.out, args.plot)
-    client = connect_scheduler(args.scheduler) if args.scheduler and args.simulate else None
+    client = connect_scheduler(args.scheduler, args.scheduler_timeout) if args.scheduler and args.simulate else None
     try:
         result = run_sweep(scenario, simulate=args.simulate, trials=args.trials, seed=args.seed, jobs=args.jobs,
                            client=client, store=store, progress=not args.quiet and sys.stderr.isatty(),
@@ -103,8 +102,9 @@ def run(args) -> int:
         plot_sweep(df, out=args.plot)
     failed = int(df["error"].notna().sum())
     if not args.quiet:
-        print(f"modelcollapse: sweep: {result.points} points; {result.reused} results from the store, "
-              f"{result.computed} computed (store {store})", file=sys.stderr)
+        print(f"modelcollapse: sweep: {result.points} points: {result.points_reused} from the store, "
+              f"{result.points_computed} computed (results: {result.reused} from the store, {result.computed} "
+              f"computed; store {store})", file=sys.stderr)
         if failed:
             print(f"modelcollapse: warning: {failed} of {result.points} points could not be computed "
                   "(their reason is in the error column)", file=sys.stderr)

@@ -58,7 +58,8 @@ from modelcollapse.numerics.errors import ModelCollapseError, ScenarioError
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.workers import worker_pool
 
-__all__ = ["sweep", "run_sweep", "SweepRun", "execute", "connect_scheduler", "ESTIMATORS", "DEFAULT_TRIALS"]
+__all__ = ["sweep", "run_sweep", "SweepRun", "execute", "connect_scheduler", "DEFAULT_SCHEDULER_TIMEOUT", "ESTIMATORS",
+           "DEFAULT_TRIALS"]
 
 ESTIMATORS = ("plain", "conditional")
 DEFAULT_TRIALS = 400  # as `modelcollapse simulate`
@@ -72,6 +73,8 @@ class SweepRun:
     points: int
     computed: int  # tasks computed by this run
     reused: int  # tasks found in the store
+    points_computed: int = 0  # points with at least one task computed by this run
+    points_reused: int = 0  # points entirely found in the store
 
 
 class _MemoryStore:
@@ -162,16 +165,39 @@ def execute(tasks, *, jobs: int, client, done) -> None:
             done(futures[future], future.result())
 
 
-def connect_scheduler(address: str):
-    """A ``distributed.Client`` of the scheduler at ``address`` (``--scheduler``), or a typed error."""
+DEFAULT_SCHEDULER_TIMEOUT = 5.0  # seconds: an unreachable scheduler fails fast (distributed's own default is 30)
+
+
+def connect_scheduler(address: str, timeout: float = DEFAULT_SCHEDULER_TIMEOUT):
+    """A ``distributed.Client`` for ``--scheduler ADDRESS``, or a typed error naming ``--scheduler``.
+
+    ``ADDRESS`` is a running scheduler (``tcp://host:8786``; start one with ``dask scheduler`` and
+    workers with ``dask worker tcp://host:8786 --nthreads 1``, each where modelcollapse is
+    installed), or ``local`` / ``local:N``: a ``LocalCluster`` of ``N`` single-threaded worker
+    processes on this machine (default: the cores), started here and shut down with the client.
+    ``timeout`` bounds the connection (seconds).
+    """
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - dask[distributed] is a dependency
         raise ModelCollapseError("--scheduler: needs dask[distributed] (pip install 'dask[distributed]')") from None
+    if not (isinstance(timeout, numbers.Real) and 0 < timeout <= 3600):
+        raise ModelCollapseError(f"--scheduler-timeout: expected a number of seconds in (0, 3600], got {timeout!r}")
+    if address == "local" or address.startswith("local:"):
+        count = address.partition(":")[2] or str(max(1, multiprocessing.cpu_count()))
+        if not count.isdigit() or not 1 <= int(count) <= 64:
+            raise ModelCollapseError(f"--scheduler: expected local or local:N with N an integer in [1, 64], "
+                                     f"got {address!r}")
+        try:  # no address: the client starts its own LocalCluster and closes it with itself
+            return Client(n_workers=int(count), threads_per_worker=1, processes=True, dashboard_address=None,
+                          timeout=max(timeout, 60))
+        except (OSError, TimeoutError) as exc:
+            raise ModelCollapseError(f"--scheduler: cannot start a local cluster of {count} workers: {exc}") from None
     try:
-        return Client(address, timeout=30)
+        return Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ModelCollapseError(f"--scheduler: cannot connect to {address!r}: {exc}") from None
+        raise ModelCollapseError(f"--scheduler: cannot connect to {address!r} within {timeout:g} s: "
+                                 f"{' '.join(str(exc).split())}") from None
 
 
 def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, seed: int = 0, jobs: int = 1,
@@ -223,7 +249,10 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
     table = build_table(axes, points, [results[t.key] for t in theory],
                         [results[t.key] if t else None for t in sims] if simulate else None, estimator=estimator,
                         seeds=seeds)
-    return SweepRun(table=table, points=len(points), computed=len(pending), reused=reused)
+    fresh = {t.key for t in pending}
+    points_computed = sum(t.key in fresh or (u is not None and u.key in fresh) for t, u in zip(theory, sims))
+    return SweepRun(table=table, points=len(points), computed=len(pending), reused=reused,
+                    points_computed=points_computed, points_reused=len(points) - points_computed)
 
 
 def sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, seed: int = 0, jobs: int = 1,

@@ -1,5 +1,8 @@
 """The figure of a sweep: theory lines against the first varied key, one line per value of the rest.
 
+The second varied key sets the colour and a third (and further) the line style, so a 2-key grid
+reads as families of lines; the legend names the table's columns (``generators.real_fraction=0.2``).
+
 Simulated points (where the table has them) are drawn with error bars of two standard errors in
 the colour of their line, as in the report's figures. The x-axis is logarithmic when the first
 axis is log-spaced; the y-axis when the plotted values are positive and span a factor >= 10.
@@ -33,12 +36,35 @@ def _is_log(df: pd.DataFrame, column: str) -> bool:
     return bool(len(values)) and values.min() > 0 and values.max() >= 100 * values.min()
 
 
+_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)))
+
+
 def _label(hue, values) -> str:
+    """``generators.real_fraction=0.2, …``: the table's column names, as the user wrote them."""
     def one(key, value):
-        name = key.rsplit(".", 1)[-1]
-        return f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+        return f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
 
     return ", ".join(one(key, value) for key, value in zip(hue, values))
+
+
+def _styles(hue, groups):
+    """Colour by the first ``hue`` key, line style by the rest: ``{group index: (colour, style)}`` and the
+    legend's entries (one per colour, one per style)."""
+    colour_of, style_of = {}, {}
+    for values, _ in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        colour_of.setdefault(values[:1], len(colour_of))
+        style_of.setdefault(values[1:], len(style_of))
+    looks = []
+    for values, _ in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        looks.append((_COLORS[colour_of[values[:1]] % len(_COLORS)], _STYLES[style_of[values[1:]] % len(_STYLES)]))
+    legend = [(Line2D([], [], color=_COLORS[i % len(_COLORS)], lw=1.6), _label(hue[:1], key))
+              for key, i in colour_of.items()]
+    if len(hue) > 1:
+        legend += [(Line2D([], [], color="gray", ls=_STYLES[i % len(_STYLES)], lw=1.6), _label(hue[1:], key))
+                   for key, i in style_of.items()]
+    return looks, legend
 
 
 def plot_sweep(df: pd.DataFrame, *, x: str | None = None, hue=None, y: str = "test_error", out=None,
@@ -52,7 +78,8 @@ def plot_sweep(df: pd.DataFrame, *, x: str | None = None, hue=None, y: str = "te
     x : str, optional
         The x column (default: the first varied key).
     hue : str or list of str, optional
-        Columns whose values make separate lines (default: the other varied keys).
+        Columns whose values make separate lines (default: the other varied keys): the first sets
+        the colour, the others the line style; the legend names them as the table does.
     y : str
         The theory column to draw (default ``test_error``); simulation points are drawn only for
         ``test_error`` (the quantity the simulator measures).
@@ -75,20 +102,19 @@ def plot_sweep(df: pd.DataFrame, *, x: str | None = None, hue=None, y: str = "te
     ax = fig.add_subplot()
     groups = [((), df)] if not hue else list(df.groupby(hue, sort=False, dropna=False))
     simulated = "mean" in df.columns and y == "test_error"
-    for i, (values, part) in enumerate(groups):
-        values = values if isinstance(values, tuple) else (values,)
-        color = _COLORS[i % len(_COLORS)]
+    looks, legend = _styles(hue, groups) if hue else ([(_COLORS[0], "-")], [])
+    for (values, part), (color, style) in zip(groups, looks):
         part = part.sort_values(x)
         theory = part[[x, y]].dropna()
-        ax.plot(theory[x].to_numpy(dtype=float), theory[y].to_numpy(dtype=float), "-", color=color, lw=1.6,
-                label=_label(hue, values) if hue else y)
+        ax.plot(theory[x].to_numpy(dtype=float), theory[y].to_numpy(dtype=float), color=color, ls=style, lw=1.6,
+                label=y)
         if simulated:
             sim = part[[x, "mean", "stderr"]].dropna()
             if len(sim):
                 ax.errorbar(sim[x].to_numpy(dtype=float), sim["mean"].to_numpy(dtype=float),
                             yerr=ERRORBAR_SE * sim["stderr"].to_numpy(dtype=float), fmt="o", color=color, ms=5,
                             mec="black", mew=0.5, capsize=3, elinewidth=1.2, zorder=5)
-    handles, labels = ax.get_legend_handles_labels()
+    handles, labels = ([h for h, _ in legend], [t for _, t in legend]) if hue else ax.get_legend_handles_labels()
     if simulated and df["mean"].notna().any():
         handles.append(Line2D([], [], marker="o", color="gray", mec="black", mew=0.5, ls="none"))
         labels.append(rf"simulation ($\pm{ERRORBAR_SE}$ SE)")

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from modelcollapse.theory.errors import ScenarioError
+from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
 __all__ = ["DESIGNS", "DesignFields", "DESIGN_ACCURACY"]
 
@@ -51,7 +51,8 @@ class DesignFields:
         accepted = DESIGNS + self.EXTRA_DESIGNS
         if self.design is not None and self.design not in accepted:
             raise ScenarioError("spectrum.design",
-                                f"expected one of {', '.join(map(repr, accepted))}, got {self.design!r}")
+                                f"expected one of {', '.join(map(repr, accepted))}, got {self.design!r}"
+                                f"{did_you_mean(self.design, accepted)}")
         if self.design_name == "student_t":
             df = self.df
             if isinstance(df, bool) or not isinstance(df, (int, float)) or not math.isfinite(df) or df <= 2:

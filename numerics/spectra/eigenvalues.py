@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,9 @@ class EigenvalueSpectrum(DesignFields, Spectrum):
         vals = tuple(finite_positive(f"spectrum.values[{i}]", v) for i,
                      v in enumerate(number_list("spectrum.values", self.values)))
         object.__setattr__(self, "values", vals)
+        if not math.isfinite(float(np.sum(vals))):  # (math.fsum raises on overflow)
+            raise ScenarioError("spectrum.values", f"the eigenvalues sum to more than float64 holds (largest "
+                                f"{max(vals):.3g}); expected tr Σ < 1.8e308: scale them down")
         d = len(vals) if self.d is None else self.d
         if d != len(vals):
             raise ScenarioError("spectrum.d", f"must equal the number of spectrum.values ({len(vals)}), got {self.d!r}")

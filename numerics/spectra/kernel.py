@@ -48,7 +48,7 @@ from modelcollapse.numerics.datasets import (
 from modelcollapse.numerics.spectra.base import Spectrum
 from modelcollapse.numerics.spectra.design import DesignFields
 from modelcollapse.numerics.validate import finite_positive, integer
-from modelcollapse.theory.errors import ScenarioError
+from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
 __all__ = ["KernelSpectrum", "KernelDecomposition", "KERNELS", "RELATIVE_CUTOFF", "DEFAULT_POINTS", "NEAR_IDENTITY",
            "NEAR_CONSTANT"]
@@ -133,7 +133,8 @@ class KernelSpectrum(DesignFields, Spectrum):
                                 f"got {self.dataset!r}")
         if self.kernel not in KERNELS:
             raise ScenarioError("spectrum.kernel",
-                                f"expected one of {', '.join(map(repr, KERNELS))}, got {self.kernel!r}")
+                                f"expected one of {', '.join(map(repr, KERNELS))}, got {self.kernel!r}"
+                                f"{did_you_mean(self.kernel, KERNELS)}")
         allowed = _PARAMETERS[self.kernel]
         for key in ("gamma", "degree", "coef0"):
             if getattr(self, key) is not None and key not in allowed:
