@@ -6,11 +6,17 @@ it is checked, and its status. docs/PAPER.md is the same table for readers; the 
 (section ``paper``); tests/test_paper_map.py checks that every reference exists and that PAPER.md
 lists every row.
 
-**Source of the list.** The paper's text could not be retrieved in this session (the search corpus
-holds only its abstract and section list, Sec. 1–7). The numbers named in THEORY.md Sec. 3.10 and Sec. 3.12
-(Theorem 4.5, Figure 2, Corollary 5.2, Appendix D.2 / Figure 4, Appendix D.3, Appendix G,
-Proposition F.6, Lemma F.8) are the paper's; Theorem 4.1 and Theorem 5.1 are the paper's main
-results of Sec. 4 and Sec. 5; the other rows name their section and say "(number unconfirmed)".
+**Source of the list.** The version followed is the NeurIPS 2024 camera-ready (its abstract and
+Sec. 1-7 match arXiv v2 of 30 Apr 2024; v1 of 12 Feb 2024 differs). Its full text is stored in the
+search corpus (the NeurIPS text at object.cloud.sdsc.edu, arxiv.org/html/2402.07712v1 and v2, a
+hugging.y1ng.com markdown copy of v2), but the search tool returns only each page's opening (abstract
+and section list), so a second attempt (2026-12-08) confirmed no number either. The numbers named in
+THEORY.md Sec. 3.10 and Sec. 3.12 (Theorem 4.5, Figure 2, Corollary 5.2, Appendix D.2 / Figure 4,
+Appendix D.3, Appendix G, Proposition F.6, Lemma F.8) are the paper's as THEORY.md gives them;
+Theorem 4.1 and Theorem 5.1 are the paper's main results of Sec. 4 and Sec. 5; the other rows name
+their section and say "(number unconfirmed)". One third-party summary (liner.com) captions the
+framework illustration "Figure 4", which may mean a version's figure numbering differs from the one
+used here: check Figure 1-4 against the camera-ready before relying on them.
 
 Reference kinds: ``result:NAME`` (theory registry), ``derivation:NAME``, ``section:KEY`` (report
 section), ``test:tests/FILE.py::NAME``, ``command:NAME`` (a ``modelcollapse`` subcommand),
