@@ -380,9 +380,12 @@ def _halley_scalar(moments, ridge: float, T: float, u: float, lo: float, hi: flo
         else:
             lo = u
         small = abs(h) <= 4 * eps * scale
-        step = h / dh
+        # A residual flat to rounding (dh == 0, e.g. at a subnormal ridge) gives no Newton step:
+        # an infinite one, which the bracket turns into bisection (no 0/0, no warning).
+        flat = dh == 0
+        step = math.inf if flat else h / dh
         predicted = step * step
-        if order == 3:
+        if order == 3 and not flat:
             corr = h * d2h / (2 * dh * dh)
             if abs(corr) <= 0.5:
                 step = step / (1 - corr)
