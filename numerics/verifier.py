@@ -4,8 +4,8 @@ Evaluates the registered results of :mod:`modelcollapse.theory.verifier` (lambdi
 :func:`~modelcollapse.numerics.formulas.formula`) in any backend: the acceptance ``Z`` and the truncated
 moments ``μ2, μ4`` of each generation's standardised window, the kept-row law (``K ~ Binomial(T0, Z)`` when
 the generator keeps the accepted share of ``T0`` drawn rows, ``K = T0`` when it draws until ``T0`` are kept),
-and the deterministic-equivalent recursion of ``P_k = E‖ŵ_k − w′‖²_Σ`` and ``M_k = hᵀE Σ^{1/2}(ŵ_k − w′)``,
-whose error is ``e_k = P_k − 2M_k + ‖w0 − w′‖²_Σ``; :func:`stationary_spread` solves the fixed point
+and the deterministic-equivalent recursion of ``P_k = E‖ŵ_k − w'‖²_Σ`` and ``M_k = hᵀE Σ^{1/2}(ŵ_k − w')``,
+whose error is ``e_k = P_k − 2M_k + ‖w0 − w'‖²_Σ``; :func:`stationary_spread` solves the fixed point
 ``P* = Q(P*)`` (a :class:`~modelcollapse.numerics.roots.RootResult`).
 
 Measured accuracy: tests/test_verifier_simulation.py (held-out scenarios, d = 50–200).
@@ -43,7 +43,7 @@ __all__ = ["VerifierStep", "VerifierChain", "window_moments", "kept_law", "verif
 MAX_SHORT_PROBABILITY = 1e-9
 
 CHAIN_PROVENANCE = equivalent(
-    "deterministic equivalent: ‖ŵ_k − w′‖²_Σ concentrated at its mean (fluctuations O(d^-1/2)), each step "
+    "deterministic equivalent: ‖ŵ_k − w'‖²_Σ concentrated at its mean (fluctuations O(d^-1/2)), each step "
     "asymptotic in 1/K with the exact Frisch–Waugh structure; measured within 0.5% of simulation at d = 50-200 "
     "(allowance 2%)", allowance=0.02)
 FIRST_PROVENANCE = exact("exact (Gaussian design; verifier centre = teacher, one generation, K >= d + 2 kept rows; "
@@ -60,8 +60,8 @@ class VerifierStep:
     kept : the expected number of kept rows (``T0 Z``, or ``T0`` with refill).
     second_moment_mu : ``μ2`` of the standardised window (``< 1``: the kept residuals are narrower).
     contraction : the population map ``g`` (``< 1``: toward the verifier's centre).
-    mean_factor : ``f``, the factor of ``E(ŵ_k − w′)`` over ``ŵ_{k−1} − w′`` (``g`` plus its ``1/K`` bias).
-    spread : ``P_k = E‖ŵ_k − w′‖²_Σ``.
+    mean_factor : ``f``, the factor of ``E(ŵ_k − w')`` over ``ŵ_{k−1} − w'`` (``g`` plus its ``1/K`` bias).
+    spread : ``P_k = E‖ŵ_k − w'‖²_Σ``.
     error : ``e_k = E‖ŵ_k − w0‖²_Σ``.
     """
 
@@ -166,7 +166,7 @@ def kept_law(T0: int, Z, d: int, refill: bool, backend: Backend = FLOAT64):
 
 
 def _step(b: Backend, P, sigma0, lower, upper, T0, d, refill):
-    """One generation from ``P = ‖ŵ − w′‖²_Σ``: ``(Z, μ2, g, f, Q)`` (``f, Q`` averaged over the kept rows)."""
+    """One generation from ``P = ‖ŵ − w'‖²_Σ``: ``(Z, μ2, g, f, Q)`` (``f, Q`` averaged over the kept rows)."""
     s2 = P + b.scalar(sigma0) ** 2
     if not s2 > 0:
         raise NotCoveredError("generators.sigma0: the verified chain needs a residual with positive variance "
@@ -190,9 +190,9 @@ def verifier_chain(*, h2, sigma0, lower, upper, T0, d: int, refill: bool, backen
     Parameters
     ----------
     h2 : float
-        ``‖w0 − w′‖²_Σ``: how far the verifier's centre is from the teacher.
+        ``‖w0 − w'‖²_Σ``: how far the verifier's centre is from the teacher.
     sigma0, lower, upper, T0 : sequences, one entry per generation
-        Label noise, the window's ends on the residual ``y − xᵀw′`` (absolute; ``±inf`` allowed), rows drawn.
+        Label noise, the window's ends on the residual ``y − xᵀw'`` (absolute; ``±inf`` allowed), rows drawn.
     d : int
     refill : bool
         ``True``: each generation draws until ``T0`` rows are kept; ``False``: it keeps the accepted share of
@@ -226,7 +226,7 @@ def stationary_spread(*, sigma0: float, lower: float, upper: float, T0: int, d: 
     """The fixed point ``P* = Q(P*)`` of the spread around the verifier's centre (one generation's law repeated).
 
     Iterates ``P ← Q(P)`` from ``P = 0`` (a contraction when the window narrows the residuals) until the relative
-    change is below ``tol`` (default ``100 eps``). The limit error of the chain is ``P* + ‖w0 − w′‖²_Σ``.
+    change is below ``tol`` (default ``100 eps``). The limit error of the chain is ``P* + ‖w0 − w'‖²_Σ``.
 
     Raises
     ------

@@ -2,7 +2,7 @@
 
 Definition (THEORY.md §3.13; Yi, Liu, Cheng & Xu, arXiv:2510.16657). Generation ``k`` draws ``T0_k`` rows
 labelled by generation ``k − 1`` (noise ``σ0_k``) and keeps a row only when its residual against the verifier's
-centre ``w′`` lies in the window, ``lower_k <= y − xᵀw′ <= upper_k``; it fits the kept rows by OLS (minimum norm
+centre ``w'`` lies in the window, ``lower_k <= y − xᵀw' <= upper_k``; it fits the kept rows by OLS (minimum norm
 if fewer than ``d`` are kept). The downstream's rows are not filtered.
 
 Keys of the table (all optional but ``window``)::
@@ -10,9 +10,9 @@ Keys of the table (all optional but ``window``)::
     [generators.verifier]
     window = [-1.0, 1.0]   # [a, b], a < b (-inf / inf allowed): the accepted residual window
     units = "sigma0"       # "sigma0": the window in units of each generation's σ0_k (default); "absolute"
-    center = "teacher"     # "teacher" (w′ = w0) or the d coefficients of w′ in the eigenbasis ([teacher] order)
-    center_noise = 0.0     # τ >= 0: w′ = center + τ u, u = g/‖g‖_Σ, g ~ N(0, I_d) drawn with `seed`
-    seed = 0               # the seed of u (so ‖w′ − center‖_Σ = τ exactly)
+    center = "teacher"     # "teacher" (w' = w0) or the d coefficients of w' in the eigenbasis ([teacher] order)
+    center_noise = 0.0     # τ >= 0: w' = center + τ u, u = g/‖g‖_Σ, g ~ N(0, I_d) drawn with `seed`
+    seed = 0               # the seed of u (so ‖w' − center‖_Σ = τ exactly)
     size = "drawn"         # "drawn": keep the accepted share of T0 drawn rows (random size, the source's);
                            # "kept": draw until T0 rows are kept (fixed size)
 
@@ -61,13 +61,13 @@ def _center(key, value):
     if (isinstance(value, (list, tuple)) and len(value) >= 1
             and all(not isinstance(v, bool) and isinstance(v, numbers.Real) and math.isfinite(v) for v in value)):
         return tuple(float(v) for v in value)
-    raise ScenarioError(key, f"expected \"teacher\" or a list of d finite numbers (w′ in the eigenbasis), got "
+    raise ScenarioError(key, f"expected \"teacher\" or a list of d finite numbers (w' in the eigenbasis), got "
                              f"{value!r}")
 
 
 def _noise(key, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ScenarioError(key, f"expected a number >= 0 (‖w′ − center‖_Σ), got {value!r}")
+        raise ScenarioError(key, f"expected a number >= 0 (‖w' − center‖_Σ), got {value!r}")
     return float(value)
 
 
@@ -104,12 +104,12 @@ class Verifier:
         return self.size == "kept"
 
     def bounds(self, sigma0: float) -> tuple[float, float]:
-        """The window on the residual ``y − xᵀw′`` of a generation with noise ``sigma0`` (absolute)."""
+        """The window on the residual ``y − xᵀw'`` of a generation with noise ``sigma0`` (absolute)."""
         a, b = self.window
         return (a, b) if self.units == "absolute" else (a * sigma0, b * sigma0)
 
     def centre(self, eigenvalues, teacher_coefficients) -> np.ndarray:
-        """``w′`` in the eigenbasis: the centre plus ``τ u`` (``u = g/‖g‖_Σ``, ``g`` drawn with ``seed``)."""
+        """``w'`` in the eigenbasis: the centre plus ``τ u`` (``u = g/‖g‖_Σ``, ``g`` drawn with ``seed``)."""
         lam = np.asarray(eigenvalues, dtype=float)
         base = np.asarray(teacher_coefficients if self.center == "teacher" else self.center, dtype=float)
         if self.center_noise == 0:
@@ -136,7 +136,7 @@ def _check(key, value, section):
 
 KEY = Key(table="generators", name="verifier", default=None, check=_check,
           to_file=lambda v: None if v is None else v.to_table(),
-          doc="[generators.verifier]: keep a synthetic row only when y − xᵀw′ lies in window (keys: window, units, "
+          doc="[generators.verifier]: keep a synthetic row only when y − xᵀw' lies in window (keys: window, units, "
               "center, center_noise, seed, size)")
 
 
@@ -152,7 +152,7 @@ class VerifierAxis:
         if v.center != "teacher":
             d = scenario.d if scenario.spectrum.is_finite else None
             if d is None or len(v.center) != d:
-                raise ScenarioError("generators.verifier.center", f"expected a list of d = {d} numbers (w′ in the "
+                raise ScenarioError("generators.verifier.center", f"expected a list of d = {d} numbers (w' in the "
                                     f"eigenbasis), got {len(v.center)}")
         gen = scenario.generators
         if getattr(gen, "design_matrix", "fresh") != "fresh":

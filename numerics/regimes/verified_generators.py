@@ -94,7 +94,7 @@ class VerifiedGenerators:
         chain = verifier_chain(h2=h2, sigma0=sigma0, lower=lower, upper=upper, T0=T0, d=d, refill=refill,
                                backend=backend)
         last = chain.steps[-1]
-        notes = (f"verifier: ‖w0 − w′‖²_Σ = {h2:.6g}; acceptance per generation "
+        notes = (f"verifier: ‖w0 − w'‖²_Σ = {h2:.6g}; acceptance per generation "
                  f"{', '.join(f'{float(s.acceptance):.4g}' for s in chain.steps)}; population map g = "
                  f"{float(last.contraction):.4g} in the last generation (< 1: toward the verifier's centre)",)
         return predict_on_chain(scenario, backend, chain_error=last.error, chain_provenance=chain.provenance,
