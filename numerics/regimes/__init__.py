@@ -20,6 +20,7 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    verified_generators,
 )
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
@@ -36,15 +37,22 @@ FAST_PATHS: tuple[Regime, ...] = (
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
 )
+# regimes of axes that refine the chain beyond what the fast paths know (issue 23): a scenario using such an
+# axis's key is that regime's alone (it predicts or refuses it, naming the key); the fast paths are asked only
+# when none of these applies, so they stay disjoint without knowing the new axes. Disjoint among themselves.
+AXIS_PATHS: tuple[Regime, ...] = (
+    verified_generators.REGIME,  # [generators.verifier]
+)
 GENERAL: Regime = general_chain.REGIME
-REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
+REGIMES: tuple[Regime, ...] = AXIS_PATHS + FAST_PATHS + (GENERAL,)
 
-__all__ = ["REGIMES", "FAST_PATHS", "GENERAL", "Regime", "regime_for", "fast_paths_for"]
+__all__ = ["REGIMES", "AXIS_PATHS", "FAST_PATHS", "GENERAL", "Regime", "regime_for", "fast_paths_for"]
 
 
 def fast_paths_for(scenario: Scenario) -> list[Regime]:
-    """Every fast path whose ``applies`` is true (at most one, by construction)."""
-    return [regime for regime in FAST_PATHS if regime.applies(scenario)]
+    """Every fast path whose ``applies`` is true (at most one, by construction); an axis regime first."""
+    claimed = [regime for regime in AXIS_PATHS if regime.applies(scenario)]
+    return claimed or [regime for regime in FAST_PATHS if regime.applies(scenario)]
 
 
 def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
@@ -68,7 +76,7 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
             raise RuntimeError(f"regimes {', '.join(r.name for r in found)} all apply to one scenario; "
                                "their applies must be mutually exclusive")
     else:
-        found = [next((r for r in FAST_PATHS if r.applies(scenario)), None)]
+        found = [next((r for r in AXIS_PATHS + FAST_PATHS if r.applies(scenario)), None)]
         found = [r for r in found if r is not None]
     if found:
         return found[0]
