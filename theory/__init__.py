@@ -11,7 +11,7 @@ import importlib
 from modelcollapse.theory.registry import DERIVATIONS, RESULTS, get_result
 
 RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam", "schemes",
-                  "finite_size", "stable", "ridge_generators", "pool_chain", "scaling_growth", "reused_design",
+                  "finite_size", "stable", "ridge_generators", "pool_chain", "scaling_growth", "reused_design", "weighting",
                   "paper_results")
 for _name in RESULT_MODULES:
     importlib.import_module(f"modelcollapse.theory.{_name}")

@@ -1,0 +1,198 @@
+"""Weighted real and synthetic data (issue 23 item 2, THEORY.md §3.13): theory, numerics, simulator, agreement."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from modelcollapse.numerics.backend import FLOAT64, backend_for
+from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.simulate_weighting import (
+    conditional_chain_error,
+    conditional_weighted_trial,
+    plain_weighted_trial,
+    row_weights,
+    weighted_fit_map,
+)
+from modelcollapse.numerics.weighting import (
+    block_coefficients,
+    golden_weight,
+    optimal_weight,
+    pooling_weight,
+    solve_q,
+    stationary_error,
+    weighted_chain,
+)
+from modelcollapse.theory import get_result
+from modelcollapse.theory import weighting as W
+from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.theory.symbols import sigma
+
+# -- the symbolic results -----------------------------------------------------------------------------
+
+
+def test_optimal_weight_is_the_root_of_the_quadratic_and_the_minimiser_of_the_mean_variance():
+    w, k = W.real_weight, W.ratio_k
+    ws = W.weighted_optimal_weight()
+    assert sp.simplify((w**2 + k * w - k).subs(w, ws)) == 0
+    assert sp.nsimplify(W.weighted_golden_weight()) == (sp.sqrt(5) - 1) / 2
+    V = W.weighted_mean_stationary().subs({W.n_real: k * W.n_syn})
+    rng = np.random.default_rng(0)
+    for kv in rng.uniform(0.05, 20, size=5):
+        f = sp.lambdify(w, V.subs({k: kv, W.n_syn: 7, sigma: 1}), "numpy")
+        grid = np.linspace(1e-4, 1 - 1e-4, 20001)
+        vals = f(grid)
+        assert abs(grid[np.argmin(vals)] - golden_weight(kv)) < 1e-4
+        assert golden_weight(kv) > pooling_weight(kv)  # the optimum always weighs real data above pooling
+    step = W.weighting_derivation()["stationarity"]
+    assert sp.expand(step.lhs - (w**2 + k * w - k)) == 0
+
+
+def test_q_closed_form_equals_the_solved_equation_to_1e12():
+    rng = np.random.default_rng(1)
+    closed = formula("weighted_q")
+    for _ in range(20):
+        d = int(rng.integers(5, 300))
+        r, s = int(rng.integers(1, 400)), int(rng.integers(1, 400))
+        if r + s <= d + 2:
+            continue
+        wv = float(rng.uniform(0.01, 0.99))
+        root = solve_q(wv, r, s, d)
+        assert root.converged and root.residual < 1e-12
+        assert abs(root.root - closed(wv, r, s, d)) <= 1e-12 * closed(wv, r, s, d)
+
+
+def test_mpmath_and_float64_agree():
+    mp = backend_for(50)
+    for wv, r, s, d in ((0.3, 100, 100, 50), (0.8, 40, 120, 60), (0.55, 900, 300, 250)):
+        a64, b64, _, _ = block_coefficients(wv, r, s, d, FLOAT64)
+        amp, bmp, _, _ = block_coefficients(wv, r, s, d, mp)
+        assert abs(float(amp) - a64) < 1e-13 and abs(float(bmp) - b64) < 1e-13 * b64
+        assert abs(float(formula("weighted_q_residual")(amp * 0 + wv, r, s, d, solve_q(wv, r, s, d, mp).root))) < 1e-40
+
+
+@pytest.mark.parametrize("r, s, d", [(100, 100, 50), (300, 60, 40), (80, 400, 70)])
+def test_one_part_weights_are_exact_ols(r, s, d):
+    """``w = 1``: OLS on the real rows (``α = 0``, ``β = d/(r − d − 1)``); ``w = 0``: on the synthetic ones."""
+    if r > d + 1:
+        a, b, exact, _ = block_coefficients(1.0, r, s, d)
+        assert exact and abs(a) < 1e-14 and abs(b - d / (r - d - 1)) < 1e-13
+    if s > d + 1:
+        a, b, exact, _ = block_coefficients(0.0, r, s, d)
+        assert exact and abs(a - 1) < 1e-13 and abs(b - d / (s - d - 1)) < 1e-13
+
+
+@pytest.mark.parametrize("r, s, d", [(100, 100, 50), (300, 60, 40), (80, 400, 70), (500, 500, 200)])
+def test_equivalent_at_the_pooling_weight_is_the_exact_pooled_chain_to_second_order(r, s, d):
+    """At ``w = r/T0`` the leave-one-out equivalent differs from the exact ``g(T0, s, d)`` by ``O(T0⁻²)``."""
+    T0, wv = r + s, r / (r + s)
+    q = solve_q(wv, r, s, d).root
+    alpha = formula("weighted_alpha")(wv, r, s, d, q)
+    beta = formula("weighted_beta")(wv, r, s, d, q)
+    g = formula("mixing_factor")(T0, s, d)
+    assert abs(beta - d / (T0 - d - 1)) < 1e-12
+    assert 0 < alpha - g < (d + 1) / (T0 * (T0 - d))  # measured: 0.28-0.52 of the bound
+    exact_alpha, exact_beta, exact, _ = block_coefficients(wv, r, s, d)
+    assert exact and abs(exact_alpha - g) < 1e-15
+
+
+def test_classical_limit_is_d_times_mean_estimation_with_the_same_optimal_weight():
+    d, r, s = 5, 10**6, 10**6
+    for wv in (0.3, 0.618, 0.9):
+        de = float(stationary_error(wv, r, s, d, 1.0))
+        classical = float(formula("weighted_classical_stationary")(wv, r, s, d, 1.0))
+        assert abs(de - classical) < 1e-4 * classical
+    assert abs(optimal_weight(r, s, d).root - golden_weight(1.0)) < 1e-4
+
+
+def test_proportional_optimum_is_shifted_above_the_golden_weight():
+    """``d = 50``, ``n_r = n_s = 100``: the regression argmin is 0.648, against 0.618 (golden) and 0.5 (pooling)."""
+    best = optimal_weight(100, 100, 50)
+    assert best.converged and 0.64 < best.root < 0.656
+    assert stationary_error(best.root, 100, 100, 50, 1.0) < stationary_error(golden_weight(1.0), 100, 100, 50, 1.0)
+    # after 3 generations the synthetic rows come from a nearly clean generator: less weight on real data
+    assert golden_weight(1.0) < optimal_weight(100, 100, 50, generations=3).root < best.root
+
+
+def test_chain_of_equal_blocks_matches_the_registered_closed_form():
+    wv, r, s, d, n = 0.4, 120, 80, 30, 6
+    q = solve_q(wv, r, s, d).root
+    closed = formula("weighted_chain_equal_blocks")(n, wv, r, s, d, 0.7, q)
+    chain = weighted_chain((wv,) * n, (r,) * n, (s,) * n, (0.7,) * n, d)
+    assert abs(float(chain.error) - closed) < 1e-13 * closed
+    assert not chain.provenance.is_exact and chain.provenance == get_result("weighted_step").provenance
+
+
+def test_refusals():
+    with pytest.raises(NotCoveredError, match="generators.T0"):
+        solve_q(0.5, 30, 20, 60)
+    with pytest.raises(NotCoveredError, match="real_weight"):
+        stationary_error(0.0, 100, 100, 50, 1.0)
+    with pytest.raises(ValueError, match="real_weight"):
+        row_weights(0.5, 0, 10)
+
+
+# -- the simulator ------------------------------------------------------------------------------------
+
+
+def test_weighted_fit_is_the_weighted_least_squares_solution():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 6))
+    Y = rng.standard_normal(40)
+    omega = row_weights(0.3, 10, 40)
+    assert abs(omega.sum() - 1) < 1e-15
+    fit = weighted_fit_map(X, omega, 0.0) @ Y
+    ref = np.linalg.lstsq(X * np.sqrt(omega)[:, None], Y * np.sqrt(omega), rcond=None)[0]
+    assert np.allclose(fit, ref, rtol=1e-12, atol=1e-13)
+    pooled = weighted_fit_map(X, row_weights(10 / 40, 10, 40), 0.0) @ Y
+    assert np.allclose(pooled, np.linalg.lstsq(X, Y, rcond=None)[0], rtol=1e-11, atol=1e-12)
+
+
+def test_plain_and_conditional_trials_agree():
+    rng = np.random.default_rng(4)
+    sqrt_lam = np.sqrt(1.0 / np.arange(1, 13))
+    w0 = rng.standard_normal(12)
+    args = (sqrt_lam, w0, 0.7, (40, 40, 40), (0.8, 0.8, 0.8), (0.5, 0.5, 0.5), 50, 0.3, 0.0, 0.2)
+    plain = np.array([plain_weighted_trial(np.random.default_rng(i), *args) for i in range(3000)])
+    cond = np.array([conditional_weighted_trial(np.random.default_rng(i), *args) for i in range(400)])
+    se = math.hypot(plain.std(ddof=1) / math.sqrt(len(plain)), cond.std(ddof=1) / math.sqrt(len(cond)))
+    assert abs(plain.mean() - cond.mean()) < 4 * se
+
+
+def _chain_sim(wv, r, s, d, n, trials, seed=0, lam=None):
+    """Monte Carlo of ``e_n`` (conditional estimator; the same designs for every weight at one seed)."""
+    lam = np.ones(d) if lam is None else lam
+    w0 = np.random.default_rng(seed + 99).standard_normal(d)
+    T0 = r + s
+    vals = [conditional_chain_error(np.random.default_rng([seed, i]), np.sqrt(lam), w0, wv, (T0,) * n, (1.0,) * n,
+                                    (r / T0,) * n) for i in range(trials)]
+    return float(np.mean(vals)), float(np.std(vals, ddof=1) / math.sqrt(trials))
+
+
+def test_chain_error_is_independent_of_the_spectrum_in_simulation():
+    """The exact reduction: the same designs (whitened) give the same chain error for any Σ."""
+    d, lam = 8, 1.0 / np.arange(1, 9) ** 1.5
+    a = _chain_sim(0.6, 20, 20, d, 3, 30, seed=5)
+    b = _chain_sim(0.6, 20, 20, d, 3, 30, seed=5, lam=lam)
+    assert abs(a[0] - b[0]) < 1e-9 * a[0]
+
+
+# held-out scenarios (never tuned on): d = 50-300, both sides of the pooling weight, n_r below and above d
+HELD_OUT = [
+    (0.45, 150, 150, 50, 6, 300),
+    (0.85, 250, 100, 120, 5, 150),
+    (0.3, 70, 230, 60, 8, 200),
+    (0.7, 400, 300, 300, 4, 40),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("wv, r, s, d, n, trials", HELD_OUT)
+def test_chain_error_agrees_with_simulation(wv, r, s, d, n, trials):
+    mc, se = _chain_sim(wv, r, s, d, n, trials, seed=11)
+    chain = weighted_chain((wv,) * n, (r,) * n, (s,) * n, (1.0,) * n, d)
+    allowance = chain.provenance.allowance
+    assert abs(float(chain.error) - mc) <= 4 * se + allowance * float(chain.error), (float(chain.error), mc, se)
