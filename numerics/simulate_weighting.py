@@ -4,7 +4,7 @@ The definition. ``ŵ_0 = w0``. Generation ``k`` draws a fresh block of ``T0_k`` 
 its first ``r_k = floor(f_k T0_k + 1/2)`` rows are real (label ``xᵀw0 + σ0_k ε``), the other
 ``s_k = T0_k − r_k`` synthetic (label ``xᵀŵ_{k−1} + σ0_k ε``), and the generator is the weighted
 ridge / least squares with total weight ``w`` on the real rows and ``1 − w`` on the synthetic ones
-(per-row weights ``ω = w/r_k`` and ``(1 − w)/s_k``):
+(per-row weights ``ω = w/r_k`` and ``(1 − w)/s_k``; ``weights`` gives ``w`` per generation):
 
     ŵ_k = argmin_β Σ_i ω_i (x_iᵀβ − y_i)² + λ0 ‖β‖²  =  (XᵀΩX + λ0)⁻¹ XᵀΩY,
 
@@ -53,10 +53,18 @@ def row_weights(weight: float, real: int, size: int) -> np.ndarray:
 
 
 def weighted_fit_map(X: np.ndarray, omega: np.ndarray, ridge0: float) -> np.ndarray:
-    """``L`` (``d × rows``) with ``ŵ = L Y``: ``(XᵀΩX + λ0)⁻¹XᵀΩ``; at ``λ0 = 0`` and fewer rows than ``d``: ``X⁺``."""
+    """``L`` (``d × rows``) with ``ŵ = L Y``: ``(XᵀΩX + λ0)⁻¹XᵀΩ``.
+
+    At ``λ0 = 0`` with fewer rows of positive weight than ``d``: the minimum-norm solution ``(Ω^{1/2}X)⁺Ω^{1/2}``
+    (interpolation of those rows: their weights do not matter); rows of weight 0 drop out.
+    """
     N, d = X.shape
-    if ridge0 == 0 and N < d:  # interpolation: every weighted least-squares solution is exact, the minimum norm one
-        return np.linalg.pinv(X)
+    keep = omega > 0
+    if ridge0 == 0 and int(keep.sum()) <= d:  # interpolation: the minimum-norm weighted least-squares solution
+        L = np.zeros((d, N))
+        root = np.sqrt(omega[keep])
+        L[:, keep] = np.linalg.pinv(X[keep] * root[:, None]) * root
+        return L
     XW = X * omega[:, None]
     G = X.T @ XW
     if ridge0:
@@ -72,13 +80,13 @@ def _downstream_map(X: np.ndarray, ridge: float) -> np.ndarray:
     return weighted_fit_map(X, np.full(T, 1.0 / T), ridge)
 
 
-def plain_weighted_trial(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, T, sigma, ridge, down_fraction,
+def plain_weighted_trial(rng, sqrt_lam, w0, weights, T0s, sigma0s, fractions, T, sigma, ridge, down_fraction,
                          ridges0=None) -> float:
     """One trial of the definition with every noise drawn (module docstring)."""
     d = len(w0)
     ridges0 = ridges0 or (0.0,) * len(T0s)
     w = w0
-    for T0, s0, f, lam0 in zip(T0s, sigma0s, fractions, ridges0):
+    for weight, T0, s0, f, lam0 in zip(weights, T0s, sigma0s, fractions, ridges0):
         X = rng.standard_normal((T0, d)) * sqrt_lam
         r = _real_count(f, T0)
         Y = np.concatenate([X[:r] @ w0, X[r:] @ w]) + s0 * rng.standard_normal(T0)
@@ -90,12 +98,12 @@ def plain_weighted_trial(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, T, 
     return float(np.sum(sqrt_lam**2 * diff * diff))
 
 
-def _conditional_chain(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, ridges0):
+def _conditional_chain(rng, sqrt_lam, w0, weights, T0s, sigma0s, fractions, ridges0):
     """Mean and covariance of ``ŵ_n`` given the designs (the label noises averaged out exactly)."""
     d = len(w0)
     ridges0 = ridges0 or (0.0,) * len(T0s)
     mu, C = w0.copy(), np.zeros((d, d))
-    for T0, s0, f, lam0 in zip(T0s, sigma0s, fractions, ridges0):
+    for weight, T0, s0, f, lam0 in zip(weights, T0s, sigma0s, fractions, ridges0):
         X = rng.standard_normal((T0, d)) * sqrt_lam
         r = _real_count(f, T0)
         L = weighted_fit_map(X, row_weights(weight, r, T0), lam0)
@@ -105,20 +113,20 @@ def _conditional_chain(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, ridge
     return mu, C
 
 
-def conditional_chain_error(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, ridges0=None) -> float:
+def conditional_chain_error(rng, sqrt_lam, w0, weights, T0s, sigma0s, fractions, ridges0=None) -> float:
     """``E_ε‖ŵ_n − w0‖²_Σ`` given the generators' designs: the chain error alone (no downstream)."""
-    mu, C = _conditional_chain(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, ridges0)
+    mu, C = _conditional_chain(rng, sqrt_lam, w0, weights, T0s, sigma0s, fractions, ridges0)
     lam = sqrt_lam**2
     e = mu - w0
     return float(lam @ (e * e) + lam @ np.diagonal(C))
 
 
-def conditional_weighted_trial(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, T, sigma, ridge, down_fraction,
+def conditional_weighted_trial(rng, sqrt_lam, w0, weights, T0s, sigma0s, fractions, T, sigma, ridge, down_fraction,
                                ridges0=None) -> float:
     """One trial's test error averaged exactly over the label noises, given the designs (module docstring)."""
     d = len(w0)
     lam = sqrt_lam**2
-    mu, C = _conditional_chain(rng, sqrt_lam, w0, weight, T0s, sigma0s, fractions, ridges0)
+    mu, C = _conditional_chain(rng, sqrt_lam, w0, weights, T0s, sigma0s, fractions, ridges0)
     X = rng.standard_normal((T, d)) * sqrt_lam
     r = _real_count(down_fraction, T)
     L = _downstream_map(X, ridge)

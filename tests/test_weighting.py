@@ -155,7 +155,7 @@ def test_plain_and_conditional_trials_agree():
     rng = np.random.default_rng(4)
     sqrt_lam = np.sqrt(1.0 / np.arange(1, 13))
     w0 = rng.standard_normal(12)
-    args = (sqrt_lam, w0, 0.7, (40, 40, 40), (0.8, 0.8, 0.8), (0.5, 0.5, 0.5), 50, 0.3, 0.0, 0.2)
+    args = (sqrt_lam, w0, (0.7, 0.7, 0.7), (40, 40, 40), (0.8, 0.8, 0.8), (0.5, 0.5, 0.5), 50, 0.3, 0.0, 0.2)
     plain = np.array([plain_weighted_trial(np.random.default_rng(i), *args) for i in range(3000)])
     cond = np.array([conditional_weighted_trial(np.random.default_rng(i), *args) for i in range(400)])
     se = math.hypot(plain.std(ddof=1) / math.sqrt(len(plain)), cond.std(ddof=1) / math.sqrt(len(cond)))
@@ -167,7 +167,7 @@ def _chain_sim(wv, r, s, d, n, trials, seed=0, lam=None):
     lam = np.ones(d) if lam is None else lam
     w0 = np.random.default_rng(seed + 99).standard_normal(d)
     T0 = r + s
-    vals = [conditional_chain_error(np.random.default_rng([seed, i]), np.sqrt(lam), w0, wv, (T0,) * n, (1.0,) * n,
+    vals = [conditional_chain_error(np.random.default_rng([seed, i]), np.sqrt(lam), w0, (wv,) * n, (T0,) * n, (1.0,) * n,
                                     (r / T0,) * n) for i in range(trials)]
     return float(np.mean(vals)), float(np.std(vals, ddof=1) / math.sqrt(trials))
 
