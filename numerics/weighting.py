@@ -36,7 +36,7 @@ __all__ = ["golden_weight", "pooling_weight", "solve_q", "block_coefficients", "
 
 
 def golden_weight(k: float) -> float:
-    """The paper's optimal real weight ``w* = (√(k² + 4k) − k)/2`` (``k = n_r/n_s``; registered ``weighted_optimal_weight``)."""
+    """The paper's optimal real weight ``w* = (√(k² + 4k) − k)/2``, ``k = n_r/n_s`` (``weighted_optimal_weight``)."""
     return float(formula("weighted_optimal_weight")(float(k)))
 
 
@@ -46,7 +46,7 @@ def pooling_weight(k: float) -> float:
 
 
 def exact_block(w: float, r: int, s: int) -> str | None:
-    """Which exact case a block's weight is: ``"pooled"`` (``w = r/T0``), ``"one part"`` (``w = 0, 1``), else ``None``."""
+    """Which exact case a block's weight is: ``"pooled"`` (``w = r/T0``), ``"one part"`` (``w = 0, 1``), or ``None``."""
     if w in (0.0, 1.0):
         return "one part"
     if math.isclose(w, r / (r + s), rel_tol=0, abs_tol=1e-15):

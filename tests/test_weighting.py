@@ -7,9 +7,15 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
+import tomllib
 
+from modelcollapse.derivations import cli
 from modelcollapse.numerics.backend import FLOAT64, backend_for
+from modelcollapse.numerics.errors import ScenarioError
 from modelcollapse.numerics.formulas import formula
+from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.regimes import regime_for
+from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate_weighting import (
     conditional_chain_error,
     conditional_weighted_trial,
@@ -156,8 +162,8 @@ def test_plain_and_conditional_trials_agree():
     sqrt_lam = np.sqrt(1.0 / np.arange(1, 13))
     w0 = rng.standard_normal(12)
     args = (sqrt_lam, w0, (0.7, 0.7, 0.7), (40, 40, 40), (0.8, 0.8, 0.8), (0.5, 0.5, 0.5), 50, 0.3, 0.0, 0.2)
-    plain = np.array([plain_weighted_trial(np.random.default_rng(i), *args) for i in range(3000)])
-    cond = np.array([conditional_weighted_trial(np.random.default_rng(i), *args) for i in range(400)])
+    plain = np.array([plain_weighted_trial(np.random.default_rng(i), *args) for i in range(1500)])
+    cond = np.array([conditional_weighted_trial(np.random.default_rng(i), *args) for i in range(300)])
     se = math.hypot(plain.std(ddof=1) / math.sqrt(len(plain)), cond.std(ddof=1) / math.sqrt(len(cond)))
     assert abs(plain.mean() - cond.mean()) < 4 * se
 
@@ -167,8 +173,8 @@ def _chain_sim(wv, r, s, d, n, trials, seed=0, lam=None):
     lam = np.ones(d) if lam is None else lam
     w0 = np.random.default_rng(seed + 99).standard_normal(d)
     T0 = r + s
-    vals = [conditional_chain_error(np.random.default_rng([seed, i]), np.sqrt(lam), w0, (wv,) * n, (T0,) * n, (1.0,) * n,
-                                    (r / T0,) * n) for i in range(trials)]
+    vals = [conditional_chain_error(np.random.default_rng([seed, i]), np.sqrt(lam), w0, (wv,) * n, (T0,) * n,
+                                    (1.0,) * n, (r / T0,) * n) for i in range(trials)]
     return float(np.mean(vals)), float(np.std(vals, ddof=1) / math.sqrt(trials))
 
 
@@ -196,3 +202,107 @@ def test_chain_error_agrees_with_simulation(wv, r, s, d, n, trials):
     chain = weighted_chain((wv,) * n, (r,) * n, (s,) * n, (1.0,) * n, d)
     allowance = chain.provenance.allowance
     assert abs(float(chain.error) - mc) <= 4 * se + allowance * float(chain.error), (float(chain.error), mc, se)
+
+
+# -- the scenario key ---------------------------------------------------------------------------------
+
+
+def _scenario(*, d=30, spectrum="power_law", n=4, T0=120, sigma0=1.0, real_fraction=0.5, weight=0.7, T=150,
+              sigma=0.5, ridge=0.0, down_real=0.0, ridge0=0.0, **gen):
+    spec = {"kind": "isotropic", "d": d} if spectrum == "isotropic" else {"kind": "power_law", "d": d, "beta": 1.5}
+    teacher = {"kind": "isotropic"} if spectrum == "isotropic" else {"kind": "source", "r": 0.5}
+    generators = {"n": n, "T0": T0, "sigma0": sigma0, "real_fraction": real_fraction, **gen}
+    if ridge0:
+        generators["ridge"] = ridge0
+    if weight is not None:
+        generators["real_weight"] = weight
+    down = {"T": T, "sigma": sigma, "ridge": ridge}
+    if down_real:
+        down["real_fraction"] = down_real
+    return Scenario.from_dict({"spectrum": spec, "teacher": teacher, "generators": generators, "downstream": down})
+
+
+def test_default_is_unweighted_and_stays_out_of_the_file():
+    s = _scenario(weight=None)
+    assert s.generators.real_weight is None and s.generators.real_weights() is None
+    assert "real_weight" not in s.to_dict()["generators"]
+    for value in (0.7, "optimal", 0.0, 1.0):
+        w = _scenario(weight=value)
+        assert w.to_dict()["generators"]["real_weight"] == value
+        assert Scenario.from_dict(w.to_dict()) == w
+        assert Scenario.from_dict(tomllib.loads(w.to_toml())) == w
+    o = _scenario(weight="optimal", T0=[120, 100], n=2, real_fraction=[0.5, 0.25])
+    assert o.generators.real_weights() == (golden_weight(1.0), golden_weight(25 / 75))
+    assert _scenario().replace(**{"generators.real_weight": 0.4}).generators.real_weight == 0.4
+    assert _scenario().replace(real_weight="optimal").generators.real_weights() == (golden_weight(1.0),) * 4
+    assert _scenario().replace(n=0).generators.real_weight == 0.7  # no effect without generations, kept
+
+
+@pytest.mark.parametrize("gen, needles", [
+    ({"weight": 1.5}, ("generators.real_weight", "[0, 1]", '"optimal"', "1.5")),
+    ({"weight": -0.01}, ("generators.real_weight", "[0, 1]")),
+    ({"weight": "optimum"}, ("generators.real_weight", "did you mean 'optimal'")),
+    ({"weight": True}, ("generators.real_weight", "[0, 1]")),
+    ({"weight": float("nan")}, ("generators.real_weight", "[0, 1]")),
+    ({"real_fraction": 0.0}, ("generators.real_weight", "no real rows", "generators.real_fraction")),
+    ({"real_fraction": 1.0}, ("generators.real_weight", "only real rows")),
+    ({"real_fraction": [0.5, 0.5, 0.001, 0.5]}, ("generators.real_weight", "generation 3", "no real rows")),
+    ({"scheme": "accumulate"}, ("generators.real_weight", "scheme = 'accumulate'")),
+    ({"design_matrix": "reused"}, ("generators.real_weight", "design_matrix = 'fresh'")),
+])
+def test_bad_values_name_the_key(gen, needles):
+    with pytest.raises(ScenarioError) as info:
+        _scenario(**gen)
+    for needle in needles:
+        assert needle in str(info.value)
+
+
+def test_cli_answers_bad_input_with_exit_2_and_one_line(tmp_path, capsys):
+    for value in ("1.2", '"golden"'):
+        path = tmp_path / "bad.toml"
+        path.write_text('[spectrum]\nkind = "isotropic"\nd = 20\n[teacher]\nkind = "isotropic"\n'
+                        f'[generators]\nn = 2\nT0 = 60\nsigma0 = 0.1\nreal_fraction = 0.5\nreal_weight = {value}\n'
+                        '[downstream]\nT = 40\nsigma = 0.1\nridge = 0.0\n')
+        rc = cli.main(["predict", str(path)])
+        out, err = capsys.readouterr()
+        assert rc == 2 and out == ""
+        assert err.count("\n") == 1 and "generators.real_weight" in err and "[0, 1]" in err
+
+
+# -- the regime -----------------------------------------------------------------------------------------
+
+
+def test_regime_is_exclusive_and_reports_the_weights():
+    s = _scenario(weight="optimal")
+    assert regime_for(s, check=True).name == "weighted_generators"
+    assert regime_for(_scenario(weight=None), check=True).name == "replace_mixing"
+    p = predict(s)
+    assert p.regime == "weighted_generators"
+    assert abs(p.parts["real_weight"] - golden_weight(1.0)) < 1e-15
+    assert abs(p.parts["pooling_weight"] - 0.5) < 1e-15
+    assert 0.64 < p.parts["optimal_real_weight"] < 0.66
+    assert any("real weight used: w = 0.618034" in note for note in p.notes)
+
+
+def test_pooling_weight_reproduces_the_unweighted_prediction_exactly():
+    """``w = r/T0`` is the unweighted fit: the weighted regime gives replace_mixing's exact number."""
+    for down in ({"ridge": 0.0}, {"ridge": 0.05, "T": 20}, {"down_real": 0.4}):
+        weighted = predict(_scenario(weight=0.5, **down))
+        plain = predict(_scenario(weight=None, **down))
+        assert abs(weighted.test_error - plain.test_error) <= 1e-13 * plain.test_error
+        assert weighted.provenance["collapse"] == plain.provenance["collapse"]
+
+
+def test_precision_is_a_parameter():
+    s = _scenario(weight=0.3, ridge=0.0)
+    a, b = predict(s), predict(s, precision=40)
+    assert abs(float(b.test_error) - a.test_error) < 1e-13 * a.test_error
+
+
+def test_refusals_name_the_key():
+    with pytest.raises(NotCoveredError, match="generators.T0"):
+        predict(_scenario(d=50, T0=40, real_fraction=0.5), monte_carlo=False)
+    with pytest.raises(NotCoveredError, match="generators.real_weight"):
+        predict(_scenario(d=50, T0=120, real_fraction=0.3, weight=1.0), monte_carlo=False)  # 36 real rows < d + 2
+    with pytest.raises(NotCoveredError, match="generators.ridge"):
+        predict(_scenario(ridge0=0.1), monte_carlo=False)

@@ -11,8 +11,8 @@ import importlib
 from modelcollapse.theory.registry import DERIVATIONS, RESULTS, get_result
 
 RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam", "schemes",
-                  "finite_size", "stable", "ridge_generators", "pool_chain", "scaling_growth", "reused_design", "weighting",
-                  "paper_results")
+                  "finite_size", "stable", "ridge_generators", "pool_chain", "scaling_growth", "reused_design",
+                  "paper_results", "weighting")
 for _name in RESULT_MODULES:
     importlib.import_module(f"modelcollapse.theory.{_name}")
 del _name

@@ -16,7 +16,7 @@ predicted (a refusal naming the key; ``predict`` falls back to Monte Carlo where
 (``generators.ridge``), blocks with ``T0_k < d + 2``. Refused as bad input (exit 2): a weight outside
 ``[0, 1]`` or a string other than ``"optimal"``; a block without real rows (``real_fraction`` 0) or without
 synthetic rows; ``scheme`` other than ``"replace"`` (an accumulated pool has no "previous fit's" part) and
-``design_matrix = "reused"``; ``real_weight`` without generations.
+``design_matrix = "reused"``. With ``n = 0`` the key is checked and has no effect (the clean downstream).
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def _real_weight(key, value, gen):
         raise ScenarioError(key, f"{_RANGE}, got {value!r}")
     else:
         value = float(value)
-    if gen.n == 0:
-        raise ScenarioError(key, "weighs each generator's real rows against its synthetic rows: needs generators.n >= 1")
+    if gen.n == 0:  # irrelevant without generations (a clean scenario, replace(n=0)), but still checked
+        return value
     if gen.scheme != "replace":
         raise ScenarioError(key, f"is defined for generators.scheme = 'replace' (fresh real rows plus the previous "
                                  f"fit's synthetic rows each round); got scheme = {gen.scheme!r}")

@@ -29,7 +29,8 @@ def weighted_chain_of(scenario: Scenario, backend: Backend):
     gen, d = scenario.generators, scenario.d
     if gen.has_ridge:
         raise NotCoveredError("generators.ridge: weighted real/synthetic generators are derived for OLS generators "
-                              "only (ridge = 0); the weighted ridge is simulated (modelcollapse simulate), not predicted")
+                              "only (ridge = 0); the weighted ridge is simulated (modelcollapse simulate), not "
+                              "predicted")
     weights = gen.real_weights()
     reals = gen.real_counts()
     for k, (t0, w, r) in enumerate(zip(gen.T0, weights, reals)):
@@ -58,13 +59,16 @@ class WeightedGenerators:
         gen, d = scenario.generators, scenario.d
         r, t0 = gen.real_counts()[-1], gen.T0[-1]
         k = r / (t0 - r)
+        w_reg = optimal_weight(r, t0 - r, d).root
         notes = [f"real weight used: w = {', '.join(f'{w:.6g}' for w in sorted(set(chain.weights)))}"
                  + (" (\"optimal\": the paper's w* per block)" if gen.real_weight == "optimal" else ""),
                  f"last block k = n_r/n_s = {k:.6g}: golden-ratio weight w* = {golden_weight(k):.6g}, pooling weight "
                  f"k/(1+k) = {pooling_weight(k):.6g}, regression optimum of the stationary error "
-                 f"{optimal_weight(r, t0 - r, d).root:.6g}"]
+                 f"{w_reg:.6g}"]
+        parts = {"real_weight": chain.weights[-1], "golden_weight": golden_weight(k), "pooling_weight":
+                 pooling_weight(k), "optimal_real_weight": w_reg}
         return predict_on_chain(scenario, backend, chain_error=chain.error, chain_provenance=chain.provenance,
-                                centred=True, regime=self.name, notes=notes)
+                                centred=True, regime=self.name, notes=notes, parts=parts)
 
 
 REGIME = WeightedGenerators()
