@@ -306,3 +306,37 @@ def test_refusals_name_the_key():
         predict(_scenario(d=50, T0=120, real_fraction=0.3, weight=1.0), monte_carlo=False)  # 36 real rows < d + 2
     with pytest.raises(NotCoveredError, match="generators.ridge"):
         predict(_scenario(ridge0=0.1), monte_carlo=False)
+
+
+# -- held-out agreement of whole scenarios (generators and downstream) -----------------------------------
+
+
+def _simulate(s, trials, seed):
+    """The scenario through this module's own simulator (conditional estimator), independent of the theory."""
+    lam = np.asarray(s.spectrum.eigenvalues(), dtype=float)
+    w0 = np.asarray(s.teacher.coefficients(s.spectrum), dtype=float)
+    g, dn = s.generators, s.downstream
+    vals = [conditional_weighted_trial(np.random.default_rng([seed, i]), np.sqrt(lam), w0, g.real_weights(), g.T0,
+                                       g.sigma0, g.real_fraction, dn.T, dn.sigma, dn.ridge, dn.real_fraction)
+            for i in range(trials)]
+    return float(np.mean(vals)), float(np.std(vals, ddof=1) / math.sqrt(trials))
+
+
+HELD_OUT_SCENARIOS = [  # never tuned on: ridge, T < d and mixed downstreams, schedules, "optimal"
+    (dict(d=80, n=5, T0=[200, 240, 200, 260, 200], real_fraction=0.4, weight=0.6, T=120, ridge=0.05), 150),
+    (dict(d=120, spectrum="isotropic", n=6, T0=300, real_fraction=0.3, weight="optimal", T=250, down_real=0.5), 80),
+    (dict(d=200, n=3, T0=500, real_fraction=0.6, weight=0.8, T=150, ridge=0.01), 40),
+    (dict(d=50, n=4, T0=[100, 150, 120, 100], sigma0=[1.0, 0.5, 2.0, 1.0], real_fraction=[0.3, 0.5, 0.5, 0.7],
+          weight=0.35, T=90, ridge=0.2), 200),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("keys, trials", HELD_OUT_SCENARIOS)
+def test_whole_scenarios_agree_with_simulation(keys, trials):
+    s = _scenario(**keys)
+    p = predict(s, monte_carlo=False)
+    assert p.regime == "weighted_generators"
+    mc, se = _simulate(s, trials, seed=7)
+    tol = 4 * se + p.allowance * p.test_error
+    assert abs(p.test_error - mc) <= tol, (p.test_error, mc, se, tol)
