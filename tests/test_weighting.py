@@ -317,7 +317,8 @@ def _simulate(s, trials, seed):
     w0 = np.asarray(s.teacher.coefficients(s.spectrum), dtype=float)
     g, dn = s.generators, s.downstream
     vals = [conditional_weighted_trial(np.random.default_rng([seed, i]), np.sqrt(lam), w0, g.real_weights(), g.T0,
-                                       g.sigma0, g.real_fraction, dn.T, dn.sigma, dn.ridge, dn.real_fraction)
+                                       g.sigma0, g.real_fraction, dn.T, dn.sigma, dn.ridge, dn.real_fraction,
+                                       ridges0=g.ridge[: g.n])
             for i in range(trials)]
     return float(np.mean(vals)), float(np.std(vals, ddof=1) / math.sqrt(trials))
 

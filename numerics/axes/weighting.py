@@ -100,33 +100,41 @@ class Weighting:
 
     def describe(self, scenario, draft: ChainDraft) -> None:
         """Per-row weights of each generator's fit (the simulator hook ``fit_weights``); the engine refuses them."""
-        weights = scenario.generators.real_weights()
+        gen = scenario.generators
+        weights = gen.real_weights()
         if weights is None:
             return
-        n = scenario.generators.n
-        draft.refinements.append(_FitWeights(weights=weights, n=n, fits=n + 1))
+        draft.refinements.append(_FitWeights(weights=weights, reals=gen.real_counts()[: gen.n], n=gen.n))
 
 
 class _FitWeights:
-    """The refinement: row type of block ``b < n`` gets weight ``w_b/r_b`` (real) or ``(1 − w_b)/s_b`` in fit ``b``."""
+    """The refinement: in fit ``b < n`` the real rows of block ``b`` weigh ``w_b/r_b``, its synthetic rows ``(1 − w_b)/s_b``.
 
-    def __init__(self, *, weights, n: int, fits: int):
-        self.weights, self.n, self.fits = tuple(weights), n, fits
+    Block 0's synthetic rows are labelled by ``ŵ_0 = w0`` like its real rows, so the description holds them in one
+    row type: it is split here into the ``r_0`` real and ``s_0`` synthetic rows (same source, different weights).
+    """
+
+    def __init__(self, *, weights, reals, n: int):
+        self.weights, self.reals, self.n = tuple(weights), tuple(reals), n
+
+    def _weighted(self, t, real: bool, count: int, fits: int):
+        w = self.weights[t.block]
+        share = (w / self.reals[t.block]) if real else (1.0 - w) / (count if not real else 1)
+        return replace(t, count=count, fit_weights=tuple(share if k == t.block else 1.0 for k in range(fits)))
 
     def __call__(self, chain):
-        sizes: dict = {}
-        for t in chain.types:
-            if t.block < self.n:
-                sizes.setdefault(t.block, {})[t.source == WO] = t.count
+        fits = chain.n_fits
         types = []
         for t in chain.types:
-            if t.block < self.n:
-                w = self.weights[t.block]
-                real = t.source == WO
-                share = (w if real else 1.0 - w) / sizes[t.block][real]
-                fw = tuple(share if k == t.block else 1.0 for k in range(self.fits))
-                t = replace(t, fit_weights=fw)
-            types.append(t)
+            if t.block >= self.n:
+                types.append(t)
+                continue
+            r = self.reals[t.block]
+            if t.source == WO and t.count > r:  # real and (w0-labelled) synthetic rows in one type: split
+                types.append(self._weighted(t, True, r, fits))
+                types.append(self._weighted(t, False, t.count - r, fits))
+            else:
+                types.append(self._weighted(t, t.source == WO, t.count, fits))
         return replace(chain, types=tuple(types))
 
 
