@@ -11,11 +11,13 @@ import tomllib
 
 from modelcollapse.derivations import cli
 from modelcollapse.numerics.backend import FLOAT64, backend_for
+from modelcollapse.numerics.chain import compile_chain
 from modelcollapse.numerics.errors import ScenarioError
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.regimes import regime_for
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.simulate import simulate
 from modelcollapse.numerics.simulate_weighting import (
     conditional_chain_error,
     conditional_weighted_trial,
@@ -341,3 +343,50 @@ def test_whole_scenarios_agree_with_simulation(keys, trials):
     mc, se = _simulate(s, trials, seed=7)
     tol = 4 * se + p.allowance * p.test_error
     assert abs(p.test_error - mc) <= tol, (p.test_error, mc, se, tol)
+
+
+# -- the axis in the chain description and the generic simulator --------------------------------------------
+
+
+def test_description_weights_each_generator_fit():
+    s = _scenario(n=3, T0=[120, 100, 80], real_fraction=[0.5, 0.3, 0.75], weight=0.6)
+    chain = compile_chain(s)
+    assert chain.simulation_hooks() == ("fit_weights",)
+    for k, (t0, r) in enumerate(zip(s.generators.T0, s.generators.real_counts())):
+        mine = [t for t in chain.types if t.block == k]
+        assert sorted(t.count for t in mine) == sorted((r, t0 - r))  # block 0's w0-labelled rows split in two
+        real = sum(t.count * t.fit_weights[k] for t in mine if t.fit_weights[k] == 0.6 / r)
+        assert abs(real - 0.6) < 1e-14
+        assert abs(sum(t.count * t.fit_weights[k] for t in mine) - 1.0) < 1e-14
+    assert compile_chain(_scenario(weight=None)).simulation_hooks() == ()
+
+
+def test_generic_simulator_agrees_with_the_axis_simulator():
+    s = _scenario(d=12, n=3, T0=40, real_fraction=0.5, weight=0.8, T=30, ridge=0.02, ridge0=0.05)
+    generic = simulate(s, trials=600, seed=1, estimator="plain")
+    mine = _simulate(s, 400, 2)
+    assert abs(generic.mean - mine[0]) < 4 * math.hypot(generic.stderr, mine[1])
+
+
+def test_ridge_generators_compose_through_the_monte_carlo_fallback():
+    s = _scenario(d=12, n=3, T0=40, real_fraction=0.5, weight=0.8, T=30, ridge=0.02, ridge0=0.05)
+    p = predict(s, mc_rse=0.01)
+    assert p.provenance["collapse"].kind.name == "MONTE_CARLO"
+    assert any("generators.ridge" in note for note in p.notes)
+    mine = _simulate(s, 400, 3)
+    assert abs(p.test_error - mine[0]) < 4 * math.hypot(0.01 * p.test_error, mine[1])
+
+
+@pytest.mark.slow
+def test_simulated_argmin_is_within_one_grid_step_of_the_optimal_weight():
+    """Issue 23's "Done when": the report's scenario, the simulated argmin on its grid (step 0.05)."""
+    from modelcollapse.derivations.report.sections.weighting import GRID_STEP, simulated_argmin
+    from modelcollapse.derivations.scenario_files import builtin
+
+    base = builtin("weighting").scenario
+    grid = np.round(np.arange(0.35, 0.9 + 1e-9, GRID_STEP), 12)
+    r, t0 = base.generators.real_counts()[0], base.generators.T0[0]
+    w_reg, w_golden = optimal_weight(r, t0 - r, base.d).root, golden_weight(r / (t0 - r))
+    for seed in (5, 6):
+        argmin, _ = simulated_argmin(base, grid, trials=80, seed=seed)
+        assert abs(argmin - w_reg) <= GRID_STEP + 1e-12 and abs(argmin - w_golden) <= GRID_STEP + 1e-12

@@ -108,7 +108,7 @@ class Weighting:
 
 
 class _FitWeights:
-    """The refinement: in fit ``b < n`` the real rows of block ``b`` weigh ``w_b/r_b``, its synthetic rows ``(1 − w_b)/s_b``.
+    """The refinement: in fit ``b < n`` block ``b``'s real rows weigh ``w_b/r_b``, its synthetic ones ``(1 − w_b)/s_b``.
 
     Block 0's synthetic rows are labelled by ``ŵ_0 = w0`` like its real rows, so the description holds them in one
     row type: it is split here into the ``r_0`` real and ``s_0`` synthetic rows (same source, different weights).
