@@ -10,6 +10,7 @@ import sympy as sp
 import tomllib
 
 from modelcollapse.derivations import cli
+from modelcollapse.numerics.axes.weighting import optimal_weight_of
 from modelcollapse.numerics.backend import FLOAT64, backend_for
 from modelcollapse.numerics.chain import compile_chain
 from modelcollapse.numerics.errors import ScenarioError
@@ -234,9 +235,12 @@ def test_default_is_unweighted_and_stays_out_of_the_file():
         assert Scenario.from_dict(w.to_dict()) == w
         assert Scenario.from_dict(tomllib.loads(w.to_toml())) == w
     o = _scenario(weight="optimal", T0=[120, 100], n=2, real_fraction=[0.5, 0.25])
-    assert o.generators.real_weights() == (golden_weight(1.0), golden_weight(25 / 75))
+    expected = (golden_weight(1.0), golden_weight(25 / 75))
+    assert all(abs(a - b) < 1e-15 for a, b in zip(o.generators.real_weights(), expected))
+    for r, s_ in ((1, 1), (3, 7), (900, 13), (5, 2000)):  # the axis's arithmetic is the registered w*
+        assert abs(optimal_weight_of(r, s_) - golden_weight(r / s_)) <= 1e-15
     assert _scenario().replace(**{"generators.real_weight": 0.4}).generators.real_weight == 0.4
-    assert _scenario().replace(real_weight="optimal").generators.real_weights() == (golden_weight(1.0),) * 4
+    assert _scenario().replace(real_weight="optimal").generators.real_weights() == (optimal_weight_of(1, 1),) * 4
     assert _scenario().replace(n=0).generators.real_weight == 0.7  # no effect without generations, kept
 
 

@@ -27,10 +27,9 @@ from dataclasses import replace
 
 from modelcollapse.numerics.axes.keys import Key, View
 from modelcollapse.numerics.chain import WO, ChainDraft
-from modelcollapse.numerics.weighting import golden_weight
 from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
-__all__ = ["AXIS", "OPTIMAL"]
+__all__ = ["AXIS", "OPTIMAL", "optimal_weight_of"]
 
 OPTIMAL = "optimal"
 _RANGE = 'expected a weight in [0, 1] or "optimal"'
@@ -38,6 +37,14 @@ _RANGE = 'expected a weight in [0, 1] or "optimal"'
 
 def _rows(fraction: float, size: int) -> int:
     return int(math.floor(fraction * size + 0.5))  # the real_fraction axis's rounding (halves up)
+
+
+def optimal_weight_of(real: int, synthetic: int) -> float:
+    """``w* = (√(k² + 4k) − k)/2``, ``k = real/synthetic``: the registered ``weighted_optimal_weight``, typed again
+    because the description may not import the theory (tests/test_layers.py); tests/test_weighting.py checks that
+    the two agree to rounding."""
+    k = real / synthetic
+    return (math.sqrt(k * k + 4 * k) - k) / 2
 
 
 def _real_weight(key, value, gen):
@@ -79,7 +86,7 @@ def _real_weights(gen) -> tuple[float, ...] | None:
     out = []
     for f, t0 in zip(gen.real_fraction, gen.T0):
         r = _rows(f, t0)
-        out.append(golden_weight(r / (t0 - r)))
+        out.append(optimal_weight_of(r, t0 - r))
     return tuple(out)
 
 
