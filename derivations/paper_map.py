@@ -146,7 +146,8 @@ PAPER_MAP: tuple[PaperRow, ...] = (
                    'norm(w0)^2 (1 - eta); phi_m = phi0 > 1: (1 - phi0^-n) norm(w0)^2, exponentially fast to the null '
                    'predictor'),
         refs=('result:overparam_isotropic_chain', 'result:overparam_energy_step', 'section:overparam',
-              'test:tests/test_overparam.py::test_noise_free_error_reaches_null_predictor_exponentially'),
+              'test:tests/test_overparam.py::test_noise_free_error_reaches_null_predictor_exponentially',
+              'test:tests/test_paper_lemmas.py::test_theorem_4_6_unequal_generators_against_simulation'),
         check=('exact', 'det. equiv.', 'simulation'), status='reproduced'),
     # -- Sec. 5 -------------------------------------------------------------------------------------------
     PaperRow(
