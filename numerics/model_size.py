@@ -140,12 +140,18 @@ def primitives(spec: _Spectrum, model: FeatureModel, z, b: Backend, nu0):
     return P, Q, spec.s1(v) * dnu, spec.q1(v) * dnu
 
 
+def _spike(model, kappa):
+    """``s/(s + κ)`` of the mean feature ``μ_0 1_m`` (variance ``s = μ_0² m`` in its direction; 0 without μ_0)."""
+    s = model.mu0**2 * model.m
+    return s / (s + kappa) if s > 0 else 0 * s
+
+
 def _df1z(spec, model, kappa, b, nu0):
     c = model.mu_star2 + kappa
     if c == 0:
         return spec.d - primitives(spec, model, b.scalar(0), b, nu0)[0]
     P = primitives(spec, model, c, b, nu0)[0]
-    return model.m - kappa / c * (P + model.m - spec.d)
+    return model.m - kappa / c * (P + model.m - spec.d) + _spike(model, kappa)
 
 
 def solve_features_kappa(spec: _Spectrum, model: FeatureModel, ridge, T: int, b: Backend, nu0) -> RootResult:
@@ -190,10 +196,11 @@ def features_error(*, eigenvalues, weights, model: FeatureModel, ridge, T: int, 
     rho = b.scalar(1) if c == 0 else kappa / c
     f = formula("features_equivalent")
     sig = b.scalar(sigma)
-    args = (Pc, Pa, Qc, dPc, dQc, kappa, rho, T, sig)
+    sk = _spike(model, kappa)
+    args = (Pc, Pa, Qc, dPc, dQc, kappa, rho, sk, T, sig)
     total = f(*args, synthetic_rows, m, d, b.scalar(chain_error))
     clean = f(*args, 0, m, d, b.scalar(0))
-    variance = f(Pc, Pa, b.scalar(0), dPc, b.scalar(0), kappa, rho, T, sig, 0, m, d, b.scalar(0))  # no teacher
+    variance = f(Pc, Pa, b.scalar(0), dPc, b.scalar(0), kappa, rho, sk, T, sig, 0, m, d, b.scalar(0))  # no teacher
     values = (total, clean, variance)
     if not all(np.isfinite(float(v)) and v >= 0 for v in values):
         raise NotCoveredError(f"downstream.features: the equivalent is not finite and non-negative here (m = {m}, "

@@ -62,7 +62,7 @@ from modelcollapse.theory.symbols import T, d, df1, df2, kappa, lam, sigma, w0_n
 
 __all__ = [
     "features", "synthetic_rows", "residual", "rank_sym", "nu", "z_arg", "P_c", "P_a", "Q_c", "dP_c", "dQ_c",
-    "rho_sym", "mu1", "mu_star2", "tau2",
+    "rho_sym", "spike", "mu1", "mu_star2", "tau2",
     "projection_ols_given_s", "projection_isotropic_ols", "projection_nu_equation", "projection_kappa_equation",
     "features_equivalent", "projection_isotropic_ridgeless", "projection_isotropic_ridgeless_under",
     "relu_coefficients", "erf_coefficients", "isotropic_primitives", "model_size_derivation",
@@ -78,6 +78,7 @@ z_arg = sp.Symbol("z", nonnegative=True)
 P_c, P_a, Q_c = sp.Symbol("P_c", nonnegative=True), sp.Symbol("P_a", nonnegative=True), sp.Symbol("Q_c", nonnegative=True)
 dP_c, dQ_c = sp.Symbol("P'_c", nonnegative=True), sp.Symbol("Q'_c", nonnegative=True)
 rho_sym = sp.Symbol("varrho", nonnegative=True)  # κ/c ∈ [0, 1] (1 for the projection)
+spike = sp.Symbol("varsigma", nonnegative=True)  # s/(s + κ) of the mean feature's spike s = μ_0² m (0: none)
 mu1 = sp.Symbol("mu_1", positive=True)
 mu_star2 = sp.Symbol("mu_*^2", nonnegative=True)
 tau2 = sp.Symbol("tau^2", positive=True)  # variance of a pre-activation, tr Σ/d
@@ -122,28 +123,30 @@ def projection_nu_equation() -> sp.Expr:
 
 
 @named_result("projection_kappa_equation", title="Random features: the downstream's effective ridge",
-              lhs=r"\kappa - \lambda", relation=r"\simeq", args=(kappa, lam, T, features, d, P_c, rho_sym),
+              lhs=r"\kappa - \lambda", relation=r"\simeq", args=(kappa, lam, T, features, d, P_c, rho_sym, spike),
               provenance=equivalent("deterministic equivalent (first order, conditionally on S; its trace by the "
                                     "projection level)"),
               source=_SOURCE)
 def projection_kappa_equation() -> sp.Expr:
-    """``κ df_1^z/T`` with ``df_1^z = m − ϱ(P(c) + m − d)``, ``ϱ = κ/c``."""
+    """``κ df_1^z/T`` with ``df_1^z = m − ϱ(P(c) + m − d) + ς``, ``ϱ = κ/c``; ``ς = s/(s + κ)`` is the mean
+    feature's spike (``s = μ_0² m``, one direction the labels do not use; 0 for the projection and erf)."""
     return kappa * _df1z() / T
 
 
 def _df1z() -> sp.Expr:
-    return features - rho_sym * (P_c + features - d)
+    return features - rho_sym * (P_c + features - d) + spike
 
 
 def _df2z() -> sp.Expr:
     # m − 2κ tr(Σ_z+κ)⁻¹ + κ² tr(Σ_z+κ)⁻², tr(Σ_z+κ)⁻¹ = (P(c) + m − d)/c, tr(Σ_z+κ)⁻² = (P(c)+m−d)/c² − P'(c)/c
     s = P_c + features - d
-    return features - 2 * rho_sym * s + rho_sym**2 * s - rho_sym * kappa * dP_c
+    return features - 2 * rho_sym * s + rho_sym**2 * s - rho_sym * kappa * dP_c + spike**2
 
 
 @named_result("features_equivalent", title="Random projection / features downstream with a synthetic share",
               lhs=r"E_{\mathrm{test}}", relation=r"\simeq",
-              args=(P_c, P_a, Q_c, dP_c, dQ_c, kappa, rho_sym, T, sigma, synthetic_rows, features, d, chain_error),
+              args=(P_c, P_a, Q_c, dP_c, dQ_c, kappa, rho_sym, spike, T, sigma, synthetic_rows, features, d,
+                    chain_error),
               provenance=equivalent("deterministic equivalent over S and X (two-level fixed point; Gaussian "
                                     "equivalence for nonlinear features); centred chain Cov Δ = (e_n/d)Σ⁻¹",
                                     allowance=0.03),
@@ -178,7 +181,7 @@ def _isotropic_over() -> sp.Expr:
     """The equivalent at ``Σ = I``, ``λ = 0``, ``T < min(m, d)``: ``df_1(ν) = T`` so ``ν = d/T − 1``, ``κ = ν(m − T)/d``."""
     nu_T = d / T - 1
     subs = isotropic_primitives(nu_T)
-    subs.update({P_a: d - sp.Min(features, d), kappa: nu_T * (features - T) / d, rho_sym: 1})
+    subs.update({P_a: d - sp.Min(features, d), kappa: nu_T * (features - T) / d, rho_sym: 1, spike: 0})
     return features_equivalent().subs(subs)
 
 
@@ -208,7 +211,7 @@ def projection_isotropic_ridgeless_under() -> sp.Expr:
     in the proportional limit (``γ = m/d``, ``p = n_s/T``, ``n_s(n_s−1)/(T(T−1)) → p²``) — THEORY.md's sketch."""
     nu_m = d / features - 1
     subs = isotropic_primitives(nu_m)
-    subs.update({P_a: d - features, kappa: 0, rho_sym: 1})
+    subs.update({P_a: d - features, kappa: 0, rho_sym: 1, spike: 0})
     return sp.simplify(features_equivalent().subs(subs))
 
 
