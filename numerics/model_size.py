@@ -18,11 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.roots import RootResult, illinois
+from modelcollapse.theory import get_result
 from modelcollapse.theory.errors import DivergentError, NotCoveredError
+from modelcollapse.theory.model_size import tau2
 from modelcollapse.theory.provenance import EXACT, Provenance, equivalent
 
 __all__ = ["FEATURE_MAPS", "FeatureModel", "feature_model", "solve_nu", "primitives", "solve_features_kappa",
@@ -55,8 +58,13 @@ def feature_model(kind: str, m: int, trace_over_d, b: Backend) -> FeatureModel:
         return FeatureModel(kind=kind, m=m, mu1=b.scalar(1), mu_star2=b.scalar(0), mu0=b.scalar(0))
     if kind not in FEATURE_MAPS:
         raise NotCoveredError(f"downstream.feature_map: expected one of {', '.join(FEATURE_MAPS)}, got {kind!r}")
-    coefficients = formula(f"{kind}_coefficients")(trace_over_d)
-    mu0, mu1, mu_star2 = (b.scalar(c) if b.dps is None else c for c in np.asarray(coefficients).reshape(-1))
+    if b.dps is None:
+        mu0, mu1, mu_star2 = (b.scalar(c) for c in np.asarray(formula(f"{kind}_coefficients")(trace_over_d),
+                                                               dtype=float).reshape(-1))
+    else:  # the closed forms at the backend's digits (numpy's arcsin knows no mpf)
+        expr = get_result(f"{kind}_coefficients").expr()
+        t2 = sp.Float(b.digits(trace_over_d), b.dps + 10)
+        mu0, mu1, mu_star2 = (b.scalar(str(sp.N(c.subs(tau2, t2), b.dps + 10))) for c in expr)
     return FeatureModel(kind=kind, m=m, mu1=mu1, mu_star2=mu_star2, mu0=mu0)
 
 

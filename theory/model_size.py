@@ -58,7 +58,7 @@ from modelcollapse.theory.derivation import EQUAL, EQUIVALENT, Derivation, Step
 from modelcollapse.theory.provenance import equivalent, exact
 from modelcollapse.theory.registry import named_result, register_derivation
 from modelcollapse.theory.schemes import chain_error, m_syn, mixing_factor, mixing_ridge_collapse
-from modelcollapse.theory.symbols import T, d, df1, df2, kappa, lam, sigma, w0_norm
+from modelcollapse.theory.symbols import T, d, df1, kappa, lam, sigma, w0_norm
 
 __all__ = [
     "features", "synthetic_rows", "residual", "rank_sym", "nu", "z_arg", "P_c", "P_a", "Q_c", "dP_c", "dQ_c",
@@ -75,7 +75,8 @@ rank_sym = sp.Symbol("r", positive=True, integer=True)  # rank of the projection
 nu = sp.Symbol("nu", positive=True)  # the projection level's effective regularisation
 z_arg = sp.Symbol("z", nonnegative=True)
 # the primitives at c = μ_*² + κ and at a = μ_*² (projection: a = 0, c = κ), as the numeric layer substitutes them
-P_c, P_a, Q_c = sp.Symbol("P_c", nonnegative=True), sp.Symbol("P_a", nonnegative=True), sp.Symbol("Q_c", nonnegative=True)
+P_c, P_a = sp.Symbol("P_c", nonnegative=True), sp.Symbol("P_a", nonnegative=True)
+Q_c = sp.Symbol("Q_c", nonnegative=True)
 dP_c, dQ_c = sp.Symbol("P'_c", nonnegative=True), sp.Symbol("Q'_c", nonnegative=True)
 rho_sym = sp.Symbol("varrho", nonnegative=True)  # κ/c ∈ [0, 1] (1 for the projection)
 spike = sp.Symbol("varsigma", nonnegative=True)  # s/(s + κ) of the mean feature's spike s = μ_0² m (0: none)
@@ -178,7 +179,7 @@ def isotropic_primitives(nu_: sp.Expr, m_: sp.Expr = features) -> dict:
 
 @lru_cache(maxsize=None)
 def _isotropic_over() -> sp.Expr:
-    """The equivalent at ``Σ = I``, ``λ = 0``, ``T < min(m, d)``: ``df_1(ν) = T`` so ``ν = d/T − 1``, ``κ = ν(m − T)/d``."""
+    """Σ = I, λ = 0, T < min(m, d): ``df_1(ν) = T``, ``ν = d/T − 1``, ``κ = ν(m − T)/d`` in the equivalent."""
     nu_T = d / T - 1
     subs = isotropic_primitives(nu_T)
     subs.update({P_a: d - sp.Min(features, d), kappa: nu_T * (features - T) / d, rho_sym: 1, spike: 0})

@@ -14,9 +14,9 @@ or no generators; finite ``d``. Refused, naming the key: ridge or over-parameter
 real rows in the generators, a reused design, accumulate-subsample (the chain is then not centred or its
 error not derived with features) — the Monte Carlo fallback of ``predict`` answers those.
 
-Bad input (exit 2): ``features`` not an integer ``>= 1``, ``features · max(d, T, features)`` above
-:data:`MAX_FEATURE_FLOATS` (the feature matrices a trial holds), an unknown ``feature_map``, or a
-``feature_map`` without ``features``.
+Bad input (exit 2): ``features`` not an integer ``>= 1``; ``features · T`` or ``features · d`` (the feature
+matrix and the map a trial holds), or ``features²`` for ReLU / erf (the kernel of the exact test error), above
+:data:`MAX_FEATURE_FLOATS`; an unknown ``feature_map``, or a ``feature_map`` without ``features``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from modelcollapse.theory.errors import ScenarioError
 __all__ = ["AXIS", "FEATURE_MAPS", "MAX_FEATURE_FLOATS", "features_of"]
 
 FEATURE_MAPS = ("projection", "relu", "erf")
-# a trial holds T × m features, an m × d map and (ridge, kernels) m × m matrices: 2e7 float64 = 160 MB each
+# a trial holds T × m features, an m × d map and (ReLU / erf) an m × m kernel: at most 2e7 float64 = 160 MB each
 MAX_FEATURE_FLOATS = 20_000_000
 
 
@@ -40,16 +40,20 @@ def _features(key, value, down):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ScenarioError(key, f"expected an integer number of random features >= 1, got {value!r}")
     T = getattr(down, "T", None)
-    if isinstance(T, int) and int(value) * max(T, int(value)) > MAX_FEATURE_FLOATS:
-        raise ScenarioError(key, f"features * max(T, features) must be <= {MAX_FEATURE_FLOATS:.0e} floats "
-                                 f"(memory limit), got {value} with T = {T}")
+    if isinstance(T, int) and int(value) * T > MAX_FEATURE_FLOATS:
+        raise ScenarioError(key, f"features * T must be <= {MAX_FEATURE_FLOATS:.0e} floats (memory limit), got "
+                                 f"{value} with T = {T}")
     return int(value)
 
 
 def _feature_map(key, value, down):
     choice(key, value, FEATURE_MAPS, "feature map")
-    if value != "projection" and getattr(down, "features", None) is None:
+    m = getattr(down, "features", None)
+    if value != "projection" and m is None:
         raise ScenarioError(key, f"{value!r} needs downstream.features = m (an integer >= 1)")
+    if value != "projection" and m * m > MAX_FEATURE_FLOATS:  # the m × m kernel of the exact test error
+        raise ScenarioError("downstream.features", f"{value!r} features need features^2 <= {MAX_FEATURE_FLOATS:.0e} "
+                                                   f"floats (memory limit), got {m}")
     return value
 
 
@@ -77,8 +81,8 @@ class ModelSize:
         d = scenario.spectrum.d
         if not scenario.spectrum.is_finite:
             raise ScenarioError("downstream.features", "random features need a finite spectrum.d")
-        if m * max(int(d), m) > MAX_FEATURE_FLOATS:
-            raise ScenarioError("downstream.features", f"features * max(d, features) must be <= "
+        if m * int(d) > MAX_FEATURE_FLOATS:
+            raise ScenarioError("downstream.features", f"features * d must be <= "
                                                        f"{MAX_FEATURE_FLOATS:.0e} floats (memory limit), got {m} "
                                                        f"with d = {d}")
 

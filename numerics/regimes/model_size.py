@@ -10,7 +10,7 @@ ReLU / erf features). Everything else is refused naming the key (``predict`` the
 
 from __future__ import annotations
 
-from modelcollapse.numerics.axes.model_size import features_of
+from modelcollapse.numerics.axes.model_size import AXIS, features_of
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.model_size import (
     FEATURES_EQUIVALENT,
@@ -66,8 +66,7 @@ class ModelSizeRegime:
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         b = backend
         m, kind = features_of(scenario)
-        if not scenario.spectrum.is_finite:
-            raise NotCoveredError("spectrum.d: random features are predicted for a finite d")
+        AXIS.validate(scenario)  # finite d, the memory limit (as the simulator would refuse it)
         e, chain_provenance = centred_chain_error(scenario, b)
         d, T, lam = scenario.d, scenario.T, scenario.ridge
         eigenvalues = scenario.spectrum.eigenvalues(b)
