@@ -200,7 +200,7 @@ def features_error(*, eigenvalues, weights, model: FeatureModel, ridge, T: int, 
     kappa = root.root
     c = model.mu_star2 + kappa
     Pc, Qc, dPc, dQc = primitives(spec, model, c, b, nu0)
-    Pa = primitives(spec, model, model.mu_star2, b, nu0)[0]
+    Pa = spec.d - spec.df1(solve_nu(spec, m, model.mu_star2 / model.mu1**2, b, nu0))  # P(a): no derivative
     rho = b.scalar(1) if c == 0 else kappa / c
     f = formula("features_equivalent")
     sig = b.scalar(sigma)

@@ -107,8 +107,10 @@ def test_isotropic_ridgeless_clean_closed_form():
     # ‖w0‖²(1 − T/d) m/(m − T) + σ²[T/(m − T) + T/(d − T)], written out by hand
     m = M.features
     expected = w0_norm**2 * (1 - T / d) * m / (m - T) + sigma**2 * (T / (m - T) + T / (d - T))
-    got = M.projection_isotropic_ridgeless().subs(chain_error, 0)
+    got = M._isotropic_over().subs(chain_error, 0)  # the equivalent at Σ = I, λ = 0, T < min(m, d)
     assert sp.simplify(got - expected) == 0
+    assert sp.simplify(M.projection_isotropic_ridgeless_clean() - expected) == 0
+    assert sp.simplify(M.projection_isotropic_ridgeless() - M._isotropic_over()) == 0
 
 
 def test_ols_given_s_reduces_to_plain_mixing_when_the_features_span_x():

@@ -64,7 +64,8 @@ __all__ = [
     "features", "synthetic_rows", "residual", "rank_sym", "nu", "z_arg", "P_c", "P_a", "Q_c", "dP_c", "dQ_c",
     "rho_sym", "spike", "mu1", "mu_star2", "tau2",
     "projection_ols_given_s", "projection_isotropic_ols", "projection_nu_equation", "projection_kappa_equation",
-    "features_equivalent", "projection_isotropic_ridgeless", "projection_isotropic_ridgeless_under",
+    "features_equivalent", "projection_isotropic_ridgeless", "projection_isotropic_ridgeless_clean",
+    "projection_isotropic_ridgeless_under",
     "relu_coefficients", "erf_coefficients", "isotropic_primitives", "model_size_derivation",
 ]
 
@@ -193,12 +194,29 @@ def _isotropic_over() -> sp.Expr:
                                     "O(1/|m − T|) from Monte Carlo near the threshold", allowance=0.03),
               source=_SOURCE)
 def projection_isotropic_ridgeless() -> sp.Expr:
-    """Clean part ``‖w0‖²(1 − T/d) m/(m − T) + σ² T(d + m − 2T)/((d − T)(m − T))``, plus the collapse term.
+    """Clean part :func:`projection_isotropic_ridgeless_clean` plus the collapse term (linear in ``e_n``).
 
     Derived by SymPy from :func:`features_equivalent` (:func:`model_size_derivation`); the synthetic
     rows' residual ``P(0) = d − min(m, d)`` enters through ``Min``.
     """
-    return sp.factor_terms(sp.simplify(_isotropic_over()))
+    full = _isotropic_over()
+    collapse = sp.factor(sp.simplify(full - full.subs(chain_error, 0)))
+    return projection_isotropic_ridgeless_clean() + collapse
+
+
+@named_result("projection_isotropic_ridgeless_clean",
+              title="Random projection, isotropic, ridgeless, T < min(m, d): the clean error (double descent)",
+              lhs=r"E_{\mathrm{clean}}", relation=r"\simeq", args=(w0_norm, sigma, T, features, d),
+              provenance=equivalent("deterministic equivalent (proportional limit; Σ = I, ridge = 0, T < min(m, d))",
+                                    allowance=0.03),
+              source=_SOURCE)
+def projection_isotropic_ridgeless_clean() -> sp.Expr:
+    """``‖w0‖²(1 − T/d) m/(m − T) + σ²(T/(m − T) + T/(d − T))``: the peak at ``m = T``, min-norm on ``x`` as ``m → ∞``.
+
+    Written in this form and checked against the equivalent by SymPy (tests/test_model_size.py).
+    """
+    m = features
+    return w0_norm**2 * (1 - T / d) * m / (m - T) + sigma**2 * (T / (m - T) + T / (d - T))
 
 
 @named_result("projection_isotropic_ridgeless_under",
