@@ -1,4 +1,4 @@
-"""Verified synthetic data: the chain's moments over generations, evaluated (THEORY.md §3.13).
+"""Verified synthetic data: the chain's moments over generations, evaluated (THEORY.md §3.17).
 
 Evaluates the registered results of :mod:`modelcollapse.theory.verifier` (lambdified by
 :func:`~modelcollapse.numerics.formulas.formula`) in any backend: the acceptance ``Z`` and the truncated

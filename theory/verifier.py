@@ -1,4 +1,4 @@
-"""Verified synthetic data: generators whose rows are kept only when a verifier accepts them (THEORY.md §3.13).
+"""Verified synthetic data: generators whose rows are kept only when a verifier accepts them (THEORY.md §3.17).
 
 Source: Yi, Liu, Cheng & Xu, *Escaping Model Collapse via Synthetic Data Verification* (arXiv:2510.16657, ICLR
 2026; the one-dimensional truncated-Gaussian toolkit of its Appendix A), and Feng et al. (arXiv:2406.07515).
@@ -79,7 +79,7 @@ M_prev = sp.Symbol("M", real=True)  # hᵀE v of the previous generation
 h2 = sp.Symbol("h^2", nonnegative=True)  # ‖w0 − w'‖²_Σ
 _t, _xi = sp.symbols("t xi", real=True)  # the truncated standardised residual and the independent part of u1
 
-_SOURCE = ("THEORY.md 3.13; Yi, Liu, Cheng & Xu 2025 (arXiv:2510.16657, ICLR 2026), Appendix A (truncated "
+_SOURCE = ("THEORY.md 3.17; Yi, Liu, Cheng & Xu 2025 (arXiv:2510.16657, ICLR 2026), Appendix A (truncated "
            "Gaussian toolkit); regression version derived here")
 _EXACT_MOMENT = "exact (truncated standard normal on [a, b])"
 _EXACT_POPULATION = "exact in the population limit (kept rows -> infinity), any Σ, given the previous fit"

@@ -1,4 +1,4 @@
-"""Report section: verified synthetic data against generations and against the window (THEORY.md §3.13).
+"""Report section: verified synthetic data against generations and against the window (THEORY.md §3.17).
 
 Base: the built-in ``verifier.toml`` (``d = 50``, power law, ``T0 = 250``, OLS downstream). Left: test error
 against ``n`` without verification (the replace chain, exact), with the teacher as verifier and with a noisy
@@ -83,7 +83,7 @@ def plan(budget: Budget) -> SectionPlan:
         curves=tuple(sweep_curves), points=tuple(sweep_points), xscale="log",
     )
     caption = (
-        rf"Verified synthetic data (THEORY.md 3.13; arXiv:2510.16657): every generator draws $T_0={g.T0[0]}$ rows "
+        rf"Verified synthetic data (THEORY.md 3.17; arXiv:2510.16657): every generator draws $T_0={g.T0[0]}$ rows "
         rf"and keeps those whose residual $y-x^\top w'$ lies in the window, the accepted share "
         rf"${formula('verifier_acceptance')}$ of them ($[a,b]$ standardised by the residual's spread "
         rf"$\sqrt{{\|\hat w-w'\|_\Sigma^2+\sigma_0^2}}$). Selection correlates $x$ with the noise along "
