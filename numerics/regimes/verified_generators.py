@@ -73,6 +73,9 @@ class VerifiedGenerators:
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         VERIFIER_AXIS.validate(scenario)
         gen, d = scenario.generators, scenario.d
+        others = _other_keys_set(scenario)
+        if others:
+            raise NotCoveredError(f"{others[0]}: not predicted together with [generators.verifier] (simulate it)")
         refusals = (
             (not scenario.spectrum.is_finite, "spectrum.d: the verified chain is predicted for a finite d"),
             (gen.scheme != "replace", "generators.scheme: the verified chain is predicted for the replace scheme "
@@ -87,9 +90,6 @@ class VerifiedGenerators:
         for refused, message in refusals:
             if refused:
                 raise NotCoveredError(message)
-        others = _other_keys_set(scenario)
-        if others:
-            raise NotCoveredError(f"{others[0]}: not predicted together with [generators.verifier] (simulate it)")
         h2, sigma0, lower, upper, T0, refill = verifier_inputs(scenario)
         chain = verifier_chain(h2=h2, sigma0=sigma0, lower=lower, upper=upper, T0=T0, d=d, refill=refill,
                                backend=backend)
