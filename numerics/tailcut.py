@@ -214,3 +214,32 @@ def _predict_chain(scenario, keep_top, b, lam, weights, tail, clean, regime) -> 
              f"(tail energy {float(tail):.6g})"]
     return assemble(clean=clean, collapse=collapse, collapse_provenance=TAILCUT_CHAIN, backend=b, regime=regime,
                     parts=parts, notes=notes)
+
+
+def powerlaw_truncated_error(*, beta: float, r: float, keep_top, T, ridge, sigma: float = 0.0) -> dict:
+    """Parts of the error on ``λ_j = j^(−β)``, ``d = ∞``, with a perfect generator cut at ``keep_top`` (float64).
+
+    The source teacher ``λ_j c_j² = j^(−1−2βr)/ζ(1+2βr)`` cut to ``j <= k``; the downstream ridge by its
+    deterministic equivalent (infinite-spectrum sums): ``bias = κ² S_B^(k)/(1 − df_2/T)``,
+    ``variance = σ² df_2/(T − df_2)``, ``tail = ζ(1+2βr, k+1)/ζ(1+2βr)`` (exact), ``error`` their sum.
+    What the scaling exponents of :mod:`modelcollapse.theory.tailcut` are checked against.
+    """
+    import math
+
+    import scipy.special
+
+    from modelcollapse.numerics.infinite import PowerLawSums
+
+    sums = PowerLawSums(beta=beta, d=math.inf)
+    k = int(keep_top)
+    kappa = float(solve_kappa(sums, float(ridge), int(T)).kappa)
+    df2 = float(sums.df(kappa, 2))
+    s = 1 + 2 * beta * r
+    zeta = float(scipy.special.zeta(s))
+    j = np.arange(1, k + 1, dtype=float)
+    lam = j ** (-beta)
+    weights = j ** (-s) / zeta
+    bias = float(np.sum(weights * (kappa / (lam + kappa)) ** 2)) / (1 - df2 / T)
+    variance = sigma**2 * df2 / (T - df2)
+    tail = float(scipy.special.zeta(s, k + 1)) / zeta
+    return {"bias": bias, "variance": variance, "tail": tail, "error": bias + variance + tail, "kappa": kappa}
