@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["fit_map", "head_cut", "tailcut_trial", "simulate_tailcut"]
+__all__ = ["fit_map", "head_cut", "tailcut_trial", "simulate_tailcut", "KeepTop"]
 
 
 def fit_map(X: np.ndarray, ridge: float) -> np.ndarray:
@@ -72,3 +72,25 @@ def simulate_tailcut(lam, w0, *, T0, sigma0, ridge0, keep_top: int, T: int, sigm
                        for child in children])
     se = float(errors.std(ddof=1) / np.sqrt(trials)) if trials > 1 else float("inf")
     return float(errors.mean()), se, errors
+
+
+class KeepTop:
+    """Simulator hook (``Fit.post``): keep the first ``k`` coordinates of a fitted ``ŵ`` (a vector, or the columns of a
+    ``d × m`` matrix), i.e. its top-``k`` eigendirections of ``Σ``; linear, so the conditional estimator applies."""
+
+    linear = True
+
+    def __init__(self, k: int):
+        self.k = int(k)
+
+    def __repr__(self) -> str:
+        return f"KeepTop({self.k})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, KeepTop) and other.k == self.k
+
+    def __hash__(self) -> int:
+        return hash(("KeepTop", self.k))
+
+    def __call__(self, w):
+        return head_cut(w, self.k)

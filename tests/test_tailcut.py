@@ -210,3 +210,66 @@ def test_refusals_name_the_key():
                  {"kind": "power_law", "beta": 1.5, "d": "inf"})
     with pytest.raises(NotCoveredError, match="spectrum.d"):
         predict_tailcut(s, 10)
+
+
+# -- the axis: key, bad input, dispatch -----------------------------------------------------------------------------
+def keyed(k, **gen):
+    return scenario({"n": 2, "T0": 120, "sigma0": 0.5, "keep_top": k, **gen}, {"T": 80, "sigma": 0.5, "ridge": 0.01})
+
+
+def test_key_round_trips_and_defaults_to_no_cut():
+    s = keyed(10)
+    assert s.generators.keep_top == 10
+    assert s.to_dict()["generators"]["keep_top"] == 10
+    assert Scenario.from_dict(s.to_dict()) == s
+    plain = scenario({"n": 2, "T0": 120, "sigma0": 0.5}, {"T": 80, "sigma": 0.5, "ridge": 0.01})
+    assert plain.generators.keep_top is None and "keep_top" not in plain.to_dict()["generators"]
+    assert plain.replace(**{"generators.keep_top": 7}).generators.keep_top == 7
+
+
+@pytest.mark.parametrize("value", [0, -3, 61, 2.5, 10.0, "10", True, [10]])
+def test_bad_keep_top_names_the_key(value):
+    from modelcollapse.theory.errors import ScenarioError
+    with pytest.raises(ScenarioError, match=r"^generators\.keep_top: expected an integer k with 1 <= k <= spectrum\.d"):
+        keyed(value)
+
+
+def test_bad_keep_top_exits_2_with_one_line(tmp_path, capsys):
+    from modelcollapse.derivations import cli
+    path = tmp_path / "s.toml"
+    keyed(10).write(path)
+    path.write_text(path.read_text().replace("keep_top = 10", "keep_top = 61"))
+    assert cli.main(["predict", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "generators.keep_top" in err[0] and "d = 60" in err[0]
+
+
+def test_infinite_spectrum_accepts_a_cut_and_refuses_the_prediction():
+    from modelcollapse.theory.errors import NotCoveredError
+    s = scenario({"n": 1, "T0": 120, "sigma0": 0.5, "keep_top": 10**6}, {"T": 80, "sigma": 0.5, "ridge": 0.01},
+                 {"kind": "power_law", "beta": 1.5, "d": "inf"})
+    assert s.generators.keep_top == 10**6
+    with pytest.raises(NotCoveredError, match="spectrum.d"):
+        predict(s, monte_carlo=False)
+
+
+def test_dispatch_the_cut_has_its_own_fast_path():
+    from modelcollapse.numerics import regimes
+    for gen in ({}, {"ridge": 0.05}, {"T0": 40}):
+        s = keyed(10, **gen)
+        assert regimes.regime_for(s, check=True).name == "tail_cut"
+        assert predict(s).regime == "tail_cut"
+    # k = d is no cut: the plain fast path, the same number
+    assert regimes.regime_for(keyed(60), check=True).name == "ols_generators"
+    assert predict(keyed(60)).test_error == pytest.approx(predict_tailcut(keyed(60), 60).test_error, rel=1e-12)
+    # without generations the cut is irrelevant
+    s = Scenario(spectrum=POWER, teacher=SOURCE, generators={"n": 0, "keep_top": 5},
+                 downstream={"T": 80, "sigma": 0.5, "ridge": 0.01})
+    assert regimes.regime_for(s, check=True).name == "clean_ridge"
+
+
+def test_a_refused_combination_names_the_key():
+    from modelcollapse.theory.errors import NotCoveredError
+    s = keyed(10, scheme="accumulate")
+    with pytest.raises(NotCoveredError, match="generators.keep_top.*replace"):
+        predict(s, monte_carlo=False)

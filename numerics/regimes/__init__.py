@@ -20,8 +20,10 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    tail_cut,
 )
 from modelcollapse.numerics.regimes.base import Regime
+from modelcollapse.numerics.regimes.domain import eligible
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 
@@ -35,6 +37,7 @@ FAST_PATHS: tuple[Regime, ...] = (
     ridge_generators.REGIME,
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
+    tail_cut.REGIME,  # generators.keep_top < d (the others are not eligible there: domain.eligible)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
@@ -44,7 +47,7 @@ __all__ = ["REGIMES", "FAST_PATHS", "GENERAL", "Regime", "regime_for", "fast_pat
 
 def fast_paths_for(scenario: Scenario) -> list[Regime]:
     """Every fast path whose ``applies`` is true (at most one, by construction)."""
-    return [regime for regime in FAST_PATHS if regime.applies(scenario)]
+    return [regime for regime in FAST_PATHS if eligible(regime, scenario) and regime.applies(scenario)]
 
 
 def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
@@ -68,7 +71,7 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
             raise RuntimeError(f"regimes {', '.join(r.name for r in found)} all apply to one scenario; "
                                "their applies must be mutually exclusive")
     else:
-        found = [next((r for r in FAST_PATHS if r.applies(scenario)), None)]
+        found = [next((r for r in FAST_PATHS if eligible(r, scenario) and r.applies(scenario)), None)]
         found = [r for r in found if r is not None]
     if found:
         return found[0]

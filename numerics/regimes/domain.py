@@ -8,10 +8,11 @@ scenarios and asserts the exclusivity.
 
 from __future__ import annotations
 
+from modelcollapse.numerics import axes
 from modelcollapse.numerics.scenario import Scenario
 
 __all__ = ["fresh_design", "has_generators", "ols_generators_only", "every_block_ols", "real_rows_in_generators",
-           "real_rows_downstream", "ols_downstream", "scheme_is"]
+           "real_rows_downstream", "ols_downstream", "scheme_is", "refining_axes", "eligible"]
 
 
 def fresh_design(s: Scenario) -> bool:
@@ -48,3 +49,14 @@ def ols_downstream(s: Scenario) -> bool:
 
 def scheme_is(s: Scenario, scheme: str) -> bool:
     return s.generators.scheme == scheme
+
+
+def refining_axes(s: Scenario) -> frozenset:
+    """Names of the axes that change what a fit does in ``s`` (an axis with ``refines(scenario)`` true, e.g. a tail
+    cut): the fast paths written before them assume plain fits."""
+    return frozenset(a.name for a in axes.AXES if getattr(a, "refines", None) is not None and a.refines(s))
+
+
+def eligible(regime, s: Scenario) -> bool:
+    """A fast path may apply only where every refining axis of ``s`` is among those it declares (``regime.axes``)."""
+    return refining_axes(s) <= frozenset(getattr(regime, "axes", ()))

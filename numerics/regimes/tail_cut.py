@@ -1,0 +1,30 @@
+"""Tail-cutting generators (``generators.keep_top < d``; THEORY.md §3.13, :mod:`modelcollapse.numerics.tailcut`).
+
+Applies exactly where the ``tailcut`` axis refines the chain (``axes = ("tailcut",)``: the other fast paths, which
+assume uncut generators, never apply there; :func:`~modelcollapse.numerics.regimes.domain.refining_axes`).
+Predicts the replace scheme on fresh designs without real rows; refuses the rest naming ``generators.keep_top``.
+"""
+
+from __future__ import annotations
+
+from modelcollapse.numerics.axes.tailcut import AXIS, keep_top_of
+from modelcollapse.numerics.backend import Backend
+from modelcollapse.numerics.prediction import Prediction
+from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.tailcut import predict_tailcut
+
+__all__ = ["TailCutRegime", "REGIME"]
+
+
+class TailCutRegime:
+    name = "tail_cut"
+    axes = ("tailcut",)
+
+    def applies(self, scenario: Scenario) -> bool:
+        return AXIS.refines(scenario)
+
+    def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
+        return predict_tailcut(scenario, keep_top_of(scenario), backend, regime=self.name)
+
+
+REGIME = TailCutRegime()
