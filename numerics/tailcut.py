@@ -80,7 +80,8 @@ def _ols_generators(scenario) -> bool:
     return not gen.has_ridge and all(t0 >= scenario.d + 2 for t0 in gen.T0)
 
 
-def predict_tailcut(scenario, keep_top: int, backend: Backend = FLOAT64, *, regime: str = "tail_cut") -> Prediction:
+def predict_tailcut(scenario, keep_top: int, backend: Backend = FLOAT64, *, regime: str = "tail_cut",
+                    uncut: Prediction | None = None) -> Prediction:
     """The prediction of ``scenario`` whose generators keep their top ``keep_top`` eigendirections.
 
     Examples
@@ -91,6 +92,10 @@ def predict_tailcut(scenario, keep_top: int, backend: Backend = FLOAT64, *, regi
     >>> p = predict_tailcut(s, 10)
     >>> p.exact, round(p.test_error, 6) == round(0.25 * 50 / 49 + 2 * 0.25 * 10 / 49 + p.parts["tail"], 6)
     (True, True)
+
+    ``uncut``: the toolkit's prediction of the same scenario without the cut (ridge / minimum-norm generators: the
+    cut's first-order effect is added to it, so its finite-size corrections carry over and ``keep_top = d`` returns
+    it unchanged); ``None``: the first-order chain on top of the clean part.
 
     Raises
     ------
@@ -106,7 +111,7 @@ def predict_tailcut(scenario, keep_top: int, backend: Backend = FLOAT64, *, regi
     clean = clean_prediction(scenario, b)
     if _ols_generators(scenario):
         return _predict_ols(scenario, keep_top, b, lam, weights, tail, clean, regime)
-    return _predict_chain(scenario, keep_top, b, lam, weights, tail, clean, regime)
+    return _predict_chain(scenario, keep_top, b, lam, weights, tail, clean, regime, uncut)
 
 
 def _head_weights(weights, keep_top, b):
@@ -198,7 +203,7 @@ def diagonal_chain_error(lam, weights, coefficients, fits, keep_top: int, *, T: 
     return b.fsum(a * s) - 2 * b.fsum(lam * c * h * m) + b.fsum(weights) + variance
 
 
-def _predict_chain(scenario, keep_top, b, lam, weights, tail, clean, regime) -> Prediction:
+def _predict_chain(scenario, keep_top, b, lam, weights, tail, clean, regime, uncut) -> Prediction:
     gen, d = scenario.generators, scenario.d
     if scenario.ridge == 0 and abs(scenario.T - d) <= 1:
         raise NotCoveredError(f"downstream.T: a ridgeless downstream on T = {scenario.T}, within 1 of d = {d}, has an "
@@ -207,12 +212,19 @@ def _predict_chain(scenario, keep_top, b, lam, weights, tail, clean, regime) -> 
     fits = list(zip(gen.ridge[: gen.n], gen.T0, gen.sigma0))
     kw = {"T": scenario.T, "sigma": scenario.sigma, "ridge": scenario.ridge, "backend": b}
     chained = diagonal_chain_error(lam, weights, coefficients, fits, keep_top, **kw)
-    alone = diagonal_chain_error(lam, weights, coefficients, [], d, **kw)
-    collapse = chained - alone
     parts = {"tail": tail, "chain_first_order": chained}
+    provenance = TAILCUT_CHAIN
+    if uncut is not None:  # the cut's first-order effect on top of the uncut prediction (its corrections kept)
+        whole = diagonal_chain_error(lam, weights, coefficients, fits, d, **kw)
+        collapse = b.scalar(uncut.digits.get("test_error", uncut.test_error)) + (chained - whole) - clean.error()
+        allowance = max(TAILCUT_CHAIN.allowance, uncut.allowance)
+        provenance = equivalent(f"{TAILCUT_CHAIN.detail}, added to the uncut prediction ({uncut.regime})",
+                                allowance=allowance)
+    else:
+        collapse = chained - diagonal_chain_error(lam, weights, coefficients, [], d, **kw)
     notes = [f"{KEY} = {keep_top}: ridge / minimum-norm generators, first-order diagonal moments "
              f"(tail energy {float(tail):.6g})"]
-    return assemble(clean=clean, collapse=collapse, collapse_provenance=TAILCUT_CHAIN, backend=b, regime=regime,
+    return assemble(clean=clean, collapse=collapse, collapse_provenance=provenance, backend=b, regime=regime,
                     parts=parts, notes=notes)
 
 

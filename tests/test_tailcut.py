@@ -273,3 +273,21 @@ def test_a_refused_combination_names_the_key():
     s = keyed(10, scheme="accumulate")
     with pytest.raises(NotCoveredError, match="generators.keep_top.*replace"):
         predict(s, monte_carlo=False)
+
+
+def test_ridge_generators_cut_is_added_to_the_uncut_prediction():
+    """The cut's first-order effect on top of the uncut prediction: keep_top = d returns it, k < d moves by the delta."""
+    gen = {"n": 3, "T0": 60, "sigma0": 0.5, "ridge": 0.05}
+    s = scenario(gen, {"T": 60, "sigma": 0.5, "ridge": 0.01}, {"kind": "power_law", "beta": 1.5, "d": 50})
+    uncut = predict(s, monte_carlo=False)
+    assert uncut.regime == "ridge_generators"
+    assert predict_tailcut(s, 50, uncut=uncut).test_error == pytest.approx(uncut.test_error, rel=1e-12)
+    lam = s.spectrum.eigenvalues()
+    w = s.teacher.weights(s.spectrum)
+    c = np.sqrt(w / lam)
+    fits = [(0.05, 60, 0.5)] * 3
+    kw = {"T": 60, "sigma": 0.5, "ridge": 0.01}
+    delta = float(diagonal_chain_error(lam, w, c, fits, 7, **kw) - diagonal_chain_error(lam, w, c, fits, 50, **kw))
+    cut = predict(s.replace(**{"generators.keep_top": 7}), monte_carlo=False)
+    assert cut.regime == "tail_cut"
+    assert cut.test_error == pytest.approx(uncut.test_error + delta, rel=1e-12)

@@ -50,3 +50,24 @@ def test_prediction_within_tolerance_of_simulation(case):
     print(f"{case[0]} k={g.keep_top}: theory {p.test_error:.6g} MC {mean:.6g} ± {se:.2g} "
           f"rel {(p.test_error - mean) / mean:+.4f} tolerance {tolerance / mean:.4f}")
     assert abs(p.test_error - mean) <= tolerance
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator", ["plain", "conditional"])
+def test_generic_simulator_runs_the_cut(estimator):
+    """``simulate(scenario)`` (the chain description with the KeepTop hook) against the literal simulator and theory."""
+    from modelcollapse.numerics.simulate import simulate
+
+    s = Scenario(spectrum={"kind": "power_law", "beta": 1.7, "d": 70}, teacher={"kind": "source", "r": 0.45},
+                 generators={"n": 2, "T0": 110, "sigma0": 0.6, "keep_top": 12, "scheme": "replace"},
+                 downstream={"T": 90, "sigma": 0.3, "ridge": 0.02})
+    g = s.generators
+    generic = simulate(s, trials=400, seed=77, estimator=estimator)
+    mean, se, _ = simulate_tailcut(s.spectrum.eigenvalues(), s.teacher.coefficients(s.spectrum), T0=g.T0,
+                                   sigma0=g.sigma0, ridge0=g.ridge[: g.n], keep_top=12, T=s.T, sigma=s.sigma,
+                                   ridge=s.ridge, trials=400, seed=78, estimator=estimator)
+    assert abs(generic.mean - mean) <= 4 * (generic.stderr**2 + se**2) ** 0.5
+    p = predict(s, monte_carlo=False)
+    assert abs(p.test_error - generic.mean) <= 4 * generic.stderr + p.allowance * generic.mean
+    uncut = simulate(s.replace(**{"generators.keep_top": None}), trials=400, seed=77, estimator=estimator)
+    assert uncut.mean - generic.mean > 4 * (uncut.stderr**2 + generic.stderr**2) ** 0.5  # the cut is simulated
