@@ -276,7 +276,7 @@ def test_a_refused_combination_names_the_key():
 
 
 def test_ridge_generators_cut_is_added_to_the_uncut_prediction():
-    """The cut's first-order effect on top of the uncut prediction: keep_top = d returns it, k < d moves by the delta."""
+    """The cut's first-order effect on the uncut prediction: keep_top = d returns it, k < d moves by the delta."""
     gen = {"n": 3, "T0": 60, "sigma0": 0.5, "ridge": 0.05}
     s = scenario(gen, {"T": 60, "sigma": 0.5, "ridge": 0.01}, {"kind": "power_law", "beta": 1.5, "d": 50})
     uncut = predict(s, monte_carlo=False)

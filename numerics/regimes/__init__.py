@@ -21,6 +21,7 @@ from modelcollapse.numerics.regimes import (
     reused_design,
     ridge_generators,
     tail_cut,
+    weighted_generators,
 )
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.regimes.domain import eligible
@@ -37,6 +38,7 @@ FAST_PATHS: tuple[Regime, ...] = (
     ridge_generators.REGIME,
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
+    weighted_generators.REGIME,  # generators.real_weight set (replace_mixing excludes it)
     tail_cut.REGIME,  # generators.keep_top < d (the others are not eligible there: domain.eligible)
 )
 GENERAL: Regime = general_chain.REGIME

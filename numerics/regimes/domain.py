@@ -12,7 +12,8 @@ from modelcollapse.numerics import axes
 from modelcollapse.numerics.scenario import Scenario
 
 __all__ = ["fresh_design", "has_generators", "ols_generators_only", "every_block_ols", "real_rows_in_generators",
-           "real_rows_downstream", "ols_downstream", "scheme_is", "refining_axes", "eligible"]
+           "real_rows_downstream", "ols_downstream", "scheme_is", "weighted_generators", "refining_axes",
+           "eligible"]
 
 
 def fresh_design(s: Scenario) -> bool:
@@ -60,3 +61,6 @@ def refining_axes(s: Scenario) -> frozenset:
 def eligible(regime, s: Scenario) -> bool:
     """A fast path may apply only where every refining axis of ``s`` is among those it declares (``regime.axes``)."""
     return refining_axes(s) <= frozenset(getattr(regime, "axes", ()))
+def weighted_generators(s: Scenario) -> bool:
+    """``generators.real_weight`` is set: the generators fit weighted least squares (their own fast path's)."""
+    return getattr(s.generators, "real_weight", None) is not None
