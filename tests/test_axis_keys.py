@@ -8,6 +8,7 @@ A throw-away axis registered at runtime (``AXES`` patched) gets its scalar key a
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import pickle
 import sys
@@ -180,6 +181,7 @@ def test_the_tables_are_immutable_values_built_by_keyword():
     assert gen.T0 == (10, 20) and gen.sigma0 == (1.0, 1.0) and gen.ridge == (0.0, 0.0) and gen.scheme == "replace"
     assert gen == Generators(n=2, T0=(10, 20), sigma0=[1.0, 1.0]) and {gen: 1}[Generators(**gen.to_dict())] == 1
     assert gen.replace(sigma0=0.5).sigma0 == (0.5, 0.5) and gen.sigma0 == (1.0, 1.0)
+    assert copy.deepcopy(gen) == gen and pickle.loads(pickle.dumps(gen)).T0 == (10, 20)
     with pytest.raises(dataclasses.FrozenInstanceError):
         gen.n = 3
     with pytest.raises(ScenarioError, match=r"^generators\.n: missing; expected an integer >= 0$"):
@@ -203,9 +205,9 @@ def test_every_key_is_declared_by_its_axis():
                                                                           "downstream_real_fraction"}
 
 
-def _code_strings(path: Path) -> set[str]:
+def _code_strings(source: str) -> set[str]:
     """The string constants of a module's code (docstrings and the text of f-string messages left out)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = ast.parse(source)
     skip: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
@@ -218,9 +220,9 @@ def _code_strings(path: Path) -> set[str]:
             and id(n) not in skip}
 
 
-def _class_fields(path: Path) -> set[str]:
-    """Names annotated in class bodies (dataclass fields) and class-level tables' string keys."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def _class_fields(source: str) -> set[str]:
+    """Names annotated in class bodies (dataclass fields)."""
+    tree = ast.parse(source)
     out = set()
     for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
         for stmt in cls.body:
@@ -235,10 +237,12 @@ def test_scenario_py_names_no_key_of_an_axis():
     names = {k.name for t in reg.keys.values() for k in t} | set(reg.keywords)
     names |= {k.dotted for t in reg.keys.values() for k in t} | {v for t in reg.views.values() for v in t}
     assert {"T0", "scheme", "real_fraction", "design_matrix", "ridge0", "has_ridge"} <= names  # the check can fail
-    scenario = NUMERICS / "scenario.py"
-    assert not _code_strings(scenario) & names
-    assert not _class_fields(scenario) & names
-    source = scenario.read_text(encoding="utf-8")
+    old_style = ('class Generators:\n    """A table."""\n    VALIDATORS = {"scheme": _scheme}\n    scheme: str = "x"\n'
+                 'def replace(**changes):\n    """Docstring naming ridge0."""\n    return changes.pop("ridge0")\n')
+    assert _code_strings(old_style) & names == {"scheme", "ridge0"} and _class_fields(old_style) == {"scheme"}
+    source = (NUMERICS / "scenario.py").read_text(encoding="utf-8")
+    assert not _code_strings(source) & names
+    assert not _class_fields(source) & names
     for axis in axes.AXES:  # scenario.py reads the axes through AXES only
         assert f"axes.{type(axis).__module__.rsplit('.', 1)[-1]} import" not in source
         assert f"axes import {type(axis).__module__.rsplit('.', 1)[-1]}" not in source
@@ -250,4 +254,4 @@ def test_the_simulator_defines_no_key_field():
     names = {k.name for t in reg.keys.values() for k in t} - {"n", "T", "T0", "sigma", "sigma0", "ridge"}
     assert "design_matrix" in names
     for path in sorted(NUMERICS.glob("simulate*.py")):
-        assert not _class_fields(path) & names, path.name
+        assert not _class_fields(path.read_text(encoding="utf-8")) & names, path.name

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from modelcollapse.numerics.scenario import Scenario
 
 __all__ = ["Features", "features", "fresh_design", "has_generators", "ols_generators_only", "every_block_ols",
-           "real_rows_in_generators", "real_rows_downstream", "ols_downstream", "scheme_is"]
+           "real_rows_in_generators", "real_rows_downstream", "ols_downstream", "scheme_is", "weighted_generators"]
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,8 @@ def ols_downstream(s: Scenario) -> bool:
 
 def scheme_is(s: Scenario, scheme: str) -> bool:
     return features(s).scheme == scheme
+
+
+def weighted_generators(s: Scenario) -> bool:
+    """``generators.real_weight`` is set: the generators fit weighted least squares (their own fast path's)."""
+    return getattr(s.generators, "real_weight", None) is not None
