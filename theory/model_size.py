@@ -71,7 +71,8 @@ __all__ = [
     "projection_ols_given_s", "projection_isotropic_ols", "projection_nu_equation", "projection_kappa_equation",
     "features_equivalent", "projection_isotropic_ridgeless", "projection_isotropic_ridgeless_clean",
     "projection_isotropic_ridgeless_under",
-    "relu_coefficients", "erf_coefficients", "isotropic_primitives", "model_size_derivation",
+    "relu_coefficients", "relu_quadratic_coefficient", "erf_coefficients", "isotropic_primitives",
+    "model_size_derivation",
 ]
 
 features = sp.Symbol("m", positive=True, integer=True)  # number of random features / projections
@@ -132,7 +133,8 @@ def projection_nu_equation() -> sp.Expr:
 
 
 @named_result("projection_kappa_equation", title="Random features: the downstream's effective ridge",
-              lhs=r"\kappa - \lambda", relation=r"\simeq", args=(kappa, lam, T, features, d, P_c, rho_sym, spike),
+              lhs=r"\kappa - \lambda", relation=r"\simeq",
+              args=(kappa, lam, T, features, input_dim, P_c, rho_sym, spike),
               provenance=equivalent("deterministic equivalent (first order, conditionally on S; its trace by the "
                                     "projection level)"),
               source=_SOURCE)
