@@ -1,13 +1,14 @@
 """Scenario keys are declared by the axes (issue 19): a new axis adds keys without editing numerics/scenario.py.
 
 A throw-away axis registered at runtime (``AXES`` patched) gets its scalar key and its sub-table
-(``[generators.verifier]``) accepted, checked, defaulted, round-tripped through TOML text and varied by
+(``[generators.screen]``) accepted, checked, defaulted, round-tripped through TOML text and varied by
 ``replace``; scenario.py is checked to name no key of any axis.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import pickle
 import sys
@@ -56,8 +57,8 @@ class ExampleAxis:
     keys = (
         Key(table="generators", name="example_key", default="plain",
             check=lambda key, v, gen: choice(key, v, ("plain", "fancy"), "example"), doc="plain or fancy"),
-        Key(table="generators", name="verifier", default=None, check=_verifier,
-            to_file=lambda v: dataclasses.asdict(v), doc="a [generators.verifier] table: center, window"),
+        Key(table="generators", name="screen", default=None, check=_verifier,
+            to_file=lambda v: dataclasses.asdict(v), doc="a [generators.screen] table: center, window"),
         Key(table="downstream", name="example_share", default=0.0, alias="downstream_example_share",
             check=lambda key, v, _: fraction(key, v)),
     )
@@ -85,10 +86,10 @@ def _base(**generators) -> dict:
 
 
 def test_a_runtime_axis_adds_its_keys_to_the_tables(example_axis):
-    assert section_keys("generators")[-2:] == ("example_key", "verifier")
+    assert section_keys("generators")[-2:] == ("example_key", "screen")
     assert section_keys("downstream")[-1] == "example_share"
     plain = Scenario.from_dict(_base())
-    assert plain.generators.example_key == "plain" and plain.generators.verifier is None
+    assert plain.generators.example_key == "plain" and plain.generators.screen is None
     assert plain.downstream.example_share == 0.0 and not plain.generators.is_fancy
     assert "example_key" not in plain.to_dict()["generators"]  # defaults stay out of the file
     assert "example_share" not in plain.to_dict()["downstream"]
@@ -122,38 +123,38 @@ def test_a_runtime_key_is_varied_by_replace_and_dotted_keys(example_axis):
 
 
 def test_a_sub_table_key_round_trips_through_toml(example_axis):
-    s = Scenario.from_dict(_base(verifier={"center": 0.0, "window": 0.5}))
-    assert s.generators.verifier == Verifier(center=0.0, window=0.5)
+    s = Scenario.from_dict(_base(screen={"center": 0.0, "window": 0.5}))
+    assert s.generators.screen == Verifier(center=0.0, window=0.5)
     text = s.to_toml()
-    assert "[generators.verifier]\ncenter = 0.0\nwindow = 0.5\n" in text
-    assert tomllib.loads(text)["generators"]["verifier"] == {"center": 0.0, "window": 0.5}
+    assert "[generators.screen]\ncenter = 0.0\nwindow = 0.5\n" in text
+    assert tomllib.loads(text)["generators"]["screen"] == {"center": 0.0, "window": 0.5}
     assert Scenario.from_dict(tomllib.loads(text)) == s
     assert hash(s.generators) == hash(Scenario.from_dict(tomllib.loads(text)).generators)
     assert pickle.loads(pickle.dumps(s)) == s
     # the entry default comes in: window absent is 1
-    assert Scenario.from_dict(_base(verifier={"center": 2})).generators.verifier == Verifier(center=2.0, window=1.0)
-    # a sub-table's keys are dotted keys (sweep --vary generators.verifier.window)
-    wider = s.replace(**{"generators.verifier.window": 2.0})
-    assert wider.generators.verifier == Verifier(center=0.0, window=2.0) and s.generators.verifier.window == 0.5
-    assert s.replace(n=3).generators.verifier == s.generators.verifier  # kept when another key changes
-    assert s.replace(verifier=None).generators.verifier is None
+    assert Scenario.from_dict(_base(screen={"center": 2})).generators.screen == Verifier(center=2.0, window=1.0)
+    # a sub-table's keys are dotted keys (sweep --vary generators.screen.window)
+    wider = s.replace(**{"generators.screen.window": 2.0})
+    assert wider.generators.screen == Verifier(center=0.0, window=2.0) and s.generators.screen.window == 0.5
+    assert s.replace(n=3).generators.screen == s.generators.screen  # kept when another key changes
+    assert s.replace(screen=None).generators.screen is None
 
 
 def test_a_sub_table_is_checked_entry_by_entry(example_axis):
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.widow: unknown key \(did you mean 'window'\?\); "
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.widow: unknown key \(did you mean 'window'\?\); "
                                             r"expected one of center, window$"):
-        Scenario.from_dict(_base(verifier={"center": 0.0, "widow": 0.5}))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.center: missing$"):
-        Scenario.from_dict(_base(verifier={"window": 0.5}))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.window: expected a finite number >= 0, got -1"):
-        Scenario.from_dict(_base(verifier={"center": 0.0, "window": -1}))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier: expected a table \[generators\.verifier\]"):
-        Scenario.from_dict(_base(verifier=0.5))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier: a verifier filters generated rows"):
-        Scenario.from_dict({**_base(verifier={"center": 0.0}), "generators": {"n": 0, "verifier": {"center": 0.0}}})
+        Scenario.from_dict(_base(screen={"center": 0.0, "widow": 0.5}))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.center: missing$"):
+        Scenario.from_dict(_base(screen={"window": 0.5}))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.window: expected a finite number >= 0, got -1"):
+        Scenario.from_dict(_base(screen={"center": 0.0, "window": -1}))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen: expected a table \[generators\.screen\]"):
+        Scenario.from_dict(_base(screen=0.5))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen: a verifier filters generated rows"):
+        Scenario.from_dict({**_base(screen={"center": 0.0}), "generators": {"n": 0, "screen": {"center": 0.0}}})
     s = Scenario.from_dict(_base())
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.window: unknown key"):
-        s.replace(**{"generators.verifier.window": 2.0})  # no [generators.verifier] to set a key of
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.window: unknown key"):
+        s.replace(**{"generators.screen.window": 2.0})  # no [generators.screen] to set a key of
 
 
 def test_without_the_axis_its_keys_are_unknown():
@@ -180,6 +181,7 @@ def test_the_tables_are_immutable_values_built_by_keyword():
     assert gen.T0 == (10, 20) and gen.sigma0 == (1.0, 1.0) and gen.ridge == (0.0, 0.0) and gen.scheme == "replace"
     assert gen == Generators(n=2, T0=(10, 20), sigma0=[1.0, 1.0]) and {gen: 1}[Generators(**gen.to_dict())] == 1
     assert gen.replace(sigma0=0.5).sigma0 == (0.5, 0.5) and gen.sigma0 == (1.0, 1.0)
+    assert copy.deepcopy(gen) == gen and pickle.loads(pickle.dumps(gen)).T0 == (10, 20)
     with pytest.raises(dataclasses.FrozenInstanceError):
         gen.n = 3
     with pytest.raises(ScenarioError, match=r"^generators\.n: missing; expected an integer >= 0$"):
@@ -203,9 +205,9 @@ def test_every_key_is_declared_by_its_axis():
                                                                           "downstream_real_fraction"}
 
 
-def _code_strings(path: Path) -> set[str]:
+def _code_strings(source: str) -> set[str]:
     """The string constants of a module's code (docstrings and the text of f-string messages left out)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = ast.parse(source)
     skip: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
@@ -218,9 +220,9 @@ def _code_strings(path: Path) -> set[str]:
             and id(n) not in skip}
 
 
-def _class_fields(path: Path) -> set[str]:
-    """Names annotated in class bodies (dataclass fields) and class-level tables' string keys."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def _class_fields(source: str) -> set[str]:
+    """Names annotated in class bodies (dataclass fields)."""
+    tree = ast.parse(source)
     out = set()
     for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
         for stmt in cls.body:
@@ -235,10 +237,12 @@ def test_scenario_py_names_no_key_of_an_axis():
     names = {k.name for t in reg.keys.values() for k in t} | set(reg.keywords)
     names |= {k.dotted for t in reg.keys.values() for k in t} | {v for t in reg.views.values() for v in t}
     assert {"T0", "scheme", "real_fraction", "design_matrix", "ridge0", "has_ridge"} <= names  # the check can fail
-    scenario = NUMERICS / "scenario.py"
-    assert not _code_strings(scenario) & names
-    assert not _class_fields(scenario) & names
-    source = scenario.read_text(encoding="utf-8")
+    old_style = ('class Generators:\n    """A table."""\n    VALIDATORS = {"scheme": _scheme}\n    scheme: str = "x"\n'
+                 'def replace(**changes):\n    """Docstring naming ridge0."""\n    return changes.pop("ridge0")\n')
+    assert _code_strings(old_style) & names == {"scheme", "ridge0"} and _class_fields(old_style) == {"scheme"}
+    source = (NUMERICS / "scenario.py").read_text(encoding="utf-8")
+    assert not _code_strings(source) & names
+    assert not _class_fields(source) & names
     for axis in axes.AXES:  # scenario.py reads the axes through AXES only
         assert f"axes.{type(axis).__module__.rsplit('.', 1)[-1]} import" not in source
         assert f"axes import {type(axis).__module__.rsplit('.', 1)[-1]}" not in source
@@ -250,4 +254,4 @@ def test_the_simulator_defines_no_key_field():
     names = {k.name for t in reg.keys.values() for k in t} - {"n", "T", "T0", "sigma", "sigma0", "ridge"}
     assert "design_matrix" in names
     for path in sorted(NUMERICS.glob("simulate*.py")):
-        assert not _class_fields(path) & names, path.name
+        assert not _class_fields(path.read_text(encoding="utf-8")) & names, path.name

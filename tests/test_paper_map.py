@@ -69,3 +69,20 @@ def test_paper_md_lists_every_row_and_nothing_else():
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
         assert cells[0] == row.item and cells[4] == row.status
         assert all(f"`{ref}`" in cells[2] for ref in row.refs)
+
+
+def test_paper_section_caption_is_valid_latex_text():
+    """No bare ``%`` (a LaTeX comment would swallow the rest of the caption) and balanced braces."""
+    from modelcollapse.derivations.report.build import budget_for
+    from modelcollapse.derivations.report.sections import paper
+
+    plan = paper.plan(budget_for(True))
+    assert not re.search(r"(?<!\\)%", plan.caption), plan.caption
+    depth = 0
+    for ch in re.sub(r"\\[{}]", "", plan.caption):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert depth == 0
+    table = next(p for p in plan.panels if p.kind == "table")
+    assert [pt.series for pt in table.points] == ["F.6 as printed", "F.6 toolkit", "F.8 as printed", "F.8 toolkit"]
+    assert [pt.prediction.allowance for pt in table.points[::2]] == [0.035, 0.04]

@@ -92,7 +92,7 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     assert unavailable == {}
     figures = [f for s in results["sections"] for f in s["figures"]]
     keys = {"ridge", "generations", "scaling", "overparam", "phase", "optimal_ridge", "schemes", "mixing", "kernel",
-            "reused_design", "paper_figure4", "paper"}
+            "reused_design", "paper_figure4", "paper", "model_size"}
     assert {f"fig_{k}.{ext}" for k in keys for ext in ("png", "pdf")} == set(figures)
     for f in figures:
         data = (out / f).read_bytes()
