@@ -38,7 +38,7 @@ FAST_PATHS: tuple[Regime, ...] = (
     ridge_generators.REGIME,
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
-    weighted_generators.REGIME,  # generators.real_weight set (replace_mixing excludes it)
+    weighted_generators.REGIME,  # generators.real_weight set (the weighting axis admits no other regime then)
     model_size_regime.REGIME,  # downstream.features set (the model_size axis admits no other regime then)
     verified_generators.REGIME,  # [generators.verifier] set (the verifier axis admits no other regime then)
 )
