@@ -439,3 +439,14 @@ def test_mean_estimation_variance_is_exact_in_simulation():
         mc = float(np.mean(mu**2))
         se = float(np.std(mu**2, ddof=1) / math.sqrt(trials))
         assert abs(mc - V(wv, n_r, n_s, 1.0)) < 4 * se
+
+
+def test_a_verifier_that_drops_rows_is_refused_and_one_that_refills_composes_by_simulation():
+    base = dict(d=10, n=2, T0=40, real_fraction=0.5, weight=0.7, T=30, ridge=0.1)
+    drawn = _scenario(**base, verifier={"center": "teacher", "window": [-1.5, 1.5]})
+    with pytest.raises(ScenarioError, match="generators.real_weight.*size = 'drawn'"):
+        compile_chain(drawn)
+    kept = _scenario(**base, verifier={"center": "teacher", "window": [-1.5, 1.5], "size": "kept"})
+    assert set(compile_chain(kept).simulation_hooks()) == {"fit_weights", "accept"}
+    p = predict(kept, mc_rse=0.05)
+    assert p.provenance["collapse"].kind.name == "MONTE_CARLO"
