@@ -35,7 +35,7 @@ import os
 
 import numpy as np
 
-from modelcollapse.numerics.limits import check_simulation_memory
+from modelcollapse.numerics.limits import check_simulation_memory, check_simulation_spread
 from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
@@ -178,6 +178,10 @@ def monte_carlo_prediction(scenario: Scenario, *, rse: float = DEFAULT_RSE, seed
         raise NotCoveredError(f"spectrum.d: {reason + '; ' if reason else ''}the Monte Carlo fallback needs a finite d")
     gen = scenario.generators
     check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, estimator="conditional", jobs=1)
+    try:
+        check_simulation_spread(scenario.spectrum)
+    except ScenarioError as exc:  # the formula's refusal first, then why no simulation can stand in
+        raise ScenarioError(exc.key, f"{reason + '; ' if reason else ''}{str(exc)[len(exc.key) + 2:]}") from None
     try:
         errors = _sequential(scenario, rse, seed, what="test error")[0]
     except NotCoveredError as exc:  # the formula's refusal first: it names the key at fault
