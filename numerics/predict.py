@@ -170,14 +170,15 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
     return dataclasses.replace(prediction, notes=tuple(prediction.notes) + tuple(extra)) if extra else prediction
 
 
-def _kappa(scenario: Scenario, backend) -> float:
-    """The first-order ``κ`` of the downstream (0 where it has none or it cannot be solved)."""
+def _kappa(scenario: Scenario, backend) -> float | None:
+    """The first-order ``κ`` of the downstream, ``None`` where it cannot be solved (never a stand-in 0: ``κ = 0``
+    is a value, OLS's)."""
     from modelcollapse.numerics.fixed_point import solve_kappa
     try:
         sums = spectral_sums(scenario.spectrum, scenario.teacher, backend)
         return float(solve_kappa(sums, backend.scalar(scenario.ridge), scenario.T).kappa)
     except (NotCoveredError, FixedPointError):
-        return 0.0
+        return None
 
 
 def _measured_first_order(first: Prediction, mc: Prediction) -> Prediction:
