@@ -28,9 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-__all__ = ["RowType", "Fit", "Chain", "ChainDraft", "compile_chain", "WO"]
+__all__ = ["RowType", "Fit", "Chain", "ChainDraft", "compile_chain", "WO", "FIT_HOOKS", "ROW_HOOKS"]
 
 WO = -1  # source of a real row: the teacher w0
+FIT_HOOKS = ("estimator", "features", "post")  # the simulator hooks a Fit may carry
+ROW_HOOKS = ("fit_weights", "accept")  # ... and a RowType
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +53,12 @@ class RowType:
     # fresh noise level; None: one source and one noise draw shared by every fit that selects the row
     fit_sources: tuple[int, ...] | None = None
     fit_noises: tuple[float, ...] | None = None
+    # simulator hooks (numerics/simulate_hooks.py; None: the plain definition). fit_weights[k]: the weight of
+    # each row of this type in fit k's weighted least squares; accept: a filter the drawn rows pass (their
+    # labels included) before any fit sees them. The general engine reads neither: it refuses a chain
+    # that sets them (Chain.simulation_hooks) until an axis teaches it.
+    fit_weights: tuple[float, ...] | None = None
+    accept: object | None = None
 
     def source_of(self, k: int) -> int:
         return self.source if self.fit_sources is None else self.fit_sources[k]
@@ -67,6 +75,12 @@ class Fit:
     ridge: float
     drawn_from: int  # rows the fit draws its rows from (its block, or the pool)
     name: str = ""
+    # simulator hooks (numerics/simulate_hooks.py; None: the plain definition): how the fit fits (estimator,
+    # default the ridge / OLS / minimum-norm fit of `ridge`), which features of x it sees, and a map applied
+    # to its fitted ŵ before it labels rows or is measured (post)
+    estimator: object | None = None
+    features: object | None = None
+    post: object | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +107,22 @@ class Chain:
         return (self.scheme in ("replace", "accumulate") and fits_ok and len(shared) <= 1
                 and all(t.source != WO for t in self.types if t.block >= 1)
                 and (isotropic or all(f.rows >= self.d + 2 for f in self.fits)))
+
+    def simulation_hooks(self) -> tuple[str, ...]:
+        """Names of the simulator hooks set anywhere in the chain (``()``: the plain definition of THEORY.md §1)."""
+        found = {name for f in self.fits for name in FIT_HOOKS if getattr(f, name) is not None}
+        found |= {name for t in self.types for name in ROW_HOOKS if getattr(t, name) is not None}
+        return tuple(name for name in FIT_HOOKS + ROW_HOOKS if name in found)
+
+    def replace_fit(self, k: int, **changes) -> "Chain":
+        """This chain with fit ``k``'s fields changed (e.g. ``post=...``): for an axis's refinement."""
+        fits = list(self.fits)
+        fits[k] = replace(fits[k], **changes)
+        return replace(self, fits=tuple(fits))
+
+    def replace_types(self, select, **changes) -> "Chain":
+        """This chain with the fields of every row type ``t`` with ``select(t)`` changed."""
+        return replace(self, types=tuple(replace(t, **changes) if select(t) else t for t in self.types))
 
     def without_generators(self) -> "Chain":
         """The downstream alone on real rows (the clean error of the same downstream)."""
@@ -129,6 +159,9 @@ class ChainDraft:
     ridges: list[float] = field(default_factory=list)
     scheme: str = "replace"
     reused: bool = False  # the generators all fit block 0's rows, each relabelling them (design_matrix axis)
+    # functions Chain -> Chain applied in order after the chain is built: how an axis sets simulator hooks
+    # (Chain.replace_fit, Chain.replace_types) or refines what the earlier axes described
+    refinements: list = field(default_factory=list)
 
     def build(self) -> Chain:
         K = len(self.blocks)
@@ -147,7 +180,10 @@ class ChainDraft:
                                          selected=selected, pool=pool))
         fits = tuple(Fit(rows=self.fit_rows[k], ridge=self.ridges[k], drawn_from=self.drawn_from[k],
                          name="downstream" if k == K - 1 else f"generator {k + 1}") for k in range(K))
-        return Chain(d=self.d, fits=fits, types=tuple(types), scheme=self.scheme)
+        chain = Chain(d=self.d, fits=fits, types=tuple(types), scheme=self.scheme)
+        for refine in self.refinements:
+            chain = refine(chain)
+        return chain
 
     def _reused_types(self, K: int) -> list[RowType]:
         """Block 0's rows, fitted by every generator: fit ``k`` labels them with fit ``k − 1`` (real rows: ``w0``)."""

@@ -39,7 +39,11 @@ from modelcollapse.numerics.chain import WO, Chain
 from modelcollapse.theory.errors import FixedPointError, NotCoveredError
 from modelcollapse.theory.provenance import equivalent
 
-__all__ = ["ChainSolution", "solve_chain", "effective_ridge", "CHAIN_ENGINE"]
+__all__ = ["ChainSolution", "solve_chain", "effective_ridge", "CHAIN_ENGINE", "ENGINE_HOOKS"]
+
+# the simulator hooks (numerics/chain.py FIT_HOOKS, ROW_HOOKS) the engine's equations account for; a chain
+# setting any other is refused. An axis that teaches the engine its hook adds the hook's name here.
+ENGINE_HOOKS: tuple[str, ...] = ()
 
 CHAIN_ENGINE = equivalent("deterministic equivalent (general chain engine: operator-valued pooled-chain equations "
                           "with ridge blocks, first order in 1/d except d' = d + 1 for OLS fits)")
@@ -252,6 +256,10 @@ def solve_chain(chain: Chain, lam: np.ndarray, weights: np.ndarray) -> ChainSolu
     d = len(lam)
     if d != chain.d:
         raise ValueError(f"chain: d = {chain.d} but {d} eigenvalues")
+    unread = [h for h in chain.simulation_hooks() if h not in ENGINE_HOOKS]
+    if unread:  # a hook changes what a fit does: no silent number that ignores it
+        raise NotCoveredError(f"scenario: the general chain engine does not model the simulator hook(s) "
+                              f"{', '.join(unread)} of this chain (only the simulator does)")
     types = _Types(chain)
     K = types.K
     for k, f in enumerate(chain.fits):

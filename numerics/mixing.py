@@ -56,7 +56,7 @@ def _combine(chain: Provenance, downstream: Provenance) -> Provenance:
 
 
 def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain_provenance: Provenance,
-                     centred: bool, regime: str, notes=()) -> Prediction:
+                     centred: bool, regime: str, notes=(), parts=None) -> Prediction:
     """The prediction of the downstream trained on the chain's last generator (module docstring).
 
     Parameters
@@ -67,6 +67,8 @@ def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain
         How ``e_n`` holds.
     centred : bool
         Whether ``E Δ = 0`` and ``Cov Δ = (e_n/d) Σ⁻¹`` (needed for a ridge or ``T < d`` downstream).
+    parts : dict, optional
+        More named numbers of the regime for ``Prediction.parts`` (next to ``chain_error``).
 
     Raises
     ------
@@ -77,7 +79,7 @@ def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain
     clean = clean_prediction(scenario, b)
     first_order_collapse = None  # default: the collapse term itself (no 1/d correction in it)
     d, T, m = scenario.d, scenario.T, scenario.downstream.synthetic_rows
-    parts = {"chain_error": chain_error}
+    parts = {"chain_error": chain_error, **(parts or {})}
     if scenario.ridge == 0 and T >= d + 2:
         collapse = formula("mixing_factor")(T, m, d) * chain_error
         prov = _combine(chain_provenance, EXACT)

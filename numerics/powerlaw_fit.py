@@ -218,11 +218,12 @@ def powerlaw_fit(eigenvalues, weights=None, *, window: tuple[int, int] | None = 
     lo, hi = default_window(lam) if window is None else window
     if window is not None and not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo < hi <= d):
         raise ScenarioError("window", f"expected integers 1 <= lo < hi <= d = {d}, got {window!r}")
-    idx = _grid(lo, hi) if hi > lo else np.arange(0)
+    idx = _grid(lo, hi) if hi >= lo else np.arange(0)
     if len(idx) < MIN_POINTS:
-        raise NotCoveredError(f"spectrum: too few eigenvalues for a power-law fit: {len(idx)} distinct indices in the "
-                              f"window [{lo}, {hi}] of d = {d} (at least {MIN_POINTS} needed; the default window "
-                              f"skips the head and keeps j <= d/2 above {FLOOR:g} lambda_1)")
+        where = (f"the default window [{lo}, {hi}] of d = {d} (it skips the head, j >= max(2, d^(1/4)), and keeps "
+                 f"j <= d/2 above {FLOOR:g} lambda_1)" if window is None else f"the window [{lo}, {hi}] given")
+        raise NotCoveredError(f"spectrum: too few eigenvalues for a power-law fit: {len(idx)} distinct "
+                              f"{'index' if len(idx) == 1 else 'indices'} in {where}; at least {MIN_POINTS} needed")
     x, y = np.log(idx), np.log(lam[idx - 1])
 
     def slope(ii):

@@ -70,13 +70,15 @@ def check_collapse_growth(a_sigma_v: float, a_v: float) -> None:
         raise ScenarioError("collapse_growth", f"expected a number >= 0 (n sigma0^2 ~ T^a), got {a_sigma_v!r}")
     cap = min(a_v, 1.0)
     if a_sigma_v > cap:
+        # a <= 1: the generators' T0 ~ T^a samples bound it; a > 1: the collapse term's phi0 part (rho >~ nσ0²/T)
+        # does, so the noise must not outgrow the downstream's own T ~ T^1 samples
+        outgrows = (f"the generators (T0 ~ T^{a_v:g})" if a_v <= 1 else
+                    f"the downstream's T samples (with T0 ~ T^{a_v:g} >= T the collapse term falls no faster than "
+                    "n sigma0^2/T)")
         raise ScenarioError("collapse_growth",
-                            f"expected a number in [0, min(a, 1)] = [0, {cap:g}], got {a_sigma_v!r}: "
-                                               f"the synthetic noise n sigma0^2 ~ T^{a_sigma_v:g} outgrows the "
-                                               "generators "
-                                               f"(T0 ~ T^{a_v:g}); the error then grows like T^{a_sigma_v - cap:.3g} "
-                                               "at "
-                                               "best, so there is no rate")
+                            f"expected a number in [0, min(a, 1)] = [0, {cap:g}], got {a_sigma_v!r}: the synthetic "
+                            f"noise n sigma0^2 ~ T^{a_sigma_v:g} outgrows {outgrows}; the error then grows like "
+                            f"T^{a_sigma_v - cap:.3g} at best, so there is no rate")
 
 
 def scaling_exponents(beta: float, r: float, a: float = 1.0, noiseless: bool = False,

@@ -6,38 +6,32 @@ Format (CONTRACT.md): four TOML tables, ``[spectrum]``, ``[teacher]``, ``[genera
 
 Each table is one class (:data:`SECTIONS`): ``[spectrum]`` and ``[teacher]`` are families chosen
 by ``kind`` (:mod:`modelcollapse.numerics.spectra`, :mod:`modelcollapse.numerics.teachers`);
-``[generators]`` and ``[downstream]`` are dataclasses whose fields are their keys, each with one
-validator in the class's ``VALIDATORS`` table. A new key is one field plus one validator.
+``[generators]`` and ``[downstream]`` are :class:`Section` s whose keys are declared by the axes
+(:data:`~modelcollapse.numerics.axes.AXES`, each key a :class:`~modelcollapse.numerics.axes.keys.Key` in its
+axis' module, checked in AXES order). A new key is one ``Key`` in its axis; this module names none of them.
 
-Additive to the contract: ``generators.T0`` and ``generators.sigma0`` may be lists of length
-``n`` (one value per generation, generation 1 first). Data schemes (issue 13, THEORY.md §3.7):
-``generators.scheme`` (``"replace"``, the default, ``"accumulate"``, ``"accumulate-subsample"``),
-``generators.real_fraction`` (scalar or per generation, in ``[0, 1]``, default 0) and
-``downstream.real_fraction`` (in ``[0, 1]``, default 0); a fraction of a size is rounded half up,
-``floor(f·size + 1/2)`` (:func:`real_rows`). Defaults are omitted from ``to_dict``.
-Ridge generators (issue 14): ``generators.ridge`` (scalar or per generation, ``>= 0``, default 0:
-OLS / minimum-norm generators). Reused design (issue 19, THEORY.md §3.10):
-``generators.design_matrix`` (``"fresh"``, the default, or ``"reused"``: one design for every
-generation, so ``T0`` must be one number; :data:`DESIGN_MATRICES`).
+Additive to the contract: the keys of the axes (CONTRACT.md lists them) — per-generation schedules of
+``T0``/``sigma0``, data schemes, real fractions, ridge generators, the reused design. Defaults are
+omitted from ``to_dict``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
+import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import ClassVar
 
 import tomli_w
 
+from modelcollapse.numerics import axes
+from modelcollapse.numerics.axes.keys import TABLES, registry
 from modelcollapse.numerics.datasets import is_data_path
-from modelcollapse.numerics.limits import MAX_GENERATIONS
 from modelcollapse.numerics.spectra import Spectrum
 from modelcollapse.numerics.teachers import Teacher
-from modelcollapse.numerics.validate import integer, nonnegative
 from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
 if sys.version_info >= (3, 11):
@@ -45,102 +39,93 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Generators", "Downstream", "Scenario", "parse_toml", "SECTIONS", "section_keys",
-           "SCHEMES", "DESIGN_MATRICES", "real_rows", "set_keys", "UnknownKeyError"]
+__all__ = ["Generators", "Downstream", "Section", "Scenario", "parse_toml", "SECTIONS", "section_keys",
+           "set_keys", "UnknownKeyError"]
 
-# generators.scheme: what generation k fits (THEORY.md §3.7). "replace" is the paper's chain.
-SCHEMES = ("replace", "accumulate", "accumulate-subsample")
-# generators.design_matrix: a fresh design per generation (the paper's chain) or one design reused by all (§3.10)
-DESIGN_MATRICES = ("fresh", "reused")
+class Section:
+    """A ``[generators]`` or ``[downstream]`` table: the keys its axes declare (:mod:`~.axes.keys`), in AXES order.
 
-
-def real_rows(fraction: float, size: int) -> int:
-    """Real rows of a block of ``size`` rows with real fraction ``fraction``: ``floor(f·size + 1/2)`` (halves up)."""
-    return int(math.floor(fraction * size + 0.5))
-
-
-def _fraction(key, value) -> float:
-    """A number in ``[0, 1]``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or not 0 <= value <= 1
-    ):
-        raise ScenarioError(key, f"expected a fraction in [0, 1], got {value!r}")
-    return float(value)
-
-
-def _scheme(key, value) -> str:
-    if value not in SCHEMES:
-        raise ScenarioError(key, f"unknown scheme {value!r}{did_you_mean(value, SCHEMES)}; "
-                                 f"expected one of {', '.join(SCHEMES)}")
-    return value
-
-
-def _design_matrix(key, value, gen) -> str:
-    """``fresh`` or ``reused``; ``reused`` needs one ``T0`` for every generation (one design serves them all)."""
-    if value not in DESIGN_MATRICES:
-        raise ScenarioError(key, f"unknown design matrix {value!r}{did_you_mean(value, DESIGN_MATRICES)}; "
-                                 f"expected one of {', '.join(DESIGN_MATRICES)}")
-    if value == "reused" and gen.scheme != "replace":
-        raise ScenarioError(key, f"'reused' is defined for generators.scheme = 'replace' (each generation relabels the "
-                                 f"one design); got scheme = {gen.scheme!r}")
-    if value == "reused" and len(set(gen.T0)) > 1:
-        raise ScenarioError(key, f"'reused' draws one design for every generation, so generators.T0 must be one number "
-                                 f"(got the list {list(gen.T0)})")
-    return value
-
-
-def _real_fractions(key, value, gen):
-    """``generators.real_fraction``: default 0 for every generation, else like ``T0`` (scalar or a list of ``n``)."""
-    if value is None or (isinstance(value, (tuple, list)) and len(value) == 0):
-        return (0.0,) * gen.n
-    if gen.n == 0:  # irrelevant without generations, but still checked
-        for i, v in enumerate(value if isinstance(value, (tuple, list)) else (value,)):
-            _fraction(f"{key}[{i}]" if isinstance(value, (tuple, list)) else key, v)
-        return ()
-    return _per_generation(key, value, gen.n, _fraction)
-
-
-def _per_generation(key, value, n, check):
-    """A scalar (the same for every generation) or a list of ``n`` values, as a tuple."""
-    if value is None or (isinstance(value, (tuple, list)) and len(value) == 0):
-        if n >= 1:
-            raise ScenarioError(key, f"required when generators.n >= 1 (a value, or a list of {n})")
-        return ()
-    if isinstance(value, tuple) and n == 0 and len(value) == 1:  # the stored form of a scalar (re-validation)
-        return (check(key, value[0]),)
-    if isinstance(value, (tuple, list)):
-        if len(value) != n:
-            raise ScenarioError(key, f"a list must have one entry per generation ({n}), got {len(value)}")
-        return tuple(check(f"{key}[{i}]", v) for i, v in enumerate(value))
-    v = check(key, value)
-    return (v,) * max(n, 1) if n >= 1 else (v,)
-
-
-class _Section:
-    """A table whose keys are the dataclass fields, each checked by ``VALIDATORS[key](dotted_key, value, table)``."""
+    ``Generators(n=2, T0=100, sigma0=1.0)`` checks every key (a key's check sees the keys before it), stores the
+    checked values as attributes and is immutable; equal tables compare equal. An axis' views
+    (``generators.has_ridge``) are attributes too. :meth:`replace` is a checked copy with some keys changed.
+    """
 
     TABLE: ClassVar[str] = ""
-    VALIDATORS: ClassVar[dict] = {}
-    REQUIRED: ClassVar[tuple] = ()
 
-    def __post_init__(self):
-        for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name,
-                               self.VALIDATORS[f.name](f"{self.TABLE}.{f.name}", getattr(self, f.name), self))
+    def __init__(self, **raw):
+        keys = _registry().keys[self.TABLE]
+        names = [key.name for key in keys]
+        for name in raw:
+            if name not in names:
+                raise ScenarioError(f"{self.TABLE}.{name}",
+                                    f"unknown key{did_you_mean(name, names)}; expected one of {', '.join(names)}")
+        for key in keys:
+            if key.required and key.name not in raw:
+                raise ScenarioError(key.dotted, key.missing)
+        checked = SimpleNamespace()  # what a key's check sees: the keys checked before it
+        for key in keys:
+            setattr(checked, key.name, key.check(key.dotted, raw.get(key.name, key.default), checked))
+        self.__dict__.update(vars(checked))
 
     @classmethod
     def from_table(cls, table: dict):
-        for key in cls.REQUIRED:
-            if key not in table:
-                raise ScenarioError(f"{cls.TABLE}.{key}", cls.MISSING.get(key, "missing"))
         return cls(**table)
 
-@dataclass(frozen=True, kw_only=True)
-class Generators(_Section):
-    """The synthetic-data chain: ``n`` generations of ``T0`` samples with label noise ``sigma0``.
+    def __getattr__(self, name: str):  # only for names that are not keys: an axis' view
+        view = _registry().views[self.TABLE].get(name) if not name.startswith("__") else None
+        if view is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return functools.partial(view.get, self) if view.method else view.get(self)
+
+    def __setattr__(self, name, value):
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name):
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((self.TABLE, tuple(self.__dict__.items())))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+    def __dir__(self):
+        return [*super().__dir__(), *_registry().views[self.TABLE]]
+
+    def replace(self, **changes):
+        """A copy with some keys changed (raw values, checked like a file: scalar settings stay scalar)."""
+        return type(self)(**{**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict:
+        """The table as TOML values; a key whose value is its checked default is left out."""
+        out: dict = {}
+        earlier = SimpleNamespace()
+        for key in _registry().keys[self.TABLE]:
+            value = self.__dict__[key.name]
+            if not key.required:
+                try:
+                    default = key.check(key.dotted, key.default, earlier)
+                except ScenarioError:  # no valid default here (T0 with n >= 1): always written
+                    default = _NO_DEFAULT
+                omit = default is not _NO_DEFAULT and value == default
+            else:
+                omit = False
+            if not omit:
+                out[key.name] = key.file_value(value)
+            setattr(earlier, key.name, value)
+        return out
+
+
+_NO_DEFAULT = object()
+
+
+class Generators(Section):
+    """The synthetic-data chain: ``n`` generations of ``T0`` samples with label noise ``sigma0``, and what the axes add.
 
     ``T0`` and ``sigma0`` are stored per generation (tuples of length ``n``); a scalar in the
     scenario file means the same value for every generation. With ``n = 0`` they are irrelevant
@@ -148,91 +133,17 @@ class Generators(_Section):
     """
 
     TABLE = "generators"
-    VALIDATORS = {
-        "n": lambda key, v, _: integer(key, v, minimum=0, maximum=MAX_GENERATIONS),
-        "T0": lambda key, v, gen: _per_generation(key, v, gen.n, lambda k, x: integer(k, x, minimum=1)),
-        "sigma0": lambda key, v, gen: _per_generation(key, v, gen.n, nonnegative),
-        "scheme": lambda key, v, _: _scheme(key, v),
-        "real_fraction": _real_fractions,
-        # absent: 0 for every generation (OLS / minimum-norm interpolation, the generators before issue 14)
-        "ridge": lambda key, v, gen: _per_generation(key, 0.0 if v is None else v, gen.n, nonnegative),
-        "design_matrix": _design_matrix,
-    }
-    REQUIRED = ("n",)
-    MISSING = {"n": "missing; expected an integer >= 0"}
-
-    n: int
-    T0: tuple[int, ...] = ()
-    sigma0: tuple[float, ...] = ()
-    scheme: str = "replace"
-    real_fraction: tuple[float, ...] = ()
-    ridge: tuple[float, ...] = None
-    design_matrix: str = "fresh"
-
-    @property
-    def has_ridge(self) -> bool:
-        """Some generation fits ridge regression (``ridge_k > 0``; THEORY.md §3.8)."""
-        return any(r > 0 for r in self.ridge[: self.n])
-
-    @property
-    def is_constant(self) -> bool:
-        return len(set(self.T0)) <= 1 and len(set(self.sigma0)) <= 1
-
-    @property
-    def has_real_data(self) -> bool:
-        """Whether some generation has real rows (``round(f_k T0_k) >= 1``)."""
-        return any(real_rows(f, t0) >= 1 for f, t0 in zip(self.real_fraction, self.T0))
-
-    def real_counts(self) -> tuple[int, ...]:
-        """Real rows ``r_k = floor(f_k T0_k + 1/2)`` of each generation's block."""
-        return tuple(real_rows(f, t0) for f, t0 in zip(self.real_fraction, self.T0))
-
-    def to_dict(self) -> dict:
-        out: dict = {"n": self.n}
-        for key, values in (("T0", self.T0), ("sigma0", self.sigma0)):
-            if values:  # with n = 0 either may be absent
-                out[key] = values[0] if len(set(values)) == 1 else list(values)
-        if self.scheme != "replace":
-            out["scheme"] = self.scheme
-        if any(self.real_fraction):
-            values = self.real_fraction
-            out["real_fraction"] = values[0] if len(set(values)) == 1 else list(values)
-        if self.has_ridge:  # ridge = 0 is the default and stays out of the file
-            out["ridge"] = self.ridge[0] if len(set(self.ridge)) == 1 else list(self.ridge)
-        if self.design_matrix != "fresh":
-            out["design_matrix"] = self.design_matrix
-        return out
 
 
-@dataclass(frozen=True, kw_only=True)
-class Downstream(_Section):
-    """The final model: ridge ``λ`` on ``T`` samples with label noise ``sigma``."""
+class Downstream(Section):
+    """The final model: ridge ``λ`` on ``T`` samples with label noise ``sigma``, and what the axes add."""
 
     TABLE = "downstream"
-    VALIDATORS = {
-        "T": lambda key, v, _: integer(key, v, minimum=1),
-        "sigma": lambda key, v, _: nonnegative(key, v),
-        "ridge": lambda key, v, _: nonnegative(key, v),
-        "real_fraction": lambda key, v, _: _fraction(key, v),
-    }
-    REQUIRED = ("T", "sigma", "ridge")
-    MISSING = {}
 
-    T: int
-    sigma: float
-    ridge: float
-    real_fraction: float = 0.0
 
-    @property
-    def synthetic_rows(self) -> int:
-        """``m = T − floor(f T + 1/2)``: the rows labelled by the last generator (share ``p = m/T``)."""
-        return self.T - real_rows(self.real_fraction, self.T)
-
-    def to_dict(self) -> dict:
-        out = {"T": self.T, "sigma": self.sigma, "ridge": self.ridge}
-        if self.real_fraction:
-            out["real_fraction"] = self.real_fraction
-        return out
+def _registry():
+    """The keys and views of the registered axes (read at each call, so an axis added to ``AXES`` is seen)."""
+    return registry(axes.AXES)
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -255,7 +166,7 @@ class Scenario:
     Traceback (most recent call last):
     ...
     modelcollapse.theory.errors.ScenarioError: downstream.rigde: unknown key (did you mean 'downstream.ridge'?); \
-[downstream] accepts T, sigma, ridge, real_fraction
+[downstream] accepts T, sigma, real_fraction, ridge
     """
 
     spectrum: Spectrum
@@ -371,28 +282,21 @@ class Scenario:
         dotted = {k: changes.pop(k) for k in list(changes) if "." in k}
         if dotted:  # the keys of the file, as `sweep --vary` names them: downstream.ridge, spectrum.beta ...
             return Scenario.from_dict(set_keys(self.to_dict(), dotted)).replace(**changes)
-        gen, down = self.generators, self.downstream
-        # real_fraction is a key of both tables: the bare name is the generators'; ridge is the downstream's
-        down_keys = (
-            {"real_fraction": changes.pop("downstream_real_fraction")} if "downstream_real_fraction" in changes else {}
-        )
-        if "ridge" in changes:
-            down_keys["ridge"] = changes.pop("ridge")
-        gen_keys = {k: changes.pop(k) for k in section_keys("generators") if k in changes}
-        if "ridge0" in changes:  # generators.ridge, spelled apart from the downstream ridge
-            gen_keys["ridge"] = changes.pop("ridge0")
-        down_keys.update({k: changes.pop(k) for k in section_keys("downstream") if k in changes})
+        # a bare name is the key's of that name; a name in both tables is spelled apart in one (Key.alias)
+        keywords = _registry().keywords
+        tables: dict = {table: {} for table in TABLES}
+        for word in list(changes):
+            if word in keywords:
+                tables[keywords[word].table][keywords[word].name] = changes.pop(word)
         if changes:
             key = sorted(changes)[0]
-            known = [*section_keys("generators"), *section_keys("downstream"), "ridge0", "downstream_real_fraction"]
+            known = [*section_keys("generators"), *section_keys("downstream"),
+                     *(word for word, k in keywords.items() if word != k.name)]
             raise UnknownKeyError(key, f"replace() got an unknown key{did_you_mean(key, known)}; use a key of "
                                        "[generators] or [downstream], or a dotted key such as spectrum.beta")
-        if gen_keys:
-            table = {**gen.to_dict(), **gen_keys}
-            gen = Generators(**{k: table.get(k) for k in section_keys("generators") if k in table})
-        if down_keys:
-            down = dataclasses.replace(down, **down_keys)
-        return Scenario(spectrum=self.spectrum, teacher=self.teacher, generators=gen, downstream=down)
+        parts = {table: getattr(self, table).replace(**tables[table]) if tables[table] else getattr(self, table)
+                 for table in TABLES}
+        return Scenario(spectrum=self.spectrum, teacher=self.teacher, **parts)
 
 
 class UnknownKeyError(ScenarioError, TypeError):
@@ -403,20 +307,26 @@ def set_keys(data: dict, changes: dict) -> dict:
     """A copy of ``data`` (a scenario's tables) with each dotted key of ``changes`` set (``{"downstream.ridge": 0.1}``).
 
     An integer-valued float given for an integer key becomes that integer (``generators.n = 5.0`` is 5), as in sweeps.
+    A key of a sub-table the scenario has (``[generators.verifier]``) is ``generators.verifier.window``.
     """
     data = {table: dict(body) if isinstance(body, dict) else body for table, body in data.items()}
     for key, value in changes.items():
         table, _, leaf = key.partition(".")
-        if table not in SECTIONS or not leaf or "." in leaf:
+        head, _, sub = leaf.partition(".")
+        subtable = table in TABLES and isinstance(data.get(table), dict) and isinstance(data[table].get(head), dict)
+        if table not in SECTIONS or not leaf or (sub and not subtable) or "." in sub:
             raise ScenarioError(key, f"unknown key{did_you_mean(key, _dotted_keys())}; expected a dotted key "
                                      f"[table].[key] with table one of {', '.join(SECTIONS)}")
-        if leaf not in section_keys(table):
+        if head not in section_keys(table):
             raise ScenarioError(key, f"unknown key{did_you_mean(key, _dotted_keys())}; [{table}] accepts "
                                      f"{', '.join(section_keys(table))}")
-        old = data[table].get(leaf)
+        body = data[table]
+        if sub:
+            data[table][head] = body = dict(body[head])
+        old = body.get(sub or leaf)
         if (isinstance(old, int) and not isinstance(old, bool) and isinstance(value, float) and value.is_integer()):
             value = int(value)
-        data[table][leaf] = value
+        body[sub or leaf] = value
     return data
 
 
@@ -454,7 +364,10 @@ def _section(table: str, body) -> object:
 
 
 def section_keys(table: str) -> tuple[str, ...]:
-    """The keys a ``[table]`` accepts (for a family: the union over its kinds, in registration order)."""
+    """The keys a ``[table]`` accepts (for a family: the union over its kinds, in registration order; for
+    ``[generators]`` and ``[downstream]``: the keys of the axes, in AXES order)."""
+    if table in TABLES:
+        return _registry().names(table)
     section = SECTIONS[table]
     classes = section.family().values() if hasattr(section, "family") else (section,)
     keys: list[str] = []

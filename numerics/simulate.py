@@ -25,14 +25,18 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
+from modelcollapse.numerics.chain import compile_chain
+from modelcollapse.numerics.errors import NotCoveredError
 from modelcollapse.numerics.simulate_conditional import conditional_trial
+from modelcollapse.numerics.simulate_description import linear_chain, run_trials
 from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
 from modelcollapse.numerics.simulate_kernel import simulate_kernel_chain
 from modelcollapse.numerics.simulate_reused import conditional_reused_trial, plain_reused_trial
 from modelcollapse.numerics.simulate_schemes import SCHEMES, conditional_scheme_trial, plain_scheme_trial
 from modelcollapse.numerics.workers import worker_pool
 
-__all__ = ["SimulationResult", "simulate", "simulate_chain", "MAX_EIGENVALUE_SPREAD", "ESTIMATORS", "DEFAULT_ESTIMATOR"]
+__all__ = ["SimulationResult", "simulate", "simulate_chain", "simulate_description", "MAX_EIGENVALUE_SPREAD",
+           "ESTIMATORS", "DEFAULT_ESTIMATOR"]
 
 # "plain": one draw of every noise per trial (the definition, literally). "conditional": the
 # label noises averaged out exactly given the designs (numerics/simulate_conditional.py); same
@@ -198,23 +202,7 @@ def simulate_chain(
         ``"reused"``: one ``T0 × d`` design serves every generation (:mod:`modelcollapse.numerics.simulate_reused`;
         ``scheme = "replace"``, one ``T0``).
     """
-    lam = np.asarray(eigenvalues, dtype=np.float64)
-    w0 = np.asarray(coefficients, dtype=np.float64)
-    if lam.ndim != 1 or w0.shape != lam.shape or not np.all(lam > 0) or not np.all(np.isfinite(lam)):
-        raise ValueError("eigenvalues must be positive and finite, with one coefficient each")
-    if lam.max() / lam.min() > MAX_EIGENVALUE_SPREAD:
-        raise ValueError(
-            f"eigenvalues: max/min above {MAX_EIGENVALUE_SPREAD:g}; the designs are too "
-            "ill-conditioned for a float64 simulation to mean anything"
-        )
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 2:
-        raise ValueError(f"trials: expected an integer >= 2, got {trials!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs: expected an integer >= 1, got {jobs!r}")
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator: expected one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    lam, w0 = _check_arrays(eigenvalues, coefficients, trials, seed, jobs, estimator)
     if len(T0) != len(sigma0):
         raise ValueError("T0 and sigma0 need one entry per generation")
     if scheme not in SCHEMES:
@@ -248,10 +236,15 @@ def simulate_chain(
          ridge0, design, float(df), reused)
         for i in range(0, trials, batch)
     ]
+    return _collect(_run_trials, tasks, trials, seed, jobs, progress, estimator)
+
+
+def _collect(runner, tasks, trials: int, seed: int, jobs: int, progress, estimator: str) -> SimulationResult:
+    """Run ``runner`` on every task (in this process or ``jobs`` workers, same numbers) and summarise."""
     parts = []
     if jobs == 1 or len(tasks) == 1:
         for task in tasks:
-            parts.append(_run_trials(task))
+            parts.append(runner(task))
             if progress:
                 progress(len(task[0]))
     else:
@@ -259,7 +252,7 @@ def simulate_chain(
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with worker_pool(jobs, ctx) as pool:  # stopped at once on Ctrl-C or SIGTERM
-            for task, part in zip(tasks, pool.map(_run_trials, tasks)):
+            for task, part in zip(tasks, pool.map(runner, tasks)):
                 parts.append(part)
                 if progress:
                     progress(len(task[0]))
@@ -277,6 +270,50 @@ def simulate_chain(
         errors=errors,
         estimator=estimator,
     )
+
+
+def _check_arrays(eigenvalues, coefficients, trials, seed, jobs, estimator):
+    """``(λ, w0)`` as float arrays, after checking the arguments every simulation takes."""
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    w0 = np.asarray(coefficients, dtype=np.float64)
+    if lam.ndim != 1 or w0.shape != lam.shape or not np.all(lam > 0) or not np.all(np.isfinite(lam)):
+        raise ValueError("eigenvalues must be positive and finite, with one coefficient each")
+    if lam.max() / lam.min() > MAX_EIGENVALUE_SPREAD:
+        raise ValueError(
+            f"eigenvalues: max/min above {MAX_EIGENVALUE_SPREAD:g}; the designs are too "
+            "ill-conditioned for a float64 simulation to mean anything"
+        )
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 2:
+        raise ValueError(f"trials: expected an integer >= 2, got {trials!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed: expected an integer >= 0, got {seed!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs: expected an integer >= 1, got {jobs!r}")
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator: expected one of {', '.join(ESTIMATORS)}, got {estimator!r}")
+    return lam, w0
+
+
+def simulate_description(chain, eigenvalues, coefficients, *, trials: int = 200, seed: int = 0, jobs: int = 1,
+                         progress=None, estimator: str = DEFAULT_ESTIMATOR) -> SimulationResult:
+    """Monte Carlo of a compiled chain description with Gaussian designs (the generic simulator).
+
+    ``chain`` is a :class:`~modelcollapse.numerics.chain.Chain` (``compile_chain(scenario)``), with
+    any simulator hooks its axes set (:mod:`~modelcollapse.numerics.simulate_hooks`); ``eigenvalues``
+    and ``coefficients`` as in :func:`simulate_chain`. ``estimator = "conditional"`` on a chain that is
+    not linear in its labels (a filter, a nonlinear hook) runs the plain estimator, and the result's
+    ``estimator`` says ``"plain"``. Trial ``i`` uses the ``i``-th child of ``SeedSequence(seed)``.
+    """
+    lam, w0 = _check_arrays(eigenvalues, coefficients, trials, seed, jobs, estimator)
+    if len(lam) != chain.d:
+        raise ValueError(f"chain: d = {chain.d} but {len(lam)} eigenvalues")
+    if estimator == "conditional" and not linear_chain(chain):
+        estimator = "plain"
+    sqrt_lam = np.sqrt(lam)
+    children = np.random.SeedSequence(seed).spawn(trials)
+    batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
+    tasks = [(children[i:i + batch], chain, sqrt_lam, w0, estimator) for i in range(0, trials, batch)]
+    return _collect(run_trials, tasks, trials, seed, jobs, progress, estimator)
 
 
 def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progress=None,
@@ -306,6 +343,17 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
             T=down.T, sigma=down.sigma, ridge=down.ridge, trials=trials, seed=seed, estimator=estimator,
             progress=progress)
         return SimulationResult(mean=mean, stderr=stderr, trials=trials, seed=seed, errors=errors, estimator=estimator)
+    try:
+        chain = compile_chain(scenario)
+    except NotCoveredError:  # a reused design with per-generation real fractions: the trial functions read the keys
+        if getattr(gen, "design_matrix", "fresh") != "reused":
+            raise
+        chain = None
+    if chain is not None and chain.simulation_hooks():  # an axis's hooks: the generic simulator of the description
+        if getattr(spectrum, "design_name", "gaussian") != "gaussian":
+            raise ValueError("spectrum.design: a chain with simulator hooks is simulated with Gaussian designs only")
+        return simulate_description(chain, spectrum.eigenvalues(), teacher.coefficients(spectrum), trials=trials,
+                                    seed=seed, jobs=jobs, progress=progress, estimator=estimator)
     return simulate_chain(
         spectrum.eigenvalues(),
         teacher.coefficients(spectrum),

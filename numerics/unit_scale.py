@@ -57,8 +57,8 @@ def predict_at_unit_scale(scenario, backend, run):
     gen, down = scenario.generators, scenario.downstream
     unit = dataclasses.replace(
         scenario, teacher=teacher,
-        generators=dataclasses.replace(gen, sigma0=tuple(_divided(x, s) for x in gen.sigma0)),
-        downstream=dataclasses.replace(down, sigma=_divided(down.sigma, s)))
+        generators=gen.replace(sigma0=tuple(_divided(x, s) for x in gen.sigma0)),
+        downstream=down.replace(sigma=_divided(down.sigma, s)))
     p = run(unit)
     values, parts = {}, {}
     for name, x in [*((n, getattr(p, n)) for n in _SCALED), *p.parts.items()]:

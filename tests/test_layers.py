@@ -20,6 +20,15 @@ PACKAGE = "modelcollapse"
 # simulator module is checked without being listed), and the process pool it runs on (workers.py, stdlib
 # only); they may import each other and nothing else of the project.
 SIMULATOR = (*sorted((ROOT / "numerics").glob("simulate*.py")), ROOT / "numerics" / "workers.py")
+# What the simulator may read besides itself: the chain description it simulates (numerics/chain.py, which
+# runs the axes of numerics/axes/) and the shared error types. The description's modules run inside the
+# arbiter (their simulator hooks), so they import nothing of the theory but its errors and nothing of the
+# prediction layer: only the scenario (the input), its validators and each other.
+DESCRIPTION = {"modelcollapse.numerics.chain", "modelcollapse.numerics.errors"}
+DESCRIPTION_MAY_IMPORT = {"modelcollapse.numerics.chain", "modelcollapse.numerics.axes",
+                          "modelcollapse.numerics.scenario", "modelcollapse.numerics.errors",
+                          "modelcollapse.numerics.validate", "modelcollapse.numerics.limits",
+                          "modelcollapse.theory.errors"}
 
 
 def _module_name(path: Path) -> str:
@@ -81,12 +90,29 @@ def test_the_simulator_is_found():
 
 @pytest.mark.parametrize("path", SIMULATOR, ids=lambda p: p.name)
 def test_the_simulator_imports_nothing_of_the_project(path):
-    own = {_module_name(p) for p in SIMULATOR}
+    own = {_module_name(p) for p in SIMULATOR} | DESCRIPTION
     # `from simulate_conditional import f` yields the module and `module.f`: both are the simulator's own.
     project = [name for name in _imports(path) if (name == PACKAGE or name.startswith(PACKAGE + "."))
                and name not in own and name.rpartition(".")[0] not in own]
     relative = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ImportFrom) and n.level]
     assert not project and not relative, project
+
+
+def _description_modules():
+    return [ROOT / "numerics" / "chain.py", *sorted((ROOT / "numerics" / "axes").glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", _description_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_description_imports_nothing_the_simulator_may_not_run(path):
+    """The chain description and the axes (whose hooks the simulator runs) import no theory and no prediction code."""
+    simulator = {_module_name(p) for p in SIMULATOR}
+    allowed = DESCRIPTION_MAY_IMPORT | simulator
+
+    def ok(name):
+        return any(name == a or name.startswith(a + ".") for a in allowed)
+
+    wrong = [name for name in _imports(path) if (name == PACKAGE or name.startswith(PACKAGE + ".")) and not ok(name)]
+    assert not wrong, f"{path.relative_to(ROOT)} imports {wrong}: the description may import only {sorted(allowed)}"
 
 
 def _kind_names() -> set[str]:

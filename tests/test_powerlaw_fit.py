@@ -121,6 +121,16 @@ def test_cli_bad_input_exits_2_naming_why(tmp_path, capsys):
     assert code == 2 and "--window" in err
 
 
+def test_five_eigenvalues_exit_2_naming_the_count_and_the_window(tmp_path, capsys):
+    """d = 5: one index in the default window (its rule stated), five in a window given (no default named)."""
+    five = write_toml(tmp_path / "five.toml", power_law_scenario(2.0, 0.5, 5))
+    code, out, err = run(capsys, "powerlaw-fit", five)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "1 distinct index in the default window [2, 2] of d = 5" in err and "at least 10 needed" in err
+    code, out, err = run(capsys, "powerlaw-fit", five, "--window", "1:5", "--json")
+    assert code == 2 and out == "" and "5 distinct indices in the window [1, 5] given" in err and "default" not in err
+
+
 def digits(kernel: dict, target: str = "mod2", points: int = 500) -> Scenario:
     spectrum = {"kind": "kernel", "dataset": "digits", "points": points, **kernel}
     return Scenario.from_dict(scenario_dict(spectrum=spectrum, teacher={"kind": "labels", "target": target},

@@ -129,8 +129,9 @@ def test_appendix_g_regimes_are_the_min_of_the_terms():
 def test_outside_the_domain_is_refused():
     with pytest.raises(ValueError, match=r"^collapse_growth: .*outgrows the generators"):
         nscaling.scaling_exponents(2.0, 0.5, 0.8, collapse_growth=0.9)
-    with pytest.raises(ValueError, match=r"^collapse_growth: .*outgrows"):
-        nscaling.scaling_exponents(2.0, 0.5, 2.0, collapse_growth=1.2)  # min(a, 1) = 1 caps it
+    with pytest.raises(ValueError, match=r"^collapse_growth: .*outgrows the downstream's T samples") as exc:
+        nscaling.scaling_exponents(2.0, 0.5, 2.0, collapse_growth=1.2)  # min(a, 1) = 1 caps it, not T0 ~ T^2
+    assert "outgrows the generators" not in str(exc.value) and "T^0.2 at best" in str(exc.value)
     with pytest.raises(ValueError, match=r"^collapse_growth:"):
         nscaling.scaling_exponents(2.0, 0.5, 1.0, collapse_growth=-0.1)
     edge = nscaling.scaling_exponents(2.0, 0.5, 0.8, collapse_growth=0.8)  # a plateau, stated

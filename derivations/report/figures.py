@@ -109,9 +109,10 @@ def _draw_phase(ax, panel: Panel, norm):
 def draw_section(report_section: ReportSection, out_dir: Path) -> list[str]:
     """Draw a section with its check rows; return the file names written in ``out_dir``."""
     section = report_section.plan
-    n = len(section.panels)
-    outside = any(p.kind == "lines" and p.legend == "outside" for p in section.panels)
-    phases = [p for p in section.panels if p.kind == "phase"]
+    panels = [p for p in section.panels if p.kind != "table"]  # a checks-only panel has no axes
+    n = len(panels)
+    outside = any(p.kind == "lines" and p.legend == "outside" for p in panels)
+    phases = [p for p in panels if p.kind == "phase"]
     if phases:  # phase diagrams stacked, so that each stays legible at the width of a page
         fig = Figure(figsize=(7.5, 2.7 * n + 0.6), layout="constrained")
         FigureCanvasAgg(fig)
@@ -125,7 +126,7 @@ def draw_section(report_section: ReportSection, out_dir: Path) -> list[str]:
     norm = PowerNorm(0.5, 0.0, max(np.max(p.image["values"]) for p in phases)) if phases else None
     extend = "min" if phases and min(np.min(p.image["values"]) for p in phases) < 0 else "neither"
     mesh = None
-    for ax, panel in zip(axes, section.panels):
+    for ax, panel in zip(axes, panels):
         if panel.kind == "phase":
             mesh = _draw_phase(ax, panel, norm)
         else:

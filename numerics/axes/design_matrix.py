@@ -9,15 +9,34 @@ The ``reused_design`` fast path predicts the regions it covers; the general engi
 
 from __future__ import annotations
 
+from modelcollapse.numerics.axes.keys import Key, choice
 from modelcollapse.numerics.chain import ChainDraft
-from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.theory.errors import NotCoveredError, ScenarioError
 
-__all__ = ["AXIS"]
+__all__ = ["AXIS", "DESIGN_MATRICES"]
+
+# a fresh design per generation (the paper's chain) or one design reused by all (THEORY.md §3.10)
+DESIGN_MATRICES = ("fresh", "reused")
+
+
+def _design_matrix(key, value, gen) -> str:
+    """``fresh`` or ``reused``; ``reused`` needs one ``T0`` for every generation (one design serves them all)."""
+    choice(key, value, DESIGN_MATRICES, "design matrix")
+    if value == "reused" and gen.scheme != "replace":
+        raise ScenarioError(key, f"'reused' is defined for generators.scheme = 'replace' (each generation relabels the "
+                                 f"one design); got scheme = {gen.scheme!r}")
+    if value == "reused" and len(set(gen.T0)) > 1:
+        raise ScenarioError(key, f"'reused' draws one design for every generation, so generators.T0 must be one number "
+                                 f"(got the list {list(gen.T0)})")
+    return value
 
 
 class DesignMatrix:
     name = "design_matrix"
-    keys = ("generators.design_matrix",)
+    keys = (
+        Key(table="generators", name="design_matrix", default="fresh", check=_design_matrix,
+            doc="'fresh' (a design per generation) or 'reused' (one design of T0 rows for every generation)"),
+    )
 
     def validate(self, scenario) -> None:
         gen = scenario.generators

@@ -8,6 +8,7 @@ The downstream fits its own block.
 
 from __future__ import annotations
 
+from modelcollapse.numerics.axes.keys import Key, choice
 from modelcollapse.numerics.chain import ChainDraft
 from modelcollapse.theory.errors import ScenarioError
 
@@ -18,7 +19,11 @@ SCHEMES = ("replace", "accumulate", "accumulate-subsample")
 
 class Scheme:
     name = "scheme"
-    keys = ("generators.scheme",)
+    keys = (
+        Key(table="generators", name="scheme", default="replace",
+            check=lambda key, v, _: choice(key, v, SCHEMES, "scheme"),
+            doc=f"which rows each generator fits: {', '.join(SCHEMES)}"),
+    )
 
     def validate(self, scenario) -> None:
         if scenario.generators.scheme not in SCHEMES:

@@ -20,6 +20,7 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    weighted_generators,
 )
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
@@ -35,6 +36,7 @@ FAST_PATHS: tuple[Regime, ...] = (
     ridge_generators.REGIME,
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
+    weighted_generators.REGIME,  # generators.real_weight set (replace_mixing excludes it)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)

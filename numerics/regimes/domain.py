@@ -11,7 +11,7 @@ from __future__ import annotations
 from modelcollapse.numerics.scenario import Scenario
 
 __all__ = ["fresh_design", "has_generators", "ols_generators_only", "every_block_ols", "real_rows_in_generators",
-           "real_rows_downstream", "ols_downstream", "scheme_is"]
+           "real_rows_downstream", "ols_downstream", "scheme_is", "weighted_generators"]
 
 
 def fresh_design(s: Scenario) -> bool:
@@ -48,3 +48,8 @@ def ols_downstream(s: Scenario) -> bool:
 
 def scheme_is(s: Scenario, scheme: str) -> bool:
     return s.generators.scheme == scheme
+
+
+def weighted_generators(s: Scenario) -> bool:
+    """``generators.real_weight`` is set: the generators fit weighted least squares (their own fast path's)."""
+    return getattr(s.generators, "real_weight", None) is not None

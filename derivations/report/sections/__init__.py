@@ -26,6 +26,7 @@ from modelcollapse.derivations.report.sections import (
     scaling,
     scenarios,
     schemes,
+    weighting,
 )
 
 __all__ = ["Section", "SECTIONS"]
@@ -53,6 +54,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
     Section(key="reused_design", title="Fresh against reused design matrices (the paper's Figure 2)",
             plan=reused_design.plan),
+    Section(key="weighting", title="Weighted real and synthetic data: the golden-ratio weight", plan=weighting.plan),
     Section(key="paper_figure4", title="The paper's Figure 4: adaptive regularisation on real data",
             plan=paper_figure4.plan),
     Section(key="paper", title="The paper's derived statements and its map", plan=paper.plan),
