@@ -166,7 +166,7 @@ class Scenario:
     Traceback (most recent call last):
     ...
     modelcollapse.theory.errors.ScenarioError: downstream.rigde: unknown key (did you mean 'downstream.ridge'?); \
-[downstream] accepts T, sigma, real_fraction, ridge
+[downstream] accepts T, sigma, real_fraction, ridge...
     """
 
     spectrum: Spectrum

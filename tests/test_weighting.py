@@ -38,6 +38,7 @@ from modelcollapse.numerics.weighting import (
 from modelcollapse.theory import get_result
 from modelcollapse.theory import weighting as W
 from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.theory.symbols import d as d_sym
 from modelcollapse.theory.symbols import sigma
 
 # -- the symbolic results -----------------------------------------------------------------------------
@@ -394,3 +395,22 @@ def test_simulated_argmin_is_within_one_grid_step_of_the_optimal_weight():
     for seed in (5, 6):
         argmin, _ = simulated_argmin(base, grid, trials=80, seed=seed)
         assert abs(argmin - w_reg) <= GRID_STEP + 1e-12 and abs(argmin - w_golden) <= GRID_STEP + 1e-12
+
+
+def test_printed_forms_are_the_evaluated_ones():
+    """``α``, ``β`` printed in their parts (``τ_s``, ``S_g``) equal the evaluable expressions in ``q``."""
+    rng = np.random.default_rng(8)
+    for _ in range(5):
+        wv, r, s_, dv = float(rng.uniform(0.05, 0.95)), int(rng.integers(20, 300)), int(rng.integers(20, 300)), 10
+        q = solve_q(wv, r, s_, dv).root
+        a, b = wv / r, (1 - wv) / s_
+        q2 = q / (r * a / (1 + a * q) ** 2 + s_ * b / (1 + b * q) ** 2)
+        subs = {W.real_weight: wv, W.n_real: r, W.n_syn: s_, d_sym: dv, W.q_trace: q}
+        S = [float(W.weighted_misfit_form().subs({W.q2_trace: q2, W.n_g: n, W.omega_g: om, W.q_trace: q}))
+             for n, om in ((r, a), (s_, b))]
+        tau = float(W.weighted_share_form().subs(subs))
+        parts = {W.tau_s: tau, W.S_r: S[0], W.S_s: S[1], **subs}
+        alpha = formula("weighted_alpha")(wv, r, s_, dv, q)
+        beta = formula("weighted_beta")(wv, r, s_, dv, q)
+        assert abs(float(W.weighted_alpha_form().subs(parts)) - alpha) < 1e-12 * alpha
+        assert abs(float(W.weighted_beta_form().subs(parts)) - beta) < 1e-12 * beta

@@ -26,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="base scenario file (TOML) or built-in name")
     p.add_argument("--vary", action="append", required=True, metavar="KEY=VALUES",
                    help="a dotted scenario key and its values: a comma list (0,2,5,10), linspace(a,b,n), "
-                        "logspace(a,b,n) or range(a,b[,step]); repeat for a Cartesian grid, first slowest")
+                        "logspace(a,b,n) (rounded on an integer key) or range(a,b[,step]); repeat for a Cartesian "
+                        "grid, first slowest")
     p.add_argument("--simulate", action="store_true", help="also run the Monte Carlo of every point")
     common.trials_option(p, default=400, help_default="per point, default 400")
     p.add_argument("--seed", type=common.integer_in(0, common.MAX_SEED), default=0, metavar="S",

@@ -40,7 +40,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from modelcollapse.derivations.scenario_files import load
-from modelcollapse.derivations.sweep.grid import Axis, apply_point, grid_points, make_axis
+from modelcollapse.derivations.sweep.grid import Axis, apply_point, grid_points, integer_axes, make_axis
 from modelcollapse.derivations.sweep.points import (
     SIMULATION,
     THEORY,
@@ -211,7 +211,7 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario: expected a Scenario, a path to a TOML file or a built-in name, "
                         f"got {type(scenario).__name__}")
-    axes = _axes(grids, more_grids)
+    axes = integer_axes(_axes(grids, more_grids), scenario.to_dict())
     points = grid_points(axes)
     scenarios = _scenarios(scenario, axes, points)
     jobs = _check_int("jobs", jobs, 1)

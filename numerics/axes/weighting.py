@@ -105,6 +105,11 @@ class Weighting:
     def validate(self, scenario) -> None:  # every check needs only [generators]: done by the key
         return None
 
+    def admits(self, regime, scenario) -> bool:
+        """With a weight (and generations) only ``weighted_generators`` knows the fits (regimes ``_admitted``)."""
+        weighted = scenario.generators.n >= 1 and getattr(scenario.generators, "real_weight", None) is not None
+        return not weighted or regime.name == "weighted_generators"
+
     def describe(self, scenario, draft: ChainDraft) -> None:
         """Per-row weights of each generator's fit (the simulator hook ``fit_weights``); the engine refuses them."""
         gen = scenario.generators

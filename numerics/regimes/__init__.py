@@ -20,8 +20,10 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    verified_generators,
     weighted_generators,
 )
+from modelcollapse.numerics.regimes import model_size as model_size_regime
 from modelcollapse.numerics.regimes.base import Regime
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
@@ -36,7 +38,9 @@ FAST_PATHS: tuple[Regime, ...] = (
     ridge_generators.REGIME,
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
-    weighted_generators.REGIME,  # generators.real_weight set (replace_mixing excludes it)
+    weighted_generators.REGIME,  # generators.real_weight set (the weighting axis admits no other regime then)
+    model_size_regime.REGIME,  # downstream.features set (the model_size axis admits no other regime then)
+    verified_generators.REGIME,  # [generators.verifier] set (the verifier axis admits no other regime then)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
@@ -44,9 +48,18 @@ REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
 __all__ = ["REGIMES", "FAST_PATHS", "GENERAL", "Regime", "regime_for", "fast_paths_for"]
 
 
+def _admitted(regime: Regime, scenario: Scenario) -> bool:
+    """Whether every axis admits ``regime`` for ``scenario``: an axis that changes the model in a way the other
+    regimes do not know (e.g. the downstream's random features) declares ``admits(regime, scenario)`` and admits
+    only its own regime where its keys are set; axes without ``admits`` admit every regime."""
+    from modelcollapse.numerics.axes import AXES
+
+    return all(axis.admits(regime, scenario) for axis in AXES if hasattr(axis, "admits"))
+
+
 def fast_paths_for(scenario: Scenario) -> list[Regime]:
-    """Every fast path whose ``applies`` is true (at most one, by construction)."""
-    return [regime for regime in FAST_PATHS if regime.applies(scenario)]
+    """Every fast path whose ``applies`` is true and that every axis admits (at most one, by construction)."""
+    return [regime for regime in FAST_PATHS if regime.applies(scenario) and _admitted(regime, scenario)]
 
 
 def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
@@ -70,11 +83,11 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
             raise RuntimeError(f"regimes {', '.join(r.name for r in found)} all apply to one scenario; "
                                "their applies must be mutually exclusive")
     else:
-        found = [next((r for r in FAST_PATHS if r.applies(scenario)), None)]
+        found = [next((r for r in FAST_PATHS if r.applies(scenario) and _admitted(r, scenario)), None)]
         found = [r for r in found if r is not None]
     if found:
         return found[0]
-    if GENERAL.applies(scenario):
+    if GENERAL.applies(scenario) and _admitted(GENERAL, scenario):
         return GENERAL
     raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
                           f"{', '.join(r.name for r in REGIMES)})")
