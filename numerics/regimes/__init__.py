@@ -22,6 +22,7 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    verified_generators,
     weighted_generators,
 )
 from modelcollapse.numerics.regimes import model_size as model_size_regime
@@ -39,8 +40,9 @@ FAST_PATHS: tuple[Regime, ...] = (
     ridge_generators.REGIME,
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
-    weighted_generators.REGIME,  # generators.real_weight set (replace_mixing excludes it)
+    weighted_generators.REGIME,  # generators.real_weight set (the weighting axis admits no other regime then)
     model_size_regime.REGIME,  # downstream.features set (the model_size axis admits no other regime then)
+    verified_generators.REGIME,  # [generators.verifier] set (the verifier axis admits no other regime then)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)

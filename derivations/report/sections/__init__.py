@@ -27,6 +27,7 @@ from modelcollapse.derivations.report.sections import (
     scaling,
     scenarios,
     schemes,
+    verifier,
     weighting,
 )
 
@@ -60,6 +61,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="weighting", title="Weighted real and synthetic data: the golden-ratio weight", plan=weighting.plan),
     Section(key="paper_figure4", title="The paper's Figure 4: adaptive regularisation on real data",
             plan=paper_figure4.plan),
+    Section(key="verifier", title="Verified synthetic data: a verifier pulls the chain to its centre",
+            plan=verifier.plan),
     Section(key="paper", title="The paper's derived statements and its map", plan=paper.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
