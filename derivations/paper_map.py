@@ -58,7 +58,7 @@ PAPER_MAP: tuple[PaperRow, ...] = (
         statement=('isotropic Sigma = I (d = 300, T0 = 600, sigma = sigma0 = 0.2): error against lambda at T = 1000 '
                    '(U-shaped, the optimum moves right with n) and against T at lambda = 1e-3 (plateau); lines: '
                    'Theorem 4.1'),
-        refs=('section:ridge', 'section:optimal_ridge', 'section:generations',
+        refs=('section:ridge', 'section:optimal_ridge', 'section:generations', 'command:sweep',
               'test:tests/test_optimal_ridge.py::test_optimal_ridge_agrees_with_simulation'),
         check=('det. equiv.', 'simulation'), status='reproduced in kind'),
     PaperRow(
@@ -66,7 +66,7 @@ PAPER_MAP: tuple[PaperRow, ...] = (
         statement=('power law lambda_k ~ k^-2, (beta, r) = (2, 0.375), d = 300, T0 = 600, sigma = sigma0 = 1: error '
                    'against lambda at T = 10^4 and against T with lambda = T^-ell_crit, which diverges; lines: '
                    'Theorem 5.1'),
-        refs=('section:scaling', 'section:phase',
+        refs=('section:scaling', 'section:phase', 'command:sweep',
               'test:tests/test_scaling.py::test_simulation_follows_the_scaling_curves'),
         check=('det. equiv.', 'simulation'), status='reproduced in kind'),
     PaperRow(
@@ -146,7 +146,8 @@ PAPER_MAP: tuple[PaperRow, ...] = (
                    'norm(w0)^2 (1 - eta); phi_m = phi0 > 1: (1 - phi0^-n) norm(w0)^2, exponentially fast to the null '
                    'predictor'),
         refs=('result:overparam_isotropic_chain', 'result:overparam_energy_step', 'section:overparam',
-              'test:tests/test_overparam.py::test_noise_free_error_reaches_null_predictor_exponentially'),
+              'test:tests/test_overparam.py::test_noise_free_error_reaches_null_predictor_exponentially',
+              'test:tests/test_paper_lemmas.py::test_theorem_4_6_unequal_generators_against_simulation'),
         check=('exact', 'det. equiv.', 'simulation'), status='reproduced'),
     # -- Sec. 5 -------------------------------------------------------------------------------------------
     PaperRow(

@@ -1,7 +1,7 @@
 """Scenario keys are declared by the axes (issue 19): a new axis adds keys without editing numerics/scenario.py.
 
 A throw-away axis registered at runtime (``AXES`` patched) gets its scalar key and its sub-table
-(``[generators.verifier]``) accepted, checked, defaulted, round-tripped through TOML text and varied by
+(``[generators.screen]``) accepted, checked, defaulted, round-tripped through TOML text and varied by
 ``replace``; scenario.py is checked to name no key of any axis.
 """
 
@@ -57,8 +57,8 @@ class ExampleAxis:
     keys = (
         Key(table="generators", name="example_key", default="plain",
             check=lambda key, v, gen: choice(key, v, ("plain", "fancy"), "example"), doc="plain or fancy"),
-        Key(table="generators", name="verifier", default=None, check=_verifier,
-            to_file=lambda v: dataclasses.asdict(v), doc="a [generators.verifier] table: center, window"),
+        Key(table="generators", name="screen", default=None, check=_verifier,
+            to_file=lambda v: dataclasses.asdict(v), doc="a [generators.screen] table: center, window"),
         Key(table="downstream", name="example_share", default=0.0, alias="downstream_example_share",
             check=lambda key, v, _: fraction(key, v)),
     )
@@ -86,10 +86,10 @@ def _base(**generators) -> dict:
 
 
 def test_a_runtime_axis_adds_its_keys_to_the_tables(example_axis):
-    assert section_keys("generators")[-2:] == ("example_key", "verifier")
+    assert section_keys("generators")[-2:] == ("example_key", "screen")
     assert section_keys("downstream")[-1] == "example_share"
     plain = Scenario.from_dict(_base())
-    assert plain.generators.example_key == "plain" and plain.generators.verifier is None
+    assert plain.generators.example_key == "plain" and plain.generators.screen is None
     assert plain.downstream.example_share == 0.0 and not plain.generators.is_fancy
     assert "example_key" not in plain.to_dict()["generators"]  # defaults stay out of the file
     assert "example_share" not in plain.to_dict()["downstream"]
@@ -123,38 +123,38 @@ def test_a_runtime_key_is_varied_by_replace_and_dotted_keys(example_axis):
 
 
 def test_a_sub_table_key_round_trips_through_toml(example_axis):
-    s = Scenario.from_dict(_base(verifier={"center": 0.0, "window": 0.5}))
-    assert s.generators.verifier == Verifier(center=0.0, window=0.5)
+    s = Scenario.from_dict(_base(screen={"center": 0.0, "window": 0.5}))
+    assert s.generators.screen == Verifier(center=0.0, window=0.5)
     text = s.to_toml()
-    assert "[generators.verifier]\ncenter = 0.0\nwindow = 0.5\n" in text
-    assert tomllib.loads(text)["generators"]["verifier"] == {"center": 0.0, "window": 0.5}
+    assert "[generators.screen]\ncenter = 0.0\nwindow = 0.5\n" in text
+    assert tomllib.loads(text)["generators"]["screen"] == {"center": 0.0, "window": 0.5}
     assert Scenario.from_dict(tomllib.loads(text)) == s
     assert hash(s.generators) == hash(Scenario.from_dict(tomllib.loads(text)).generators)
     assert pickle.loads(pickle.dumps(s)) == s
     # the entry default comes in: window absent is 1
-    assert Scenario.from_dict(_base(verifier={"center": 2})).generators.verifier == Verifier(center=2.0, window=1.0)
-    # a sub-table's keys are dotted keys (sweep --vary generators.verifier.window)
-    wider = s.replace(**{"generators.verifier.window": 2.0})
-    assert wider.generators.verifier == Verifier(center=0.0, window=2.0) and s.generators.verifier.window == 0.5
-    assert s.replace(n=3).generators.verifier == s.generators.verifier  # kept when another key changes
-    assert s.replace(verifier=None).generators.verifier is None
+    assert Scenario.from_dict(_base(screen={"center": 2})).generators.screen == Verifier(center=2.0, window=1.0)
+    # a sub-table's keys are dotted keys (sweep --vary generators.screen.window)
+    wider = s.replace(**{"generators.screen.window": 2.0})
+    assert wider.generators.screen == Verifier(center=0.0, window=2.0) and s.generators.screen.window == 0.5
+    assert s.replace(n=3).generators.screen == s.generators.screen  # kept when another key changes
+    assert s.replace(screen=None).generators.screen is None
 
 
 def test_a_sub_table_is_checked_entry_by_entry(example_axis):
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.widow: unknown key \(did you mean 'window'\?\); "
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.widow: unknown key \(did you mean 'window'\?\); "
                                             r"expected one of center, window$"):
-        Scenario.from_dict(_base(verifier={"center": 0.0, "widow": 0.5}))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.center: missing$"):
-        Scenario.from_dict(_base(verifier={"window": 0.5}))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.window: expected a finite number >= 0, got -1"):
-        Scenario.from_dict(_base(verifier={"center": 0.0, "window": -1}))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier: expected a table \[generators\.verifier\]"):
-        Scenario.from_dict(_base(verifier=0.5))
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier: a verifier filters generated rows"):
-        Scenario.from_dict({**_base(verifier={"center": 0.0}), "generators": {"n": 0, "verifier": {"center": 0.0}}})
+        Scenario.from_dict(_base(screen={"center": 0.0, "widow": 0.5}))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.center: missing$"):
+        Scenario.from_dict(_base(screen={"window": 0.5}))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.window: expected a finite number >= 0, got -1"):
+        Scenario.from_dict(_base(screen={"center": 0.0, "window": -1}))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen: expected a table \[generators\.screen\]"):
+        Scenario.from_dict(_base(screen=0.5))
+    with pytest.raises(ScenarioError, match=r"^generators\.screen: a verifier filters generated rows"):
+        Scenario.from_dict({**_base(screen={"center": 0.0}), "generators": {"n": 0, "screen": {"center": 0.0}}})
     s = Scenario.from_dict(_base())
-    with pytest.raises(ScenarioError, match=r"^generators\.verifier\.window: unknown key"):
-        s.replace(**{"generators.verifier.window": 2.0})  # no [generators.verifier] to set a key of
+    with pytest.raises(ScenarioError, match=r"^generators\.screen\.window: unknown key"):
+        s.replace(**{"generators.screen.window": 2.0})  # no [generators.screen] to set a key of
 
 
 def test_without_the_axis_its_keys_are_unknown():

@@ -75,9 +75,10 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     nums = list(_numbers(results))
     assert nums and all(math.isfinite(x) for x in nums)
     # every check row carries the numbers of the table, with the documented tolerance
-    from modelcollapse.derivations.report.sections import large_dimension, reused_design
+    from modelcollapse.derivations.report.sections import large_dimension, reused_design, weighting
 
-    own = {"large_dimension": large_dimension.TRIALS, "reused_design": reused_design.TRIALS}
+    own = {"large_dimension": large_dimension.TRIALS, "reused_design": reused_design.TRIALS,
+           "weighting": weighting.POINT_TRIALS}
     for c in results["checks"]:  # the d = 1000 and d = 300 checks keep their own budgets, whatever --trials says
         assert c["stderr"] > 0 and c["trials"] == own.get(c["section"], 60)
         assert c["tolerance"] == pytest.approx(4 * c["stderr"] + c["allowance"] * abs(c["theory"]))
@@ -91,7 +92,7 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     assert unavailable == {}
     figures = [f for s in results["sections"] for f in s["figures"]]
     keys = {"ridge", "generations", "scaling", "overparam", "phase", "optimal_ridge", "schemes", "mixing", "kernel",
-            "reused_design", "paper_figure4", "paper"}
+            "reused_design", "paper_figure4", "paper", "model_size"}
     assert {f"fig_{k}.{ext}" for k in keys for ext in ("png", "pdf")} == set(figures)
     for f in figures:
         data = (out / f).read_bytes()

@@ -125,6 +125,23 @@ def test_theory_columns_equal_individual_predict_calls():
             i += 1
 
 
+def test_spaced_grids_on_integer_keys_round_to_integers(capsys, tmp_path):
+    # logspace(1.5, 2, 4) = 31.62, 46.42, 68.13, 100.0: downstream.T is an integer key, so the sweep runs
+    # T = 32, 46, 68, 100 (nearest integers; numpy.logspace rounded by hand here), each equal to predict at it
+    df = sweep(Scenario.from_dict(SMALL), grids={"downstream.T": "logspace(1.5,2,4)"})
+    assert df["downstream.T"].tolist() == [32, 46, 68, 100] and df["downstream.T"].dtype == np.int64
+    for T, value in zip([32, 46, 68, 100], df["test_error"]):
+        assert value == predict(with_keys(SMALL, **{"downstream.T": T})).test_error
+    # repeats after rounding are dropped, in order; a float key is left as numpy gives it
+    df = sweep(Scenario.from_dict(SMALL), grids={"generators.n": "linspace(0,2,5)"})
+    assert df["generators.n"].tolist() == [0, 1, 2]
+    df = sweep(Scenario.from_dict(SMALL), grids={"downstream.ridge": "linspace(0.1,0.2,3)"})
+    assert df["downstream.ridge"].tolist() == [0.1, 0.15000000000000002, 0.2]
+    rc, out, err = run(["sweep", write_toml(tmp_path / "small.toml", SMALL), "--vary", "downstream.T=logspace(1.5,2,4)",
+                        "--json", "--store", tmp_path / "st.sqlite"], capsys)
+    assert rc == 0 and [row["downstream.T"] for row in json.loads(out)["rows"]] == [32, 46, 68, 100]
+
+
 def test_any_contract_key_can_vary_and_ints_stay_ints():
     df = sweep(Scenario.from_dict(POWER),
                grids={"spectrum.beta": "linspace(1.5,2.5,3)", "downstream.T": "range(50,150,50)",

@@ -1,4 +1,4 @@
-"""Verified synthetic data (THEORY.md §3.13): truncated moments, the derived step, exact cases, precision, domain.
+"""Verified synthetic data (THEORY.md §3.17): truncated moments, the derived step, exact cases, precision, domain.
 
 The expected values here are typed independently of the code under test: SciPy's truncated normal, the
 closed forms of the exact special cases, and a float re-implementation of the step from its written derivation.

@@ -25,11 +25,11 @@ noise outgrows the generators and the error grows with ``T`` whatever ``ℓ`` �
 numeric layer refuses it). **Against the paper:** for ``a <= 1`` the laws are the paper's with
 ``b = a``; for ``a > 1`` the paper's ``b − a`` becomes ``1 − a_σ`` here, because the collapse term's
 ``φ0`` part (``ρ ≈ (df_2/T)(T/T0 + φ0)/(1 − φ0)``) stops it decaying faster than the variance; the cap
-at ``β`` of ``ℓ*`` therefore never binds in this model (``(B − a_σ) ℓ_crit <= ℓ_crit < β``). The brief's
-"diverges when ``b >= a + 1 − c``" has its inequality reversed: the exponent ``c + b − a − 1`` is
-negative (divergence) exactly when ``b < a + 1 − c``, which is also Appendix G's vanishing condition
-read backwards. The slopes of the deterministic equivalent decide (tests/test_scaling_growth.py:
-every exponent to 0.03 between ``T = 10⁶`` and ``10⁹``).
+at ``β`` of ``ℓ*`` therefore never binds in this model (``(B − a_σ) ℓ_crit <= ℓ_crit < β``). The paper's
+printed "diverges to infinity if ``b >= a + 1 − c``" (after its Corollary 5.2) has its inequality reversed:
+the exponent ``c + b − a − 1`` is negative (divergence) exactly when ``b < a + 1 − c``, which is also
+Appendix G's vanishing condition read backwards. The slopes of the deterministic equivalent decide
+(tests/test_scaling_growth.py: every exponent to 0.03 between ``T = 10⁶`` and ``10⁹``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ Grammar of ``VALUES`` (one axis):
 * ``logspace(a,b,n)`` — ``n`` floats from ``10**a`` to ``10**b`` (``numpy.logspace``);
 * ``range(a,b[,step])`` — integers as Python's ``range`` (``b`` excluded).
 
+On a key whose base value is an integer (``downstream.T``, ``generators.n``), ``linspace`` and
+``logspace`` values are rounded to the nearest integer and repeats dropped
+(:func:`integer_axes`): ``downstream.T=logspace(2,3,5)`` is ``100, 178, 316, 562, 1000``.
+
 Repeated axes form a Cartesian grid in the order given: the first axis varies slowest. A key
 is a dotted scenario key (``downstream.ridge``, ``generators.n``, ``spectrum.beta``); it is set
 in :meth:`Scenario.to_dict` and the dict re-validated with :meth:`Scenario.from_dict`, so every
@@ -31,7 +35,7 @@ import numpy as np
 from modelcollapse.numerics.errors import ScenarioError
 from modelcollapse.numerics.scenario import Scenario
 
-__all__ = ["Axis", "parse_vary", "parse_values", "make_axis", "grid_points", "apply_point"]
+__all__ = ["Axis", "parse_vary", "parse_values", "make_axis", "grid_points", "apply_point", "integer_axes"]
 
 _FUNCTION = re.compile(r"^\s*(linspace|logspace|range)\s*\((.*)\)\s*$", re.IGNORECASE)
 _INT = re.compile(r"^[+-]?\d+$")
@@ -57,6 +61,7 @@ class Axis:
     key: str
     values: tuple
     log: bool = False
+    spaced: bool = False  # from linspace/logspace: rounded on an integer key (integer_axes)
 
 
 def _number(option: str, text: str):
@@ -143,7 +148,35 @@ def make_axis(key: str, values, *, log: bool | None = None) -> Axis:
     if log is None:
         numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in parsed)
         log = is_log or (numeric and min(parsed) > 0 and max(parsed) >= 100 * min(parsed))
-    return Axis(key=key, values=parsed, log=bool(log))
+    spaced = isinstance(values, str) and bool(_FUNCTION.match(values)) and _FUNCTION.match(values).group(1).lower() \
+        in ("linspace", "logspace")
+    return Axis(key=key, values=parsed, log=bool(log), spaced=spaced)
+
+
+def _base_value(base: dict, key: str):
+    node = base
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def integer_axes(axes, base: dict) -> list[Axis]:
+    """``axes`` with each ``linspace``/``logspace`` axis of an integer key (its value in ``base``, a scenario's
+    ``to_dict``, is an ``int``) rounded to the nearest integers, repeats dropped in order.
+
+    >>> integer_axes([make_axis("downstream.T", "logspace(2,3,5)")], {"downstream": {"T": 200}})[0].values
+    (100, 178, 316, 562, 1000)
+    """
+    out = []
+    for axis in axes:
+        old = _base_value(base, axis.key)
+        if axis.spaced and isinstance(old, int) and not isinstance(old, bool):
+            rounded = tuple(dict.fromkeys(int(round(v)) for v in axis.values))
+            axis = Axis(key=axis.key, values=rounded, log=axis.log, spaced=True)
+        out.append(axis)
+    return out
 
 
 def parse_vary(text: str) -> Axis:

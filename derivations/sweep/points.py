@@ -74,10 +74,13 @@ class Task:
         return run_task(self)
 
 
-def theory_task(scenario: dict, precision: int | None) -> Task:
+def theory_task(scenario: dict, precision: int | None, mc_rse: float | None = None) -> Task:
+    """The theory of one point; ``mc_rse`` is ``predict``'s (None: its default), part of the record key only when it
+    is not the contract's default (records of earlier sweeps stay valid)."""
     what = {"kind": THEORY, "scenario": scenario, "precision": precision}
-    if _monte_carlo.DEFAULT_RSE != _monte_carlo.STANDARD_RSE:  # a Monte Carlo answer to another SE: its own record
-        what["mc_rse"] = _monte_carlo.DEFAULT_RSE
+    rse = _monte_carlo.DEFAULT_RSE if mc_rse is None else float(mc_rse)
+    if rse != _monte_carlo.STANDARD_RSE:  # a Monte Carlo answer to another SE: its own record
+        what["mc_rse"] = rse
     return Task(kind=THEORY, key=record_key(what), what=what, scenario=scenario)
 
 

@@ -8,10 +8,20 @@ runs :data:`AXES` in order: the blocks first (sizes and noises), then what refin
 one module here and one entry in :data:`AXES` (docs/ARCHITECTURE.md, "A new axis").
 """
 
-from modelcollapse.numerics.axes import blocks, design_matrix, real_fraction, ridge, scheme, tailcut, weighting
+from modelcollapse.numerics.axes import (
+    blocks,
+    design_matrix,
+    model_size,
+    real_fraction,
+    ridge,
+    scheme,
+    tailcut,
+    verifier,
+    weighting,
+)
 
 # the order the keys are checked (a key's check sees the keys before it) and the tables list them
-AXES = (blocks.AXIS, scheme.AXIS, real_fraction.AXIS, ridge.AXIS, design_matrix.AXIS, weighting.AXIS,
-        tailcut.AXIS)
+AXES = (blocks.AXIS, scheme.AXIS, real_fraction.AXIS, ridge.AXIS, design_matrix.AXIS, weighting.AXIS, model_size.AXIS,
+        verifier.AXIS, tailcut.AXIS)
 
 __all__ = ["AXES"]

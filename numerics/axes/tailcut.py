@@ -72,6 +72,10 @@ class TailCut:
         k = keep_top_of(scenario)
         return k is not None and scenario.generators.n >= 1 and (not scenario.spectrum.is_finite or k < scenario.d)
 
+    def admits(self, regime, scenario) -> bool:
+        """Where the cut changes the chain only ``tail_cut`` knows it (the other regimes assume uncut generators)."""
+        return not self.refines(scenario) or regime.name == "tail_cut"
+
     def validate(self, scenario) -> None:
         self.check_scenario(scenario)
 

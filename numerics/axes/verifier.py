@@ -1,6 +1,6 @@
 """Axis ``verifier``: the key table ``[generators.verifier]`` — synthetic rows kept only where a verifier accepts them.
 
-Definition (THEORY.md §3.13; Yi, Liu, Cheng & Xu, arXiv:2510.16657). Generation ``k`` draws ``T0_k`` rows
+Definition (THEORY.md §3.17; Yi, Liu, Cheng & Xu, arXiv:2510.16657). Generation ``k`` draws ``T0_k`` rows
 labelled by generation ``k − 1`` (noise ``σ0_k``) and keeps a row only when its residual against the verifier's
 centre ``w'`` lies in the window, ``lower_k <= y − xᵀw' <= upper_k``; it fits the kept rows by OLS (minimum norm
 if fewer than ``d`` are kept). The downstream's rows are not filtered.
@@ -161,6 +161,11 @@ class VerifierAxis:
         if v.units == "sigma0" and any(s0 <= 0 for s0 in gen.sigma0[: gen.n]):
             raise ScenarioError("generators.verifier.units", "a window in units of sigma0 needs generators.sigma0 > "
                                 "0 in every generation; use units = \"absolute\"")
+
+    def admits(self, regime, scenario) -> bool:
+        """With a verifier (and generations) only ``verified_generators`` knows the chain (regimes ``_admitted``)."""
+        verified = scenario.generators.n >= 1 and getattr(scenario.generators, "verifier", None) is not None
+        return not verified or regime.name == "verified_generators"
 
     def describe(self, scenario, draft: ChainDraft) -> None:
         v = getattr(scenario.generators, "verifier", None)

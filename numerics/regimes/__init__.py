@@ -10,6 +10,8 @@ with a ``REGIME`` object (``name``, ``applies``, ``predict``; see
 the other fast paths' regions (``tests/test_chain_engine.py`` checks this on random scenarios).
 """
 
+import weakref
+
 from modelcollapse.numerics.regimes import (
     accumulate_generators,
     accumulate_subsample,
@@ -21,10 +23,11 @@ from modelcollapse.numerics.regimes import (
     reused_design,
     ridge_generators,
     tail_cut,
+    verified_generators,
     weighted_generators,
 )
+from modelcollapse.numerics.regimes import model_size as model_size_regime
 from modelcollapse.numerics.regimes.base import Regime
-from modelcollapse.numerics.regimes.domain import eligible
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
 
@@ -38,8 +41,10 @@ FAST_PATHS: tuple[Regime, ...] = (
     ridge_generators.REGIME,
     accumulate_generators.REGIME,
     accumulate_subsample.REGIME,
-    weighted_generators.REGIME,  # generators.real_weight set (replace_mixing excludes it)
-    tail_cut.REGIME,  # generators.keep_top < d (the others are not eligible there: domain.eligible)
+    weighted_generators.REGIME,  # generators.real_weight set (the weighting axis admits no other regime then)
+    model_size_regime.REGIME,  # downstream.features set (the model_size axis admits no other regime then)
+    verified_generators.REGIME,  # [generators.verifier] set (the verifier axis admits no other regime then)
+    tail_cut.REGIME,  # generators.keep_top < d (the tailcut axis admits no other regime then)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
@@ -47,9 +52,32 @@ REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
 __all__ = ["REGIMES", "FAST_PATHS", "GENERAL", "Regime", "regime_for", "fast_paths_for"]
 
 
+def _admitted(regime: Regime, scenario: Scenario) -> bool:
+    """Whether every axis admits ``regime`` for ``scenario``: an axis that changes the model in a way the other
+    regimes do not know (e.g. the downstream's random features) declares ``admits(regime, scenario)`` and admits
+    only its own regime where its keys are set; axes without ``admits`` admit every regime."""
+    from modelcollapse.numerics.axes import AXES
+
+    return all(axis.admits(regime, scenario) for axis in AXES if hasattr(axis, "admits"))
+
+
 def fast_paths_for(scenario: Scenario) -> list[Regime]:
-    """Every fast path whose ``applies`` is true (at most one, by construction)."""
-    return [regime for regime in FAST_PATHS if eligible(regime, scenario) and regime.applies(scenario)]
+    """Every fast path whose ``applies`` is true and that every axis admits (at most one, by construction)."""
+    return [regime for regime in FAST_PATHS if regime.applies(scenario) and _admitted(regime, scenario)]
+
+
+# id(scenario) -> (weak reference, the FAST_PATHS asked, the regime chosen): a scenario is immutable, so its
+# regime is found once (predict asks again for every variant it tries; sweeps and benchmarks repeat a scenario)
+_CHOSEN: dict[int, tuple] = {}
+
+
+def _remember(scenario: Scenario, regime: Regime) -> Regime:
+    if len(_CHOSEN) >= 256:
+        _CHOSEN.clear()
+    from modelcollapse.numerics.axes import AXES
+
+    _CHOSEN[id(scenario)] = (weakref.ref(scenario), FAST_PATHS, AXES, regime)
+    return regime
 
 
 def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
@@ -67,17 +95,23 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
     RuntimeError
         With ``check``: two fast paths claim the scenario (a bug in their ``applies``).
     """
+    cached = _CHOSEN.get(id(scenario))
+    if not check and cached is not None and cached[0]() is scenario and cached[1] is FAST_PATHS:
+        from modelcollapse.numerics.axes import AXES
+
+        if cached[2] is AXES:  # the same tables asked (tests patch them)
+            return cached[3]
     if check:
         found = fast_paths_for(scenario)
         if len(found) > 1:
             raise RuntimeError(f"regimes {', '.join(r.name for r in found)} all apply to one scenario; "
                                "their applies must be mutually exclusive")
     else:
-        found = [next((r for r in FAST_PATHS if eligible(r, scenario) and r.applies(scenario)), None)]
+        found = [next((r for r in FAST_PATHS if r.applies(scenario) and _admitted(r, scenario)), None)]
         found = [r for r in found if r is not None]
     if found:
-        return found[0]
-    if GENERAL.applies(scenario):
-        return GENERAL
+        return _remember(scenario, found[0])
+    if GENERAL.applies(scenario) and _admitted(GENERAL, scenario):
+        return _remember(scenario, GENERAL)
     raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
                           f"{', '.join(r.name for r in REGIMES)})")

@@ -1,7 +1,7 @@
 """Tail-cutting generators (``generators.keep_top < d``; THEORY.md §3.13, :mod:`modelcollapse.numerics.tailcut`).
 
-Applies exactly where the ``tailcut`` axis refines the chain (``axes = ("tailcut",)``: the other fast paths, which
-assume uncut generators, never apply there; :func:`~modelcollapse.numerics.regimes.domain.refining_axes`).
+Applies exactly where the ``tailcut`` axis refines the chain; the axis admits no other regime there (``admits``:
+the other fast paths and the general engine assume uncut generators).
 Predicts the replace scheme on fresh designs without real rows; refuses the rest naming ``generators.keep_top``.
 """
 
@@ -19,7 +19,6 @@ __all__ = ["TailCutRegime", "REGIME"]
 
 class TailCutRegime:
     name = "tail_cut"
-    axes = ("tailcut",)
 
     def applies(self, scenario: Scenario) -> bool:
         return AXIS.refines(scenario)

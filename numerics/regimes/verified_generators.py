@@ -1,7 +1,7 @@
-"""Verified synthetic data: ``[generators.verifier]`` (THEORY.md §3.13; :mod:`modelcollapse.theory.verifier`).
+"""Verified synthetic data: ``[generators.verifier]`` (THEORY.md §3.17; :mod:`modelcollapse.theory.verifier`).
 
-Every scenario with a verifier and generations is this regime's (an axis regime: asked before the fast paths,
-:data:`~modelcollapse.numerics.regimes.AXIS_PATHS`). The chain error ``e_n`` comes from
+Every scenario with a verifier and generations is this regime's (the verifier axis admits no other regime there:
+``VerifierAxis.admits``). The chain error ``e_n`` comes from
 :func:`~modelcollapse.numerics.verifier.verifier_chain` (exact for one generation with the teacher as centre,
 a deterministic equivalent otherwise); the downstream on top of it through
 :func:`~modelcollapse.numerics.mixing.predict_on_chain`, which is exact for an OLS downstream with any real

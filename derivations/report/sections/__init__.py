@@ -16,6 +16,7 @@ from modelcollapse.derivations.report.sections import (
     kernel,
     large_dimension,
     mixing,
+    model_size,
     optimal_ridge,
     overparam,
     paper,
@@ -27,6 +28,7 @@ from modelcollapse.derivations.report.sections import (
     scenarios,
     schemes,
     tailcut,
+    verifier,
     weighting,
 )
 
@@ -53,12 +55,16 @@ SECTIONS: tuple[Section, ...] = (
     Section(key="schemes", title="Data schemes: replace, accumulate, accumulate-subsample", plan=schemes.plan),
     Section(key="mixing", title="Strong model collapse: a synthetic share leaves a floor", plan=mixing.plan),
     Section(key="kernel", title="Kernel ridge regression on real data", plan=kernel.plan),
+    Section(key="model_size", title="Model size: random projections amplify collapse up to m = T",
+            plan=model_size.plan),
     Section(key="reused_design", title="Fresh against reused design matrices (the paper's Figure 2)",
             plan=reused_design.plan),
     Section(key="tailcut", title="Tail-cutting generators: the kept eigendirections", plan=tailcut.plan),
     Section(key="weighting", title="Weighted real and synthetic data: the golden-ratio weight", plan=weighting.plan),
     Section(key="paper_figure4", title="The paper's Figure 4: adaptive regularisation on real data",
             plan=paper_figure4.plan),
+    Section(key="verifier", title="Verified synthetic data: a verifier pulls the chain to its centre",
+            plan=verifier.plan),
     Section(key="paper", title="The paper's derived statements and its map", plan=paper.plan),
     Section(key="builtin", title="Built-in scenarios", plan=scenarios.plan_builtin),
 )
