@@ -291,3 +291,11 @@ def test_ridge_generators_cut_is_added_to_the_uncut_prediction():
     cut = predict(s.replace(**{"generators.keep_top": 7}), monte_carlo=False)
     assert cut.regime == "tail_cut"
     assert cut.test_error == pytest.approx(uncut.test_error + delta, rel=1e-12)
+
+
+def test_cut_with_another_restricting_axis_is_refused_naming_both_keys():
+    from modelcollapse.theory.errors import NotCoveredError
+    s = scenario({"n": 2, "T0": 120, "sigma0": 0.5, "keep_top": 10}, {"T": 80, "sigma": 0.5, "ridge": 0.01,
+                                                                       "features": 30})
+    with pytest.raises(NotCoveredError, match=r"^downstream\.features: .*generators\.keep_top together"):
+        predict(s, monte_carlo=False)

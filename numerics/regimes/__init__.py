@@ -113,5 +113,20 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
         return _remember(scenario, found[0])
     if GENERAL.applies(scenario) and _admitted(GENERAL, scenario):
         return _remember(scenario, GENERAL)
+    restricting = _restricting_keys(scenario)
+    if restricting:  # axes that each admit only their own regime, set together: name their keys
+        raise NotCoveredError(f"{restricting[0]}: no formula covers {', '.join(restricting)} together (each admits "
+                              "only its own regime)")
     raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
                           f"{', '.join(r.name for r in REGIMES)})")
+
+
+def _restricting_keys(scenario: Scenario) -> list[str]:
+    """Keys of the axes that refuse some regime for ``scenario`` (their ``admits``), in AXES order."""
+    from modelcollapse.numerics.axes import AXES
+
+    out = []
+    for axis in AXES:
+        if hasattr(axis, "admits") and not all(axis.admits(r, scenario) for r in REGIMES):
+            out += [k.dotted for k in getattr(axis, "keys", ())[:1]]
+    return out
