@@ -77,8 +77,8 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     # every check row carries the numbers of the table, with the documented tolerance
     from modelcollapse.derivations.report.sections import large_dimension, reused_design, verifier, weighting
 
-    own = {"large_dimension": large_dimension.TRIALS, "reused_design": reused_design.TRIALS, "verifier": verifier.TRIALS,
-           "weighting": weighting.POINT_TRIALS}
+    own = {"large_dimension": large_dimension.TRIALS, "reused_design": reused_design.TRIALS,
+           "verifier": verifier.TRIALS, "weighting": weighting.POINT_TRIALS}
     for c in results["checks"]:  # the d = 1000 and d = 300 checks keep their own budgets, whatever --trials says
         assert c["stderr"] > 0 and c["trials"] == own.get(c["section"], 60)
         assert c["tolerance"] == pytest.approx(4 * c["stderr"] + c["allowance"] * abs(c["theory"]))
