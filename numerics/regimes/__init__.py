@@ -22,6 +22,7 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    tail_cut,
     verified_generators,
     weighted_generators,
 )
@@ -43,6 +44,7 @@ FAST_PATHS: tuple[Regime, ...] = (
     weighted_generators.REGIME,  # generators.real_weight set (the weighting axis admits no other regime then)
     model_size_regime.REGIME,  # downstream.features set (the model_size axis admits no other regime then)
     verified_generators.REGIME,  # [generators.verifier] set (the verifier axis admits no other regime then)
+    tail_cut.REGIME,  # generators.keep_top < d (the tailcut axis admits no other regime then)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
