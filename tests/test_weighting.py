@@ -414,3 +414,39 @@ def test_printed_forms_are_the_evaluated_ones():
         beta = formula("weighted_beta")(wv, r, s_, dv, q)
         assert abs(float(W.weighted_alpha_form().subs(parts)) - alpha) < 1e-12 * alpha
         assert abs(float(W.weighted_beta_form().subs(parts)) - beta) < 1e-12 * beta
+
+
+@pytest.mark.slow
+def test_public_simulate_agrees_with_predict_held_out():
+    """``modelcollapse simulate`` (the generic simulator of the description, plain estimator) against ``predict``."""
+    s = _scenario(d=60, n=3, T0=[150, 200, 150], real_fraction=[0.4, 0.5, 0.6], weight=0.75, T=80, ridge=0.1)
+    p = predict(s, monte_carlo=False)
+    sim = simulate(s, trials=400, seed=21)
+    assert abs(p.test_error - sim.mean) <= 4 * sim.stderr + p.allowance * p.test_error, (p.test_error, sim.mean)
+
+
+def test_mean_estimation_variance_is_exact_in_simulation():
+    """The paper's Gaussian-mean chain, simulated literally: ``V(w)`` after 40 rounds (stationary to 1e-9)."""
+    rng = np.random.default_rng(9)
+    n_r, n_s, trials = 6, 9, 40000
+    V = formula("weighted_mean_stationary")
+    for wv in (0.4, golden_weight(n_r / n_s), 0.9):
+        mu = np.zeros(trials)
+        for _ in range(40):
+            real = rng.standard_normal((trials, n_r)).mean(axis=1)
+            synthetic = (mu[:, None] + rng.standard_normal((trials, n_s))).mean(axis=1)
+            mu = wv * real + (1 - wv) * synthetic
+        mc = float(np.mean(mu**2))
+        se = float(np.std(mu**2, ddof=1) / math.sqrt(trials))
+        assert abs(mc - V(wv, n_r, n_s, 1.0)) < 4 * se
+
+
+def test_a_verifier_that_drops_rows_is_refused_and_one_that_refills_composes_by_simulation():
+    base = dict(d=10, n=2, T0=40, real_fraction=0.5, weight=0.7, T=30, ridge=0.1)
+    drawn = _scenario(**base, verifier={"center": "teacher", "window": [-1.5, 1.5]})
+    with pytest.raises(ScenarioError, match="generators.real_weight.*size = 'drawn'"):
+        compile_chain(drawn)
+    kept = _scenario(**base, verifier={"center": "teacher", "window": [-1.5, 1.5], "size": "kept"})
+    assert set(compile_chain(kept).simulation_hooks()) == {"fit_weights", "accept"}
+    p = predict(kept, mc_rse=0.05)
+    assert p.provenance["collapse"].kind.name == "MONTE_CARLO"
