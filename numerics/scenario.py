@@ -197,6 +197,10 @@ class Scenario:
         if check_design is not None:
             check_design()
         self.teacher.check_against(self.spectrum)
+        for axis in axes.AXES:  # an axis's checks across tables (e.g. generators.keep_top <= spectrum.d)
+            check = getattr(axis, "check_scenario", None)
+            if check is not None:
+                check(self)
 
     def __repr__(self) -> str:
         """One line: the scenario's keys by table (``str`` is its TOML)."""
