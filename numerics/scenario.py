@@ -128,8 +128,10 @@ _NO_DEFAULT = object()
 def _install_view(cls, name: str, view) -> None:
     """A property for ``view`` on ``cls``: later reads find it at once (a failed lookup before ``__getattr__``
     costs about a microsecond, paid on every prediction). It asks the registry again if ``AXES`` has changed."""
+    installed_for = axes.AXES
+
     def get(self):
-        if _registry().views[cls.TABLE].get(name) is not view:  # AXES changed since: as if never installed
+        if axes.AXES is not installed_for and _registry().views[cls.TABLE].get(name) is not view:  # AXES changed
             return self.__dict__[name] if name in self.__dict__ else Section.__getattr__(self, name)
         return functools.partial(view.get, self) if view.method else view.get(self)
 
