@@ -16,7 +16,7 @@ import numpy as np
 
 from modelcollapse.numerics.display import Tabular
 from modelcollapse.numerics.errors import ModelCollapseError
-from modelcollapse.numerics.limits import check_simulation_memory
+from modelcollapse.numerics.limits import check_simulation_memory, check_simulation_spread
 from modelcollapse.numerics.simulate import DEFAULT_ESTIMATOR, SimulationResult, simulate
 from modelcollapse.numerics.unit_scale import SCALE_OUT_ABOVE, largest_scale
 
@@ -74,6 +74,7 @@ def run_simulation(scenario, *, trials: int, seed: int, jobs: int, progress=None
         if size > MAX_SIMULATED_SIZE:  # the simulator counts samples and degrees of freedom in int64
             raise SimulationError(f"{key}: cannot simulate {size} samples; the simulator's limit is 2^63-1")
     check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, estimator=estimator, jobs=jobs)
+    check_simulation_spread(scenario.spectrum)  # a steep power law: named spectrum.beta, with the largest beta
     try:
         return Simulation.of(simulate(scenario, trials=trials, seed=seed, jobs=jobs, progress=progress,
                                       estimator=estimator))

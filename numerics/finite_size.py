@@ -72,6 +72,8 @@ def lower_edge(sums, T: int, kappa: float) -> float:
         lo = hi
         for _ in range(400):
             lo /= 10.0
+            if lo == 0:  # below float64 (a steep power law): df₂ = d at κ = 0 is no bracket of a positive κ*
+                raise NotCoveredError("downstream.T: the lower edge of the sample spectrum was not bracketed")
             if excess(lo) > 0:
                 break
         else:
@@ -105,7 +107,18 @@ def _edge_weight(sums, T: int, kappa: float, ridge: float) -> tuple[float, float
         return float("nan"), 0.0
     if T > sums.d and isinstance(sums, PowerLawSums):  # Euler–Maclaurin sums need κ >= 0: term by term here
         sums = SpectralSums(np.arange(1, sums.d + 1, dtype=np.float64) ** (-sums.beta), None)
-    mu = lower_edge(sums, T, kappa)
+    try:
+        mu = lower_edge(sums, T, kappa)
+    except NotCoveredError:  # not bracketed above 1e-300: a steep power law's edge may lie below float64's range
+        floor = 1e-300
+        b = sums.backend
+        if not (ridge > 0 and T < sums.d and float(sums.df(b.scalar(floor), 2)) <= T):
+            raise
+        # κ* < floor, and κ·df₁(κ) increases with κ: μ₋ < κ* df₁(κ*)/T < floor·df₁(floor)/T
+        bound = floor * float(sums.df(b.scalar(floor), 1)) / T
+        if ridge > 40 * 0.15 * bound:  # w < e⁻⁴⁰ (as above)
+            return float("nan"), 0.0
+        raise
     if ridge == 0:
         return mu, 1.0
     return mu, (float(formula("finite_size_edge_weight")(float(ridge), mu)) if mu > 0 else 0.0)

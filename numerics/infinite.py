@@ -307,6 +307,44 @@ def _integral(ops, plan: _Plan, kappa, x1, x2) -> np.ndarray:
     return (u_part + s_part) / beta
 
 
+#: above this ``β·ln N`` (``N`` the Euler–Maclaurin head) the plan's ``N^β`` leaves float64 (``e^709``): a steep power
+#: law, whose sums are their first terms (:func:`_steep_head`)
+_STEEP_LOG = 600.0
+_STEEP_TERMS = 64
+
+
+def _is_steep(beta: float, digits: int) -> bool:
+    return float(beta) * math.log(_em_parameters(float(beta), digits)[0]) > _STEEP_LOG
+
+
+def _steep_head(kappa, *, beta: float, gamma, m: int, d, ops) -> int:
+    """``J`` such that ``Σ_{j>=J} f(j)`` is below ``10^−(digits+2)`` of ``f(1)`` for every ``κ`` (``J <= d + 1``).
+
+    ``f(j) = j^(−γ)(1 + κj^β)^(−m) <= κ^(−m) j^(−s)``, ``s = γ + mβ > 1``, so the tail from ``J`` is at most
+    ``κ^(−m) J^(−s) (1 + J/(s − 1))`` (the first term plus the integral); ``f(1) = (1 + κ)^(−m)``. Compared
+    in logarithms (``J^(−s)`` underflows at once for ``β = 1000``).
+
+    Raises
+    ------
+    ScenarioError
+        ``spectrum.beta``: no ``J <= 64`` bounds the tail at the smallest ``κ`` (a steep power law at a ``κ``
+        so small that ``κ j^β`` stays below 1 beyond 64 terms).
+    """
+    s_exp = float(gamma) + m * float(beta)
+    k_min = min(float(ops.ctx.log(v)) if ops.dtype is object else math.log(float(v)) for v in kappa)
+    log_f1 = -m * math.log1p(math.exp(k_min)) if k_min < 700 else -m * k_min
+    target = log_f1 - (ops.digits + 2) * math.log(10)
+    for J in range(2, _STEEP_TERMS + 1):
+        if d != math.inf and J > d:
+            return int(d) + 1  # every term summed: exact
+        if -m * k_min - s_exp * math.log(J) + math.log1p(J / (s_exp - 1)) <= target:
+            return J
+    raise ScenarioError("spectrum.beta", (
+        f"beta = {beta:g}: the power-law sums at kappa = 10^{k_min / math.log(10):.5g} need more than "
+        f"{_STEEP_TERMS} terms of lambda_j = j^(-beta), and Euler–Maclaurin's head N^beta leaves float64 "
+        f"(beta ln N > {_STEEP_LOG:g}); use a smaller beta or a larger ridge"))
+
+
 def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None, check: bool = True):
     """``S_{γ,m}(κ) = Σ_{j=1}^{d} j^(−γ)(1+κ j^β)^(−m)`` for a 1-d array of ``κ > 0``.
 
@@ -326,6 +364,11 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
         Same shape and number type as ``kappa``.
     """
     ops = ops or _Float()
+    if _is_steep(beta, ops.digits):  # β·ln N > 600: the first terms are the sum (bounded tail), no plan of N^β
+        J = _steep_head(kappa, beta=beta, gamma=gamma, m=int(m), d=d, ops=ops)
+        j = np.arange(1, J, dtype=np.float64)
+        t = kappa[:, None] * ops.power(ops.array(j), ops.num(beta))[None, :]
+        return np.stack([_f_value(ops, t[:, i], float(x), int(m), gamma) for i, x in enumerate(j)], axis=1).sum(axis=1)
     # γ stays exact on mpmath (e.g. 1 + 2βr − 2β of the float inputs): rounding it to a float would
     # cost ~1e-16 relative in the sum
     plan = _plan(float(beta), ops.exact(gamma), int(m), ops.plan_digits)
@@ -357,6 +400,21 @@ def power_sum(kappa, *, beta: float, gamma: float, m: int, d=math.inf, ops=None,
     return total
 
 
+def _steep_hurwitz_zeta(ctx, s, a: int):
+    """``ζ(s, a)`` for ``s > a + 10^4`` term by term: the tail from ``a + K`` is at most
+    ``(a+K)^(−s)(1 + (a+K)/(s−1))`` and the ratio of terms ``((a+n)/(a+n+1))^s < e^(−1)``; powers by
+    ``exp(−s log)`` (``mpf ** 1e300`` is slow)."""
+    total = ctx.mpf(0)
+    for n in range(10_000):
+        x = ctx.mpf(a + n)
+        term = ctx.exp(-s * ctx.log(x))
+        total += term
+        nxt = ctx.mpf(a + n + 1)
+        if ctx.exp(-s * ctx.log(nxt)) * (1 + nxt / (s - 1)) <= ctx.eps * total:
+            return total
+    raise FixedPointError("Hurwitz zeta of a steep power did not converge", residual=1.0, iterations=10_000)
+
+
 def _hurwitz_zeta(ctx, s, a: int):
     """``ζ(s, a) = Σ_{n>=0} (a+n)^(−s)`` for an integer ``a >= 1``, ``s != 1``, by Euler–Maclaurin.
 
@@ -367,6 +425,8 @@ def _hurwitz_zeta(ctx, s, a: int):
     """
     # shift to A with 2πA well beyond the digits (and beyond |s|): the series then converges
     A = max(int(a), math.ceil(ctx.dps * math.log(10) / math.pi + abs(float(s))) + 2)
+    if A - int(a) > 10_000:  # a steep power (s > a + 10^4): the terms fall faster than e^(−k); sum them directly
+        return _steep_hurwitz_zeta(ctx, s, int(a))
     head = ctx.fsum(ctx.mpf(a + n) ** (-s) for n in range(A - int(a)))
     a = ctx.mpf(A)
     total = head + a ** (1 - s) / (s - 1) + a ** (-s) / 2

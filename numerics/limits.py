@@ -10,10 +10,12 @@ instead of a ``MemoryError`` half-way (or, for ``d`` near ``2^63``, a silently e
 
 from __future__ import annotations
 
+import math
+
 from modelcollapse.theory.errors import ScenarioError
 
 __all__ = ["MEMORY_LIMIT", "MAX_GENERATIONS", "check_dimension", "simulation_bytes", "check_simulation_memory",
-           "gib"]
+           "gib", "check_simulation_spread"]
 
 #: bytes one computation may plan to use: fits a laptop beside the rest of the system
 MEMORY_LIMIT = 2 * 2**30
@@ -66,3 +68,21 @@ def check_simulation_memory(*, d: int, T0: tuple, T: int, estimator: str, jobs: 
         value = {"spectrum.d": d, "generators.T0": max(T0, default=0), "downstream.T": T}[key]
         raise ScenarioError(key, f"{key.split('.')[1]} = {value} needs ~{gib(per_worker)} per worker to simulate "
                                  f"({jobs} worker{'s' if jobs > 1 else ''}); the limit is {gib(MEMORY_LIMIT)} in all")
+
+
+def check_simulation_spread(spectrum) -> None:
+    """Refuse to simulate a power law whose spread ``λ_1/λ_d = d^β`` exceeds the simulator's limit, naming
+    ``spectrum.beta`` (the simulator's own refusal would name no key; a spread of ``10^2301`` would underflow
+    to zero eigenvalues first). Other spectra are left to the simulator's message."""
+    from modelcollapse.numerics.simulate import MAX_EIGENVALUE_SPREAD  # the simulator states its limit
+
+    beta, d = getattr(spectrum, "beta", None), getattr(spectrum, "d", None)
+    if beta is None or d is None or not 1 < d < float("inf"):
+        return
+    log10_spread = beta * math.log10(d)
+    if log10_spread > math.log10(MAX_EIGENVALUE_SPREAD):
+        raise ScenarioError("spectrum.beta", f"cannot simulate beta = {beta:g} on d = {d}: the eigenvalue spread "
+                                             f"lambda_1/lambda_d = d^beta = 10^{log10_spread:.4g} exceeds the "
+                                             f"simulator's {MAX_EIGENVALUE_SPREAD:.0e} (float64 designs); at this d "
+                                             f"simulations need beta <= "
+                                             f"{math.log(MAX_EIGENVALUE_SPREAD) / math.log(d):.4g}")

@@ -35,7 +35,7 @@ import os
 
 import numpy as np
 
-from modelcollapse.numerics.limits import check_simulation_memory
+from modelcollapse.numerics.limits import check_simulation_memory, check_simulation_spread
 from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate
@@ -133,7 +133,7 @@ def _sequential(scenario: Scenario, rse: float, seed: int, *, what: str, scale: 
 
 
 def monte_carlo_prediction(scenario: Scenario, *, rse: float = DEFAULT_RSE, seed: int = MC_SEED, reason: str = "",
-                           kappa: float = 0.0) -> Prediction:
+                           kappa: float | None = None) -> Prediction:
     """The test error of ``scenario`` by the conditional Monte Carlo, to a relative SE of ``rse``.
 
     Parameters
@@ -146,8 +146,9 @@ def monte_carlo_prediction(scenario: Scenario, *, rse: float = DEFAULT_RSE, seed
         Root seed (default :data:`MC_SEED`); the result depends on ``(scenario, rse, seed)`` only.
     reason : str
         Why no formula holds (kept in ``monte_carlo["reason"]`` and the notes).
-    kappa : float
-        The first-order ``κ`` of the downstream, reported as ``Prediction.kappa`` (0 if unknown).
+    kappa : float or None
+        The first-order ``κ`` of the downstream, reported as ``Prediction.kappa`` (``None``: not available,
+        ``null`` in JSON, ``n/a`` in tables; never a stand-in 0).
 
     Returns
     -------
@@ -179,6 +180,10 @@ def monte_carlo_prediction(scenario: Scenario, *, rse: float = DEFAULT_RSE, seed
     gen = scenario.generators
     check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, estimator="conditional", jobs=1)
     try:
+        check_simulation_spread(scenario.spectrum)
+    except ScenarioError as exc:  # the formula's refusal first, then why no simulation can stand in
+        raise ScenarioError(exc.key, f"{reason + '; ' if reason else ''}{str(exc)[len(exc.key) + 2:]}") from None
+    try:
         errors = _sequential(scenario, rse, seed, what="test error")[0]
     except NotCoveredError as exc:  # the formula's refusal first: it names the key at fault
         raise NotCoveredError(f"{reason}; {exc}" if reason else str(exc)) from None
@@ -200,7 +205,7 @@ def monte_carlo_prediction(scenario: Scenario, *, rse: float = DEFAULT_RSE, seed
             f"relative SE {achieved:.2g} (target {rse:g})") if reason else \
         f"Monte Carlo: conditional estimator, {trials} trials, seed {seed}, relative SE {achieved:.2g} (target {rse:g})"
     return Prediction(
-        **{k: values[k] for k in _NAMES}, kappa=float(kappa),
+        **{k: values[k] for k in _NAMES}, kappa=None if kappa is None else float(kappa),
         provenance={"clean_error": MONTE_CARLO, "collapse": MONTE_CARLO},
         precision="float64", iterations=0, residual=0.0, notes=(note,), regime="monte_carlo",
         monte_carlo={"stderr": {k: stderr[k] for k in _NAMES}, "trials": trials, "seed": seed,

@@ -13,15 +13,17 @@ error measured against that Monte Carlo where the default answer would be one.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from modelcollapse.numerics import monte_carlo as _monte_carlo
 from modelcollapse.numerics.backend import backend_for
 from modelcollapse.numerics.clean import clean_prediction, first_order_only
-from modelcollapse.numerics.errors import DivergentError, FixedPointError, NotCoveredError
+from modelcollapse.numerics.errors import DivergentError, FixedPointError, ModelCollapseError, NotCoveredError
 from modelcollapse.numerics.monte_carlo import MC_SEED, check_rse, monte_carlo_prediction
 from modelcollapse.numerics.prediction import CleanPart, Prediction
 from modelcollapse.numerics.regimes import regime_for
 from modelcollapse.numerics.scenario import Scenario
+from modelcollapse.numerics.spectra.power_law import FLOAT64_TINY
 from modelcollapse.numerics.sums import spectral_sums
 from modelcollapse.numerics.unit_scale import predict_at_unit_scale
 from modelcollapse.theory.errors import ScenarioError
@@ -43,11 +45,40 @@ def _out_of_range(scenario: Scenario, backend, exc: BaseException) -> ScenarioEr
     key, lam = "spectrum", None  # the spectrum's scale key: its explicit values or its exponent
     if getattr(spectrum, "values", None):
         key, lam = "spectrum.values", f"eigenvalues from {min(spectrum.values):.3g} to {max(spectrum.values):.3g}"
+        if min(spectrum.values) < FLOAT64_TINY:
+            lam += ", subnormal below 2.2e-308"
     elif getattr(spectrum, "beta", None) is not None:
         key, lam = "spectrum.beta", f"λ_j = j^(−{spectrum.beta:g}) for j up to d = {spectrum.d}"
     where = f" ({lam})" if lam else ""
     return ScenarioError(key, f"the spectrum{where} spans more than {backend.name} can compute with here "
                               f"({type(exc).__name__}); not covered: use a flatter spectrum, more samples or a ridge")
+
+
+def _beta_at_fault(scenario: Scenario, exc: BaseException) -> ScenarioError | None:
+    """A failed computation on a power law too steep for float64 at its sample sizes, refused naming ``spectrum.beta``.
+
+    Any ``β > 1`` is accepted, and eigenvalues below float64's range (``j^(−β) < 2.2e-308``, stored as 0 or
+    subnormal) are harmless where ``κ`` dominates them (``d = 200``, ``β = 1000`` with a ridge). The scales a
+    computation may need reach ``λ_m``, ``m = min(d, largest T or T0)``: a ridgeless ``κ`` near ``λ_T``, a
+    generator's corrected ``κ̂`` near ``λ_T0``, the lower edge of a sample spectrum. Where ``λ_m`` is below
+    float64's range and the computation failed, the exponent is at fault, and no simulation can stand in (the
+    simulator needs ``λ_1/λ_d <= 1e14``). ``None`` otherwise (the failure is reported as it is).
+    """
+    spectrum = scenario.spectrum
+    beta = getattr(spectrum, "beta", None)
+    if beta is None or not hasattr(spectrum, "underflow_index"):
+        return None
+    gen = scenario.generators
+    m = min(spectrum.d, max([scenario.T, *gen.T0[:gen.n]]))
+    if m < 2 or beta * math.log(m) <= -math.log(FLOAT64_TINY):
+        return None
+    j = spectrum.underflow_index()
+    why = str(exc).split(" (residual")[0].rstrip(".") or type(exc).__name__
+    return ScenarioError("spectrum.beta", (
+        f"beta = {beta:g} on d = {spectrum.d}: lambda_j = j^(-beta) is below float64's range (2.2e-308) from "
+        f"j = {j} on, and this scenario cannot be answered without them ({why}; no simulation holds such a "
+        f"spread); beta <= {-math.log(FLOAT64_TINY) / math.log(m):.4g} keeps lambda_{m} in range "
+        f"({m}: the largest sample size, at most d)"))
 
 
 def predict(scenario: Scenario, precision: int | None = None, *, order: int | None = None,
@@ -114,6 +145,8 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
         except DivergentError:
             raise
         except NotCoveredError as exc:
+            if (fault := _beta_at_fault(s, exc)) is not None:  # nor can the Monte Carlo simulate such a spread
+                raise fault from None
             if not monte_carlo:
                 raise
             if not s.spectrum.is_finite:
@@ -122,25 +155,36 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
 
     try:
         prediction = _with_design_accuracy(scenario, predict_at_unit_scale(scenario, backend, answer))
+    except DivergentError:
+        raise
+    except (FixedPointError, NotCoveredError) as exc:  # eigenvalues below float64 a regime needed: the exponent's fault
+        if (fault := _beta_at_fault(scenario, exc)) is not None:
+            raise fault from None
+        raise
     except (ZeroDivisionError, OverflowError) as exc:  # the last guard: never an internal error for a valid file
-        raise _out_of_range(scenario, backend, exc) from None
+        raise (_beta_at_fault(scenario, exc) or _out_of_range(scenario, backend, exc)) from None
+    except ArithmeticError as exc:  # the Monte Carlo fallback's non-finite simulated error (subnormal eigenvalues)
+        if isinstance(exc, ModelCollapseError):
+            raise
+        raise (_beta_at_fault(scenario, exc) or _out_of_range(scenario, backend, exc)) from None
     except ValueError as exc:
         if "math domain error" not in str(exc) and "ill-conditioned" not in str(exc):  # (the Monte Carlo fallback's)
             raise
-        raise _out_of_range(scenario, backend, exc) from None
+        raise (_beta_at_fault(scenario, exc) or _out_of_range(scenario, backend, exc)) from None
     extra = scenario.teacher.notes(scenario.spectrum)  # e.g. the target outside a kernel's kept spectrum
     extra = (*extra, *getattr(scenario.spectrum, "notes", tuple)())  # e.g. a nearly degenerate kernel
     return dataclasses.replace(prediction, notes=tuple(prediction.notes) + tuple(extra)) if extra else prediction
 
 
-def _kappa(scenario: Scenario, backend) -> float:
-    """The first-order ``κ`` of the downstream (0 where it has none or it cannot be solved)."""
+def _kappa(scenario: Scenario, backend) -> float | None:
+    """The first-order ``κ`` of the downstream, ``None`` where it cannot be solved (never a stand-in 0: ``κ = 0``
+    is a value, OLS's)."""
     from modelcollapse.numerics.fixed_point import solve_kappa
     try:
         sums = spectral_sums(scenario.spectrum, scenario.teacher, backend)
         return float(solve_kappa(sums, backend.scalar(scenario.ridge), scenario.T).kappa)
     except (NotCoveredError, FixedPointError):
-        return 0.0
+        return None
 
 
 def _measured_first_order(first: Prediction, mc: Prediction) -> Prediction:

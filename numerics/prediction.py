@@ -17,7 +17,10 @@ from modelcollapse.numerics.formulas import formula
 from modelcollapse.theory.errors import NotCoveredError
 from modelcollapse.theory.provenance import Provenance
 
-__all__ = ["Prediction", "CleanPart", "assemble", "VALUE_NAMES"]
+__all__ = ["Prediction", "CleanPart", "assemble", "VALUE_NAMES", "NOT_AVAILABLE"]
+
+#: how a table shows a number that is not available (``Prediction.kappa`` of a Monte Carlo answer without one)
+NOT_AVAILABLE = "n/a"
 
 VALUE_NAMES = ("test_error", "clean_error", "collapse", "bias", "variance", "kappa")
 # errors and their parts are >= 0 by definition (collapse, a difference of errors, may be < 0)
@@ -56,7 +59,9 @@ class Prediction(Tabular):
     ----------
     test_error, clean_error, collapse, bias, variance, kappa : float
         As in CONTRACT.md (``collapse = test_error − clean_error``; ``bias`` and ``variance``
-        are those of the clean part). Rounded to float64.
+        are those of the clean part). Rounded to float64. ``kappa`` is ``None`` where no ``κ`` is available
+        (a Monte Carlo answer whose first-order ``κ`` cannot be solved): ``null`` in ``to_dict()``, ``n/a`` in
+        the table, never a stand-in 0.
     provenance : dict of str to Provenance
         For ``clean_error`` and ``collapse``; each a ``str`` (the sentence, e.g. ``"exact"``) with a
         ``kind`` (:class:`~modelcollapse.theory.provenance.ProvenanceKind`).
@@ -89,7 +94,7 @@ class Prediction(Tabular):
     collapse: float
     bias: float
     variance: float
-    kappa: float
+    kappa: float | None
     provenance: dict
     precision: str
     iterations: int
@@ -138,7 +143,8 @@ class Prediction(Tabular):
 
     def _rows(self) -> list[tuple]:
         def value(name):
-            return self.digits.get(name, self.parts[name] if name in self.parts else getattr(self, name))
+            v = self.digits.get(name, self.parts[name] if name in self.parts else getattr(self, name))
+            return NOT_AVAILABLE if v is None else v
 
         rows = [
             ("test_error", value("test_error"), "exact" if self.exact else ""),
@@ -167,7 +173,8 @@ class Prediction(Tabular):
             (r"V", self.variance),
             (r"\kappa", self.kappa),
         ]
-        body = r" \\ ".join(f"{name} &= {value:.10g}" for name, value in rows)
+        body = r" \\ ".join(f"{name} &= {value:.10g}" if value is not None else rf"{name} &= \text{{{NOT_AVAILABLE}}}"
+                             for name, value in rows)
         return rf"$\begin{{aligned}} {body} \end{{aligned}}$"
 
 

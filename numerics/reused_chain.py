@@ -26,6 +26,7 @@ import numpy as np
 from modelcollapse.numerics.backend import FLOAT64, Backend, backend_for
 from modelcollapse.numerics.formulas import formula
 from modelcollapse.numerics.overparam import ChainMoments
+from modelcollapse.numerics.roots import RootResult
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import FixedPointError, NotCoveredError
 from modelcollapse.theory.provenance import equivalent, finite_size
@@ -163,26 +164,49 @@ CONTOUR_CHAIN = equivalent("deterministic equivalent, first order: contour integ
 _MAX_CONTOUR_NODES = 512
 
 
-def _kappa_along(lam: np.ndarray, T0: int, ridges: np.ndarray) -> np.ndarray:
-    """``κ`` solving ``kappa_residual`` (``1 − df_1/T0 − λ/κ = 0``) at each complex ridge ``λ`` of a path, by Newton
-    from the previous point (the path starts on the real axis beyond the spectrum, where ``κ`` is real)."""
+def _kappa_along(lam: np.ndarray, T0: int, ridges: np.ndarray, *, max_iter: int = 100) -> RootResult:
+    """``κ`` solving ``kappa_residual`` (``h(κ) = 1 − df_1/T0 − λ/κ = 0``) at each complex ridge ``λ`` of a path, by
+    Newton from the previous point (the path starts on the real axis beyond the spectrum, where ``κ`` is real).
+
+    Returns
+    -------
+    RootResult
+        ``root``: the complex ``κ`` of every ridge (an array like ``ridges``); ``residual``: the largest ``|h(κ)|``
+        at the roots returned (``h`` is dimensionless), ``iterations`` the most Newton steps any node took, with
+        each node's own in ``iterations_each`` and ``residual_each``.
+
+    Raises
+    ------
+    FixedPointError
+        A node whose Newton step does not fall below ``1e-14·|κ|`` within ``max_iter`` steps, or whose ``κ`` or
+        residual is not finite; with that node's ``|h(κ)|`` as the residual.
+    """
     residual = formula("kappa_residual")
     out = np.empty(len(ridges), dtype=complex)
+    its = np.zeros(len(ridges), dtype=int)
+    res = np.zeros(len(ridges))
     k = ridges[0] - lam.sum() / T0 + 0j
     for i, r in enumerate(ridges):
-        for it in range(100):
+        converged = False
+        for it in range(1, max_iter + 1):
             p = lam / (lam + k)
             df1, df2 = p.sum(), (p * p).sum()
-            F = residual(k, r, df1, T0)
+            F = residual(k, r, df1, T0)  # at the iterate the step leaves: reported if the next one is not finite
             step = F / ((df1 - df2) / (k * T0) + r / (k * k))
+            if not np.isfinite(k - step):
+                break
             k = k - step
             if abs(step) <= 1e-14 * abs(k):
+                converged = True
                 break
-        else:
-            raise FixedPointError("reused design: the complex kappa of a contour node did not converge",
-                                  residual=float(abs(F)), iterations=it + 1)
-        out[i] = k
-    return out
+        if converged:
+            F = residual(k, r, (lam / (lam + k)).sum(), T0)  # the residual at the root returned
+        if not converged or not np.isfinite(F):
+            raise FixedPointError(f"reused design: the complex kappa of contour node {i} (ridge {complex(r):.6g}) "
+                                  f"did not converge", residual=float(abs(F)), iterations=it)
+        out[i], its[i], res[i] = k, it, abs(F)
+    return RootResult(root=out, iterations=int(its.max(initial=0)), residual=float(res.max(initial=0.0)),
+                      iterations_each=its, residual_each=res, converged_each=np.ones(len(ridges), dtype=bool))
 
 
 def contour_moments(lam, c2, T0: int, ridges, sigma0s, nodes: int):
@@ -203,7 +227,7 @@ def contour_moments(lam, c2, T0: int, ridges, sigma0s, nodes: int):
     z_of = formula("reused_contour_map")
     z = z_of(zeta, lmin)
     dz = (z + lmin) * (-rx * np.sin(theta) + 1j * ry * np.cos(theta)) * (np.pi / nodes)
-    kappa = _kappa_along(lam, T0, np.concatenate([[-z_of(b + 0j, lmin)], -z]))[1:]
+    kappa = _kappa_along(lam, T0, np.concatenate([[-z_of(b + 0j, lmin)], -z])).root[1:]
     # the whole contour: upper half and its conjugate, traversed the other way
     Z, DZ, K = np.concatenate([z, z.conj()]), np.concatenate([dz, -dz.conj()]), np.concatenate([kappa, kappa.conj()])
 

@@ -13,7 +13,10 @@ The finders:
 * :func:`brentq`: :func:`scipy.optimize.brentq` on float64 (the lower spectral edge, :mod:`.finite_size`);
 * the effective-ridge equation's safeguarded Halley iteration, :func:`.fixed_point.solve_kappa`
   (scalar, grid, any backend) and :func:`.fixed_point.solve_kappa_each` (elementwise float64 grid),
-  kept with the equation it is tuned to.
+  kept with the equation it is tuned to;
+* the complex ``κ(−z)`` continued by Newton along a contour, :func:`.reused_chain._kappa_along` (the reused
+  design's contour integrals): the roots of a path in one :class:`RootResult`, raising at the first node that
+  does not converge.
 """
 
 from __future__ import annotations

@@ -71,3 +71,23 @@ def test_brentq_matches_scipy_and_raises_on_failure():
     assert r.residual == abs(f(r.root)) and r.residual < 1e-15 and r.iterations >= 3
     with pytest.raises(FixedPointError, match="Dottie number did not converge"):
         brentq(f, 0.0, 1.0, xtol=1e-15, rtol=1e-15, max_iter=2, what="Dottie number")
+
+
+def test_the_reused_contour_kappa_is_a_root_result_and_raises_with_its_residual():
+    """The complex ``κ(−z)`` continued along the reused design's contour (numerics/reused_chain.py) returns a
+    ``RootResult`` like every finder, each node's ``h(κ) = 1 − df_1/T0 − λ/κ`` checked here independently."""
+    from modelcollapse.numerics.reused_chain import _kappa_along
+    T0 = 40
+    t = np.linspace(0, 1, 40)
+    ridges = 0.5 * (0.02 / 0.5) ** t * np.exp(2j * t)  # a path into the complex plane, continued node by node
+    r = _kappa_along(LAM, T0, ridges)
+    assert isinstance(r, RootResult) and r.converged is True and r.root.shape == ridges.shape
+    h = np.abs(1 - (LAM[None, :] / (LAM[None, :] + r.root[:, None])).sum(axis=1) / T0 - ridges / r.root)
+    assert h.max() < 1e-13 and r.residual == pytest.approx(h.max(), abs=1e-15)
+    np.testing.assert_allclose(r.residual_each, h, atol=1e-15)
+    assert r.iterations == int(r.iterations_each.max()) >= 1
+    real = solve_kappa(SpectralSums(LAM, None), 0.5, T0)  # the first node is on the real axis
+    assert r.root[0].real == pytest.approx(float(real.root), rel=1e-13) and abs(r.root[0].imag) < 1e-15
+    with pytest.raises(FixedPointError, match="contour node 0 .*did not converge") as err:
+        _kappa_along(LAM, T0, ridges, max_iter=1)
+    assert err.value.iterations == 1 and 0.1 < err.value.residual < 1

@@ -38,6 +38,7 @@ from modelcollapse.numerics.weighting import (
 from modelcollapse.theory import get_result
 from modelcollapse.theory import weighting as W
 from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.theory.symbols import d as d_sym
 from modelcollapse.theory.symbols import sigma
 
 # -- the symbolic results -----------------------------------------------------------------------------
@@ -394,3 +395,58 @@ def test_simulated_argmin_is_within_one_grid_step_of_the_optimal_weight():
     for seed in (5, 6):
         argmin, _ = simulated_argmin(base, grid, trials=80, seed=seed)
         assert abs(argmin - w_reg) <= GRID_STEP + 1e-12 and abs(argmin - w_golden) <= GRID_STEP + 1e-12
+
+
+def test_printed_forms_are_the_evaluated_ones():
+    """``α``, ``β`` printed in their parts (``τ_s``, ``S_g``) equal the evaluable expressions in ``q``."""
+    rng = np.random.default_rng(8)
+    for _ in range(5):
+        wv, r, s_, dv = float(rng.uniform(0.05, 0.95)), int(rng.integers(20, 300)), int(rng.integers(20, 300)), 10
+        q = solve_q(wv, r, s_, dv).root
+        a, b = wv / r, (1 - wv) / s_
+        q2 = q / (r * a / (1 + a * q) ** 2 + s_ * b / (1 + b * q) ** 2)
+        subs = {W.real_weight: wv, W.n_real: r, W.n_syn: s_, d_sym: dv, W.q_trace: q}
+        S = [float(W.weighted_misfit_form().subs({W.q2_trace: q2, W.n_g: n, W.omega_g: om, W.q_trace: q}))
+             for n, om in ((r, a), (s_, b))]
+        tau = float(W.weighted_share_form().subs(subs))
+        parts = {W.tau_s: tau, W.S_r: S[0], W.S_s: S[1], **subs}
+        alpha = formula("weighted_alpha")(wv, r, s_, dv, q)
+        beta = formula("weighted_beta")(wv, r, s_, dv, q)
+        assert abs(float(W.weighted_alpha_form().subs(parts)) - alpha) < 1e-12 * alpha
+        assert abs(float(W.weighted_beta_form().subs(parts)) - beta) < 1e-12 * beta
+
+
+@pytest.mark.slow
+def test_public_simulate_agrees_with_predict_held_out():
+    """``modelcollapse simulate`` (the generic simulator of the description, plain estimator) against ``predict``."""
+    s = _scenario(d=60, n=3, T0=[150, 200, 150], real_fraction=[0.4, 0.5, 0.6], weight=0.75, T=80, ridge=0.1)
+    p = predict(s, monte_carlo=False)
+    sim = simulate(s, trials=400, seed=21)
+    assert abs(p.test_error - sim.mean) <= 4 * sim.stderr + p.allowance * p.test_error, (p.test_error, sim.mean)
+
+
+def test_mean_estimation_variance_is_exact_in_simulation():
+    """The paper's Gaussian-mean chain, simulated literally: ``V(w)`` after 40 rounds (stationary to 1e-9)."""
+    rng = np.random.default_rng(9)
+    n_r, n_s, trials = 6, 9, 40000
+    V = formula("weighted_mean_stationary")
+    for wv in (0.4, golden_weight(n_r / n_s), 0.9):
+        mu = np.zeros(trials)
+        for _ in range(40):
+            real = rng.standard_normal((trials, n_r)).mean(axis=1)
+            synthetic = (mu[:, None] + rng.standard_normal((trials, n_s))).mean(axis=1)
+            mu = wv * real + (1 - wv) * synthetic
+        mc = float(np.mean(mu**2))
+        se = float(np.std(mu**2, ddof=1) / math.sqrt(trials))
+        assert abs(mc - V(wv, n_r, n_s, 1.0)) < 4 * se
+
+
+def test_a_verifier_that_drops_rows_is_refused_and_one_that_refills_composes_by_simulation():
+    base = dict(d=10, n=2, T0=40, real_fraction=0.5, weight=0.7, T=30, ridge=0.1)
+    drawn = _scenario(**base, verifier={"center": "teacher", "window": [-1.5, 1.5]})
+    with pytest.raises(ScenarioError, match="generators.real_weight.*size = 'drawn'"):
+        compile_chain(drawn)
+    kept = _scenario(**base, verifier={"center": "teacher", "window": [-1.5, 1.5], "size": "kept"})
+    assert set(compile_chain(kept).simulation_hooks()) == {"fit_weights", "accept"}
+    p = predict(kept, mc_rse=0.05)
+    assert p.provenance["collapse"].kind.name == "MONTE_CARLO"

@@ -51,7 +51,8 @@ from modelcollapse.theory.symbols import d, n, sigma, sigma0
 __all__ = [
     "real_weight", "ratio_k", "n_real", "n_syn", "q_trace", "e_prev",
     "weighted_mean_stationary", "weighted_optimal_weight", "weighted_golden_weight", "weighted_pooling_weight",
-    "weighted_q", "weighted_q_residual", "weighted_alpha", "weighted_beta", "weighted_step", "weighted_stationary",
+    "weighted_q", "weighted_q_residual", "weighted_alpha_form", "weighted_beta_form", "weighted_share_form",
+    "weighted_misfit_form", "weighted_alpha", "weighted_beta", "weighted_step", "weighted_stationary",
     "weighted_chain_equal_blocks", "weighted_classical_stationary", "weighting_derivation",
 ]
 
@@ -61,8 +62,16 @@ n_real = sp.Symbol("n_r", positive=True, integer=True)  # fresh real rows per bl
 n_syn = sp.Symbol("n_s", positive=True, integer=True)  # synthetic rows per block
 q_trace = sp.Symbol("q", positive=True)  # tr M⁻¹ of the weighted Gram matrix (whitened)
 e_prev = sp.Symbol("e_{k-1}", nonnegative=True)
+# the printed forms' building blocks (module docstring): the fit's synthetic share and the rows' misfit terms
+tau_s = sp.Symbol("tau_s", nonnegative=True)
+S_r = sp.Symbol("S_r", nonnegative=True)
+S_s = sp.Symbol("S_s", nonnegative=True)
+S_g = sp.Symbol("S_g", nonnegative=True)
+q2_trace = sp.Symbol("q_2", positive=True)  # tr M⁻²
+omega_g = sp.Symbol("omega_g", positive=True)  # a group's per-row weight: a = w/n_r or b = (1 − w)/n_s
+n_g = sp.Symbol("n_g", positive=True, integer=True)
 
-_SOURCE = "He, Xu & Cheng 2025 (arXiv:2502.18049); THEORY.md 3.13 (regression equivalent: our result)"
+_SOURCE = "He, Xu & Cheng 2025 (arXiv:2502.18049); THEORY.md 3.16 (regression equivalent: our result)"
 _DE = ("deterministic equivalent (leave-one-out, d' = d + 1; exact at w = 0, 1, O(T0^-2) from exact at the pooling "
        "weight; measured within 0.62% of simulation, d = 40-300, T0 = 160-700)")
 _DE_PROVENANCE = equivalent(_DE, allowance=0.01)
@@ -150,6 +159,35 @@ def _parts(q=q_trace):
     return tau_s, S_r, S_s
 
 
+@named_result("weighted_alpha_form", title="Weighted chain: the feedback factor in its parts",
+              lhs=r"\alpha", relation=r"\simeq", provenance=_DE_PROVENANCE, source=_SOURCE)
+def weighted_alpha_form() -> sp.Expr:
+    """``τ_s²(1 + S_r) + S_s(1 − τ_s)²`` (printed; :func:`weighted_alpha` is the evaluable expression in ``q``)."""
+    return tau_s**2 * (1 + S_r) + S_s * (1 - tau_s) ** 2
+
+
+@named_result("weighted_beta_form", title="Weighted chain: the noise factor in its parts",
+              lhs=r"\beta", relation=r"\simeq", provenance=_DE_PROVENANCE, source=_SOURCE)
+def weighted_beta_form() -> sp.Expr:
+    """``(d/(d + 1))(S_r + S_s)`` (printed)."""
+    return d / _dprime() * (S_r + S_s)
+
+
+@named_result("weighted_share_form", title="Weighted chain: the synthetic share of the fit",
+              lhs=r"\tau_s", relation=r"\simeq", provenance=_DE_PROVENANCE, source=_SOURCE)
+def weighted_share_form() -> sp.Expr:
+    """``n_s bq/((d + 1)(1 + bq))``, ``b = (1 − w)/n_s`` (``E M⁻¹B ≃ τ_s I``; printed)."""
+    b = (1 - real_weight) / n_syn
+    return n_syn * b * q_trace / (_dprime() * (1 + b * q_trace))
+
+
+@named_result("weighted_misfit_form", title="Weighted chain: a group's misfit term",
+              lhs=r"S_g", relation=r"\simeq", provenance=_DE_PROVENANCE, source=_SOURCE)
+def weighted_misfit_form() -> sp.Expr:
+    """``q₂ n_g ω_g²/(1 + ω_g q)²`` with ``q₂ = tr M⁻² ≃ q/Σ_g n_g ω_g/(1 + ω_g q)²`` (printed)."""
+    return q2_trace * n_g * omega_g**2 / (1 + omega_g * q_trace) ** 2
+
+
 @named_result("weighted_alpha", title="Weighted chain: the feedback factor alpha (as a function of q)",
               lhs=r"\alpha", relation=r"\simeq", args=(real_weight, n_real, n_syn, d, q_trace),
               provenance=_DE_PROVENANCE, source=_SOURCE)
@@ -215,10 +253,16 @@ def weighting_derivation() -> Derivation:
     steps = (
         Step(name="recursion", statement="rotation invariance of the whitened design, Δ_0 = 0: Cov Δ_k ∝ Σ⁻¹ (exact)",
              lhs=sp.Symbol("e_k"), rhs=sp.Symbol("alpha") * e_prev + sigma0**2 * sp.Symbol("beta")),
-        Step(name="equivalent", statement="α, β by leave-one-out at q = tr M⁻¹ (d' = d + 1)", lhs=sp.Symbol("e_k"),
-             rhs=weighted_step(), relation=EQUIVALENT),
+        Step(name="share", statement="leave-one-out at q = tr M⁻¹ (d' = d + 1): E M⁻¹B ≃ τ_s I",
+             lhs=tau_s, rhs=weighted_share_form(), relation=EQUIVALENT),
+        Step(name="misfit", statement="each group's rows: their noise and their target's misfit through the fit",
+             lhs=S_g, rhs=weighted_misfit_form(), relation=EQUIVALENT),
+        Step(name="alpha", statement="the synthetic target Δ: mean τ_sΔ, misfits (1 − τ_s)Δ and τ_sΔ as noise",
+             lhs=sp.Symbol("alpha"), rhs=weighted_alpha_form(), relation=EQUIVALENT),
+        Step(name="beta", statement="the label noise of both groups", lhs=sp.Symbol("beta"), rhs=weighted_beta_form(),
+             relation=EQUIVALENT),
         Step(name="stationary", statement="fixed point of the recursion", lhs=sp.Symbol("e_infty"),
-             rhs=weighted_stationary(), relation=EQUIVALENT),
+             rhs=sigma0**2 * sp.Symbol("beta") / (1 - sp.Symbol("alpha")), relation=EQUIVALENT),
         Step(name="classical", statement="d/T0 → 0: q → 0, τ_s → 1 − w, S_g → d n_g ω_g²", lhs=sp.Symbol("e_infty"),
              rhs=weighted_classical_stationary(), relation=ASYMPTOTIC),
         Step(name="stationarity", statement="∂V/∂w = 0 with n_r = k n_s (numerator, positive factors dropped)",

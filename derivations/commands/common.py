@@ -87,15 +87,21 @@ def _mc_rse(text: str) -> float:
     return value
 
 
+def mc_rse_option(p: argparse.ArgumentParser) -> None:
+    """``--mc-rse REL`` (CONTRACT.md ``predict``): the Monte Carlo answer's relative standard error where no
+    formula holds (``predict``, ``verify``, ``sweep``)."""
+    p.add_argument("--mc-rse", type=_mc_rse, default=None, metavar="REL",
+                   help="where no formula holds the answer is a Monte Carlo estimate to this relative standard "
+                        "error (default 0.002; 1e-05 to 0.5)")
+
+
 def prediction_options(p: argparse.ArgumentParser) -> None:
     """``--order 1|2`` and ``--mc-rse REL`` (CONTRACT.md ``predict``): which equivalent, and the Monte Carlo
     answer's relative standard error where no formula holds."""
     p.add_argument("--order", type=int, choices=(1, 2), default=None,
                    help="1: the first-order (proportional-limit) equivalent, with its error measured against the "
                         "Monte Carlo where no corrected formula holds; 2 (default): with its 1/d correction")
-    p.add_argument("--mc-rse", type=_mc_rse, default=None, metavar="REL",
-                   help="where no formula holds the answer is a Monte Carlo estimate to this relative standard "
-                        "error (default 0.002; 1e-05 to 0.5)")
+    mc_rse_option(p)
 
 
 def prediction_kwargs(args) -> dict:

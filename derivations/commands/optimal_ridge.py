@@ -30,7 +30,7 @@ def run(args) -> int:
         ["ridge", best.digits.get("ridge", best.ridge), f"relative tolerance {best.tolerance:.2g}"],
         ["test_error", best.digits.get("test_error", best.test_error),
          best.prediction.provenance.get("clean_error", "")],
-        ["kappa", best.prediction.kappa, ""],
+        ["kappa", "n/a" if best.prediction.kappa is None else best.prediction.kappa, ""],
         ["collapse", best.prediction.collapse, "(part of test_error)"],
     ]
     if best.asymptotic_ridge is not None:

@@ -7,6 +7,7 @@ import argparse
 from modelcollapse.derivations.commands import common
 from modelcollapse.derivations.scenario_files import load
 from modelcollapse.numerics.predict import predict
+from modelcollapse.numerics.prediction import NOT_AVAILABLE
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -32,7 +33,8 @@ def run(args) -> int:
         ["collapse", p.collapse, p.provenance["collapse"]],
         ["bias", p.bias, "(clean)"],
         ["variance", p.variance, "(clean)"],
-        ["kappa", p.kappa, f"{p.iterations} iterations, residual {p.residual:.2g}"],
+        ["kappa", NOT_AVAILABLE if p.kappa is None else p.kappa,
+         f"{p.iterations} iterations, residual {p.residual:.2g}"],
     ]
     if p.monte_carlo:  # no formula holds: every number is a Monte Carlo estimate with its standard error
         mc = p.monte_carlo
@@ -40,7 +42,8 @@ def run(args) -> int:
         rows[2][2] = common.stderr_cell(p, "collapse")
         rows[3][2] = f"{common.stderr_cell(p, 'bias')}  (clean)"
         rows[4][2] = f"{common.stderr_cell(p, 'variance')}  (clean)"
-        rows[5][2] = "first-order equivalent's κ (not used by the Monte Carlo)"
+        rows[5][2] = ("first-order equivalent's κ (not used by the Monte Carlo)" if p.kappa is not None
+                      else "no first-order κ here (it cannot be solved; not used by the Monte Carlo)")
         rows.append(["trials", mc["trials"], f"seed {mc['seed']}, {mc['estimator']} estimator, relative SE target "
                                              f"{mc['rse_target']:g}"])
     if p.digits:

@@ -39,6 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="simulate's estimator (where this version's simulate has one)")
     p.add_argument("--precision", type=common.precision_digits, metavar="DIGITS",
                    help="evaluate the theory with mpmath at DIGITS digits")
+    common.mc_rse_option(p)
     common.jobs_option(p, extra="; results do not depend on it")
     common.scheduler_options(p)
     p.add_argument("--out", metavar="FILE", default=None, help="write the table: .csv, .json or .parquet (atomically)")
@@ -87,7 +88,7 @@ def run(args) -> int:
     try:
         result = run_sweep(scenario, simulate=args.simulate, trials=args.trials, seed=args.seed, jobs=args.jobs,
                            client=client, store=store, progress=not args.quiet and sys.stderr.isatty(),
-                           precision=args.precision, estimator=args.estimator,
+                           precision=args.precision, estimator=args.estimator, mc_rse=args.mc_rse,
                            simulate_every=args.simulate_every, grids=axes)
     except ValueError as exc:  # trials/seed/estimator checks of the engine
         if type(exc) is ValueError:

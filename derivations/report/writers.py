@@ -69,10 +69,13 @@ def _cells(row: CheckRow, plain=lambda text: text) -> list[str]:
     z = f"{c.z:+.2f}" if math.isfinite(c.z) else "inf"
     theory = _num(c.theory) if not c.theory_stderr else f"{_num(c.theory)} ± {_num(c.theory_stderr, 2)}"  # Monte Carlo
     return [plain(row.label) if row.x is None else row.label, theory, _num(c.mean), _num(c.stderr, 2), z,
-            _num(c.tolerance, 2), "pass" if c.passed else "**FAIL**", short_provenance(c.provenance)]
+            _num(c.allowance, 3), _num(c.tolerance, 2), "pass" if c.passed else "**FAIL**",
+            short_provenance(c.provenance)]
 
 
-_HEAD = ["check", "theory", "simulation", "SE", "z", "tolerance", "result", "provenance"]
+# allowance: the relative a of the check's tolerance 4·SE + a·|theory| (0 for exact results)
+_HEAD = ["check", "theory", "simulation", "SE", "z", "allowance", "tolerance", "result", "provenance"]
+_RESULT, _PROVENANCE = _HEAD.index("result"), _HEAD.index("provenance")
 
 
 def _md_table(rows) -> str:
@@ -163,12 +166,12 @@ def report_markdown(report) -> str:
 
 
 def _tex_table(rows) -> str:
-    head = " & ".join(["check", "theory", "simulation", "SE", "$z$", "tol.", "result", "provenance"])
-    lines = [r"\begin{center}\scriptsize", r"\begin{tabular}{lrrrrrll}", r"\toprule", head + r" \\", r"\midrule"]
+    head = " & ".join(["check", "theory", "simulation", "SE", "$z$", "$a$", "tol.", "result", "provenance"])
+    lines = [r"\begin{center}\scriptsize", r"\begin{tabular}{lrrrrrrll}", r"\toprule", head + r" \\", r"\midrule"]
     for r in rows:
         cells = _cells(r, lambda t: rf"\texttt{{{_tex(t)}}}")
-        cells[6] = r"\textbf{FAIL}" if not r.passed else "pass"
-        cells[7] = _tex(cells[7])
+        cells[_RESULT] = r"\textbf{FAIL}" if not r.passed else "pass"
+        cells[_PROVENANCE] = _tex(cells[_PROVENANCE])
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
     return "\n".join(lines)

@@ -55,6 +55,7 @@ from modelcollapse.derivations.sweep.store import SweepStore
 from modelcollapse.derivations.sweep.table import build_table
 from modelcollapse.derivations.sweep.theory import run_theory
 from modelcollapse.numerics.errors import ModelCollapseError, ScenarioError
+from modelcollapse.numerics.monte_carlo import check_rse
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.workers import worker_pool
 
@@ -202,7 +203,8 @@ def connect_scheduler(address: str, timeout: float = DEFAULT_SCHEDULER_TIMEOUT):
 
 def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, seed: int = 0, jobs: int = 1,
               client=None, store=None, progress: bool = False, precision: int | None = None,
-              estimator: str | None = None, simulate_every: int = 1, grids=None, **more_grids) -> SweepRun:
+              estimator: str | None = None, simulate_every: int = 1, grids=None, mc_rse: float | None = None,
+              **more_grids) -> SweepRun:
     """:func:`sweep` with the bookkeeping: how many tasks were computed and how many reused."""
     if isinstance(scenario, (str, Path)):
         scenario = load(scenario)  # a TOML file or a built-in name
@@ -222,7 +224,8 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
                 raise ValueError(f"estimator: expected one of {', '.join(ESTIMATORS)}, got {estimator!r}")
             if not simulate_accepts_estimator():
                 raise ValueError("estimator: this version of modelcollapse's simulate has no estimator option")
-    theory = [theory_task(s, precision) for s in scenarios]
+    mc_rse = None if mc_rse is None else check_rse(mc_rse)  # before anything is computed, naming mc_rse
+    theory = [theory_task(s, precision, mc_rse) for s in scenarios]
     # simulate_every = K: only every K-th value of the first axis (a fine theory line, coarse points)
     first = {v: i for i, v in enumerate(axes[0].values)}
     sims = [simulation_task(s, trials=trials, root_seed=seed, estimator=estimator)
@@ -257,7 +260,8 @@ def run_sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS,
 
 def sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, seed: int = 0, jobs: int = 1,
           client=None, store=None, progress: bool = False, precision: int | None = None,
-          estimator: str | None = None, simulate_every: int = 1, grids=None, **more_grids) -> pd.DataFrame:
+          estimator: str | None = None, simulate_every: int = 1, grids=None, mc_rse: float | None = None,
+          **more_grids) -> pd.DataFrame:
     """Predict (and simulate) every point of a grid of scenarios; one tidy row per point.
 
     Parameters
@@ -289,6 +293,9 @@ def sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, see
     simulate_every : int
         Simulate only every ``K``-th value of the first grid (theory on all of it): a fine
         theory line with a few simulated points in one sweep. Other rows have no simulation.
+    mc_rse : float, optional
+        ``predict``'s ``mc_rse``: the relative SE of the Monte Carlo answer of the points no formula
+        covers (``[1e-5, 0.5]``, default 0.002; ``--mc-rse``).
 
     Returns
     -------
@@ -303,4 +310,4 @@ def sweep(scenario, *, simulate: bool = False, trials: int = DEFAULT_TRIALS, see
     """
     return run_sweep(scenario, simulate=simulate, trials=trials, seed=seed, jobs=jobs, client=client,
                      store=store, progress=progress, precision=precision, estimator=estimator,
-                     simulate_every=simulate_every, grids=grids, **more_grids).table
+                     simulate_every=simulate_every, grids=grids, mc_rse=mc_rse, **more_grids).table

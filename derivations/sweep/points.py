@@ -19,7 +19,7 @@ from modelcollapse.derivations.sweep.store import canonical_json, normalise_payl
 from modelcollapse.numerics import monte_carlo as _monte_carlo
 from modelcollapse.numerics import simulate as _simulate_module
 from modelcollapse.numerics.errors import ModelCollapseError
-from modelcollapse.numerics.limits import check_simulation_memory
+from modelcollapse.numerics.limits import check_simulation_memory, check_simulation_spread
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 
@@ -74,10 +74,13 @@ class Task:
         return run_task(self)
 
 
-def theory_task(scenario: dict, precision: int | None) -> Task:
+def theory_task(scenario: dict, precision: int | None, mc_rse: float | None = None) -> Task:
+    """The theory of one point; ``mc_rse`` is ``predict``'s (None: its default), part of the record key only when it
+    is not the contract's default (records of earlier sweeps stay valid)."""
     what = {"kind": THEORY, "scenario": scenario, "precision": precision}
-    if _monte_carlo.DEFAULT_RSE != _monte_carlo.STANDARD_RSE:  # a Monte Carlo answer to another SE: its own record
-        what["mc_rse"] = _monte_carlo.DEFAULT_RSE
+    rse = _monte_carlo.DEFAULT_RSE if mc_rse is None else float(mc_rse)
+    if rse != _monte_carlo.STANDARD_RSE:  # a Monte Carlo answer to another SE: its own record
+        what["mc_rse"] = rse
     return Task(kind=THEORY, key=record_key(what), what=what, scenario=scenario)
 
 
@@ -114,6 +117,7 @@ def _simulation(task: Task) -> dict:
             gen = scenario.generators
             check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, jobs=1,
                                     estimator=kwargs.get("estimator", _simulate_module.DEFAULT_ESTIMATOR))
+            check_simulation_spread(scenario.spectrum)  # a steep power law: named spectrum.beta
         with threadpool_limits(limits=1):  # parallelism is across points; BLAS threads would fight
             result = _simulate_module.simulate(scenario, **kwargs)
     except _SIMULATION_FAILURES as exc:

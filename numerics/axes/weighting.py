@@ -16,7 +16,10 @@ predicted (a refusal naming the key; ``predict`` falls back to Monte Carlo where
 (``generators.ridge``), blocks with ``T0_k < d + 2``. Refused as bad input (exit 2): a weight outside
 ``[0, 1]`` or a string other than ``"optimal"``; a block without real rows (``real_fraction`` 0) or without
 synthetic rows; ``scheme`` other than ``"replace"`` (an accumulated pool has no "previous fit's" part) and
-``design_matrix = "reused"``. With ``n = 0`` the key is checked and has no effect (the clean downstream).
+``design_matrix = "reused"``; with ``[generators.verifier] size = "drawn"`` (a random number of kept rows).
+With ``n = 0`` the key is checked and has no effect (the clean downstream). With the verifier at ``size = "kept"``
+or random-feature downstreams (``downstream.features``) no regime predicts the combination: ``predict``
+answers by Monte Carlo of the description (both axes' simulator hooks).
 """
 
 from __future__ import annotations
@@ -102,8 +105,20 @@ class Weighting:
              doc="the real part's weight in each generation (\"optimal\" resolved), None when unweighted"),
     )
 
-    def validate(self, scenario) -> None:  # every check needs only [generators]: done by the key
-        return None
+    def validate(self, scenario) -> None:
+        """Weights are per row of a block's nominal counts: a filter that drops a random number of rows breaks them."""
+        gen = scenario.generators
+        verifier = getattr(gen, "verifier", None)
+        drawn = verifier is not None and not getattr(verifier, "refill", True)
+        if gen.n >= 1 and gen.real_weight is not None and drawn:
+            raise ScenarioError("generators.real_weight", "with [generators.verifier] size = 'drawn' a generation "
+                                "keeps a random number of synthetic rows, so their total weight 1 - w is undefined; "
+                                "use size = 'kept' (then it is simulated) or leave real_weight out")
+
+    def admits(self, regime, scenario) -> bool:
+        """With a weight (and generations) only ``weighted_generators`` knows the fits (regimes ``_admitted``)."""
+        weighted = scenario.generators.n >= 1 and getattr(scenario.generators, "real_weight", None) is not None
+        return not weighted or regime.name == "weighted_generators"
 
     def describe(self, scenario, draft: ChainDraft) -> None:
         """Per-row weights of each generator's fit (the simulator hook ``fit_weights``); the engine refuses them."""

@@ -26,7 +26,6 @@ from modelcollapse.numerics.regimes.domain import (
     real_rows_downstream,
     real_rows_in_generators,
     scheme_is,
-    weighted_generators,
 )
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.theory.errors import NotCoveredError
@@ -53,8 +52,7 @@ class ReplaceMixing:
     def applies(self, scenario: Scenario) -> bool:
         s = scenario
         if not (has_generators(s) and fresh_design(s) and scheme_is(s, "replace") and ols_generators_only(s)
-                and s.spectrum.is_finite and (real_rows_in_generators(s) or real_rows_downstream(s))
-                and not weighted_generators(s)):
+                and s.spectrum.is_finite and (real_rows_in_generators(s) or real_rows_downstream(s))):
             return False
         # OLS blocks are centred (any downstream); some T0_k < d + 2 only without real generator rows, OLS downstream
         return every_block_ols(s) or (not real_rows_in_generators(s) and ols_downstream(s))

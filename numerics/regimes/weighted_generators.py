@@ -27,6 +27,9 @@ __all__ = ["WeightedGenerators", "REGIME", "weighted_chain_of"]
 def weighted_chain_of(scenario: Scenario, backend: Backend):
     """The :class:`~modelcollapse.numerics.weighting.WeightedChain` of ``scenario`` (module docstring), or a refusal."""
     gen, d = scenario.generators, scenario.d
+    if not scenario.spectrum.is_finite:
+        raise NotCoveredError("spectrum.d: generators.real_weight is predicted for a finite d (the weighted fit on "
+                              "d + 2 or more rows)")
     if gen.has_ridge:
         raise NotCoveredError("generators.ridge: weighted real/synthetic generators are derived for OLS generators "
                               "only (ridge = 0); the weighted ridge is simulated (modelcollapse simulate), not "
@@ -51,8 +54,7 @@ class WeightedGenerators:
     name = "weighted_generators"
 
     def applies(self, scenario: Scenario) -> bool:
-        # an infinite d is the ols_generators regime's refusal (its collapse term needs a finite d)
-        return has_generators(scenario) and weighted_generators(scenario) and scenario.spectrum.is_finite
+        return has_generators(scenario) and weighted_generators(scenario)
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         chain = weighted_chain_of(scenario, backend)

@@ -8,6 +8,7 @@ Its spectral sums are term by term up to :data:`LARGE_POWER_LAW_D`; above it, an
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,11 +22,12 @@ from modelcollapse.numerics.sums import LARGE_POWER_LAW_D
 from modelcollapse.numerics.validate import finite_positive
 from modelcollapse.theory.errors import ScenarioError
 
-__all__ = ["PowerLawSpectrum", "MAX_BETA"]
+__all__ = ["PowerLawSpectrum", "FLOAT64_TINY"]
 
-# The steepest power law computed: beyond, λ_j = j^(−β) leaves float64 within a few indices (3^(−1000)
-# underflows) and the Euler–Maclaurin head (about 3β terms) overflows; λ_2/λ_1 = 2^(−100) ≈ 8e-31.
-MAX_BETA = 100.0
+#: float64's smallest normal number: an eigenvalue ``j^(−β)`` below it is subnormal (digits lost) or 0. Any
+#: ``β > 1`` is accepted; a steep power law is refused only where a computation needs eigenvalues below this
+#: (:meth:`PowerLawSpectrum.underflow_index`, e.g. a ridgeless ``κ`` near ``λ_T = T^(−β)``).
+FLOAT64_TINY = sys.float_info.min
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,11 +53,27 @@ class PowerLawSpectrum(DesignFields, Spectrum):
         if self.beta is None:
             raise ScenarioError("spectrum.beta", "required for kind = 'power_law' (a number > 1)")
         beta = finite_positive("spectrum.beta", self.beta)
-        if not 1 < beta <= MAX_BETA:
-            raise ScenarioError("spectrum.beta", f"expected a number > 1 and <= {MAX_BETA:g}, got {beta!r}"
-                                + (" (steeper spectra have λ_2/λ_1 = 2^-β below 1e-30: not computed)"
-                                   if beta > MAX_BETA else ""))
+        if beta <= 1:
+            raise ScenarioError("spectrum.beta", f"expected a number > 1, got {beta!r}")
         object.__setattr__(self, "beta", beta)
+
+    def underflow_index(self) -> int | None:
+        """The first ``j <= d`` whose ``λ_j = j^(−β)`` is below :data:`FLOAT64_TINY` (2.2e-308), ``None`` if none is.
+
+        ``j^(−β) < tiny`` exactly when ``j > tiny^(−1/β) = exp(708.40/β)``; e.g. ``β = 1000``: ``j = 3``
+        (``2^(−1000) ≈ 9.3e-302`` is still normal). For ``d = inf`` there is always one.
+
+        Examples
+        --------
+        >>> PowerLawSpectrum(d=200, beta=1000.0).underflow_index(), PowerLawSpectrum(d=200, beta=2.0).underflow_index()
+        (3, None)
+        """
+        j = math.floor(math.exp(-math.log(FLOAT64_TINY) / self.beta)) + 1
+        return j if j <= self.d else None
+
+    def largest_beta_in_range(self) -> float:
+        """The largest ``β`` whose ``λ_d = d^(−β)`` is a normal float64 at this ``d`` (``inf`` for ``d = 1``)."""
+        return -math.log(FLOAT64_TINY) / math.log(self.d) if self.d > 1 else math.inf
 
     @property
     def is_isotropic(self) -> bool:

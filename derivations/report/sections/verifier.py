@@ -96,7 +96,7 @@ def plan(budget: Budget) -> SectionPlan:
         rf"(power law $\beta={fmt(base.spectrum.beta)}$): narrowing it helps the teacher as verifier, and a noisy "
         rf"verifier too, up to its own error; as $b\to\infty$ both tend to the unverified chain (dotted). "
         rf"Lines: theory (one generation from the teacher: "
-        rf"exact; the chain: a deterministic equivalent, measured within 1% of simulation on held-out scenarios "
+        rf"exact; the chain: a deterministic equivalent, measured within 1\% of simulation on held-out scenarios "
         rf"at $d=60$--$300$, tests/test\_verifier\_simulation.py); points: plain simulation, {TRIALS} trials each, "
         rf"$\pm 2$ SE."
     )

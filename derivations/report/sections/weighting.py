@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from modelcollapse.derivations.report.model import Budget, Curve, Panel, SectionPlan
-from modelcollapse.derivations.report.sections.common import fmt, formula, sim_points, theory_curve
+from modelcollapse.derivations.report.model import Budget, Curve, Panel, SectionPlan, SimPoint
+from modelcollapse.derivations.report.sections.common import fmt, formula, theory_curve
 from modelcollapse.derivations.scenario_files import builtin
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
@@ -26,6 +26,7 @@ __all__ = ["plan", "GRID_STEP", "simulated_argmin"]
 GRID_STEP = 0.05  # the simulated grid of w (the "Done when" of issue 23: argmin within one step of w*)
 ARGMIN_TRIALS = 100  # per w, common random numbers (seed below): the argmin's comparison, not a check
 ARGMIN_SEED = 2023
+POINT_TRIALS = 300  # per checked point, whatever the budget: SE about 1.7% (the plain estimator of the description)
 
 
 def _make(base: Scenario, w: float) -> Scenario:
@@ -62,7 +63,8 @@ def plan(budget: Budget) -> SectionPlan:
     sim_w = budget.pick((0.4, 0.6, 0.8), tuple(grid))
     series = rf"$n={g.n}$, $n_r={r}$, $n_s={s}$"
     curve = theory_curve(series, line, lambda w: _make(base, w), mark_minimum=True)
-    points = sim_points(series, sim_w, lambda w: _make(base, w), lambda w: rf"$w={fmt(w)}$")
+    points = tuple(SimPoint(series=series, x=float(w), label=rf"$w={fmt(w)}$", scenario=_make(base, w),
+                            prediction=predict(_make(base, w), monte_carlo=False), trials=POINT_TRIALS) for w in sim_w)
     w_golden, w_pool = golden_weight(k), pooling_weight(k)
     w_reg = optimal_weight(r, s, d).root
     w_reg_n = optimal_weight(r, s, d, generations=g.n).root
@@ -85,8 +87,9 @@ def plan(budget: Budget) -> SectionPlan:
         rf"Weighted real and synthetic data (He, Xu \& Cheng, arXiv:2502.18049): each of $n={g.n}$ generators fits "
         rf"$n_r={r}$ fresh real rows and $n_s={s}$ rows labelled by the previous fit by weighted least squares, "
         rf"total weight $w$ on the real part. The chain error obeys $e_k=\alpha e_{{k-1}}+\sigma_0^2\beta$ exactly "
-        rf"(rotation invariance: $\Sigma$ does not enter), with ${formula('weighted_alpha')}$ and "
-        rf"${formula('weighted_beta')}$ at ${formula('weighted_q_residual')}=0$ (leave-one-out, $d'=d+1$; exact at "
+        rf"(rotation invariance: $\Sigma$ does not enter), with ${formula('weighted_alpha_form')}$, "
+        rf"${formula('weighted_beta_form')}$, ${formula('weighted_share_form')}$, ${formula('weighted_misfit_form')}$ "
+        rf"at ${formula('weighted_q_residual')}=0$ (leave-one-out, $d'=d+1$; exact at "
         rf"$w=0,1$ and at the pooling weight). Mean estimation gives ${formula('weighted_optimal_weight')}$ "
         rf"(${fmt(w_golden)}$ here, $k=n_r/n_s={fmt(k)}$); in regression at $d/T_0={fmt(d / g.T0[0])}$ the "
         rf"stationary optimum is ${fmt(w_reg)}$ (after $n={g.n}$: ${fmt(w_reg_n)}$), shifted up by $O(d/T_0)$ "
