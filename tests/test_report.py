@@ -75,7 +75,7 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     nums = list(_numbers(results))
     assert nums and all(math.isfinite(x) for x in nums)
     # every check row carries the numbers of the table, with the documented tolerance
-    from modelcollapse.derivations.report.sections import large_dimension, reused_design, verifier, weighting
+    from modelcollapse.derivations.report.sections import large_dimension, paper, reused_design, verifier, weighting
 
     own = {"large_dimension": large_dimension.TRIALS, "reused_design": reused_design.TRIALS,
            "verifier": verifier.TRIALS, "weighting": weighting.POINT_TRIALS}
@@ -83,8 +83,12 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
         assert c["stderr"] > 0 and c["trials"] == own.get(c["section"], 60)
         assert c["tolerance"] == pytest.approx(4 * c["stderr"] + c["allowance"] * abs(c["theory"]))
         assert abs(c["theory"] - c["mean"]) <= c["tolerance"]
-        # exact, 1/d-corrected, first-order equivalent, the measured ridge-generator / real-data 2.5%
-        assert c["allowance"] in (0.0, 0.01, 0.02, 0.025, 0.03)  # 0.02: the verified chain (measured 1.1%)
+        # exact, 1/d-corrected, first-order equivalent, the measured ridge-generator / real-data 2.5%; 0.02: the
+        # verified chain (measured 1.1%); the paper's printed F.6 / F.8 formulas carry their own measured allowances
+        if any(c["id"].startswith(f"paper/{key} ") for key in paper.APPENDIX_F_ALLOWANCE):
+            assert c["allowance"] in set(paper.APPENDIX_F_ALLOWANCE.values())
+        else:
+            assert c["allowance"] in (0.0, 0.01, 0.02, 0.025, 0.03)
     # every available section has its figure, as non-empty PNG and PDF, embedded in the report
     md = (out / "report.md").read_text()
     tex = (out / "report.tex").read_text()
@@ -248,3 +252,7 @@ def test_a_caption_with_a_bare_percent_is_refused_naming_its_section():
     with pytest.raises(ValueError, match=r"report section 'x'.*bare '%'"):
         SectionPlan(key="x", caption="within 1% of simulation")
     assert SectionPlan(key="x", caption=r"within 1\% of simulation").caption.endswith(r"1\% of simulation")
+    # so does a text-mode underscore (pdflatex: "Missing $ inserted"); in math or escaped it is fine
+    with pytest.raises(ValueError, match=r"report section 'y'.*bare '_'"):
+        SectionPlan(key="y", caption="checked in tests/test_tailcut_simulation.py")
+    assert SectionPlan(key="y", caption=r"$E_{\mathrm{test}}$ in tests/test\_tailcut.py, $x^2$").key == "y"

@@ -105,6 +105,11 @@ class SectionPlan:
         # would not build (it happened twice); refuse it here, naming the section, whoever writes the next one
         if re.search(r"(?<!\\)%", self.caption):
             raise ValueError(f"report section {self.key!r}: its caption has a bare '%' (LaTeX comment); write \\%")
+        # text-mode _ or ^ (a file name such as tests/test_x.py) stops pdflatex with "Missing $ inserted"
+        text = re.sub(r"(?<!\\)\$.*?(?<!\\)\$", "", self.caption)
+        if re.search(r"(?<!\\)[_^]", text):
+            raise ValueError(f"report section {self.key!r}: its caption has a bare '_' or '^' outside math; "
+                             "write \\_ (or put it in $...$)")
 
     @property
     def points(self) -> tuple:
