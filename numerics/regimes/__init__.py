@@ -10,6 +10,8 @@ with a ``REGIME`` object (``name``, ``applies``, ``predict``; see
 the other fast paths' regions (``tests/test_chain_engine.py`` checks this on random scenarios).
 """
 
+import weakref
+
 from modelcollapse.numerics.regimes import (
     accumulate_generators,
     accumulate_subsample,
@@ -62,6 +64,20 @@ def fast_paths_for(scenario: Scenario) -> list[Regime]:
     return [regime for regime in FAST_PATHS if regime.applies(scenario) and _admitted(regime, scenario)]
 
 
+# id(scenario) -> (weak reference, the FAST_PATHS asked, the regime chosen): a scenario is immutable, so its
+# regime is found once (predict asks again for every variant it tries; sweeps and benchmarks repeat a scenario)
+_CHOSEN: dict[int, tuple] = {}
+
+
+def _remember(scenario: Scenario, regime: Regime) -> Regime:
+    if len(_CHOSEN) >= 256:
+        _CHOSEN.clear()
+    from modelcollapse.numerics.axes import AXES
+
+    _CHOSEN[id(scenario)] = (weakref.ref(scenario), FAST_PATHS, AXES, regime)
+    return regime
+
+
 def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
     """The one fast path that applies to ``scenario``, else the general chain engine.
 
@@ -77,6 +93,12 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
     RuntimeError
         With ``check``: two fast paths claim the scenario (a bug in their ``applies``).
     """
+    cached = _CHOSEN.get(id(scenario))
+    if not check and cached is not None and cached[0]() is scenario and cached[1] is FAST_PATHS:
+        from modelcollapse.numerics.axes import AXES
+
+        if cached[2] is AXES:  # the same tables asked (tests patch them)
+            return cached[3]
     if check:
         found = fast_paths_for(scenario)
         if len(found) > 1:
@@ -86,8 +108,8 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
         found = [next((r for r in FAST_PATHS if r.applies(scenario) and _admitted(r, scenario)), None)]
         found = [r for r in found if r is not None]
     if found:
-        return found[0]
+        return _remember(scenario, found[0])
     if GENERAL.applies(scenario) and _admitted(GENERAL, scenario):
-        return GENERAL
+        return _remember(scenario, GENERAL)
     raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
                           f"{', '.join(r.name for r in REGIMES)})")
