@@ -22,6 +22,7 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    tail_cut,
     verified_generators,
     weighted_generators,
 )
@@ -43,6 +44,7 @@ FAST_PATHS: tuple[Regime, ...] = (
     weighted_generators.REGIME,  # generators.real_weight set (the weighting axis admits no other regime then)
     model_size_regime.REGIME,  # downstream.features set (the model_size axis admits no other regime then)
     verified_generators.REGIME,  # [generators.verifier] set (the verifier axis admits no other regime then)
+    tail_cut.REGIME,  # generators.keep_top < d (the tailcut axis admits no other regime then)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
@@ -111,5 +113,20 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
         return _remember(scenario, found[0])
     if GENERAL.applies(scenario) and _admitted(GENERAL, scenario):
         return _remember(scenario, GENERAL)
+    restricting = _restricting_keys(scenario)
+    if restricting:  # axes that each admit only their own regime, set together: name their keys
+        raise NotCoveredError(f"{restricting[0]}: no formula covers {', '.join(restricting)} together (each admits "
+                              "only its own regime)")
     raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
                           f"{', '.join(r.name for r in REGIMES)})")
+
+
+def _restricting_keys(scenario: Scenario) -> list[str]:
+    """Keys of the axes that refuse some regime for ``scenario`` (their ``admits``), in AXES order."""
+    from modelcollapse.numerics.axes import AXES
+
+    out = []
+    for axis in AXES:
+        if hasattr(axis, "admits") and not all(axis.admits(r, scenario) for r in REGIMES):
+            out += [k.dotted for k in getattr(axis, "keys", ())[:1]]
+    return out

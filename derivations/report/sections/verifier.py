@@ -94,7 +94,7 @@ def plan(budget: Budget) -> SectionPlan:
         rf"intercept), and the chain stays near the teacher; a noisy verifier drags it to its centre, the dashed "
         rf"limit $E_{{\mathrm{{clean}}}}+\|w_0-w'\|_\Sigma^2+P^*$. Right: at $n=3$, narrowing the window helps a "
         rf"good verifier and hurts less than no verification. Lines: theory (one generation from the teacher: "
-        rf"exact; the chain: a deterministic equivalent, measured within 1% of simulation on held-out scenarios "
+        rf"exact; the chain: a deterministic equivalent, measured within 1\% of simulation on held-out scenarios "
         rf"at $d=60$--$300$, tests/test\_verifier\_simulation.py); points: plain simulation, {TRIALS} trials each, "
         rf"$\pm 2$ SE."
     )
