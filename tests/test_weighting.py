@@ -289,6 +289,7 @@ def test_regime_is_exclusive_and_reports_the_weights():
     assert abs(p.parts["pooling_weight"] - 0.5) < 1e-15
     assert 0.64 < p.parts["optimal_real_weight"] < 0.66
     assert any("real weight used: w = 0.618034" in note for note in p.notes)
+    assert p.iterations > 0 and p.residual < 1e-13  # the q solves' effort and residual travel with the prediction
 
 
 def test_pooling_weight_reproduces_the_unweighted_prediction_exactly():
