@@ -8,13 +8,16 @@ Evaluates the registered results of :mod:`modelcollapse.theory.model_size` in an
 * everything else (ridge, ``T < r``, random features through Gaussian equivalence):
   ``features_equivalent``, the two-level fixed point: ``ν(z)`` of the projection level inside the
   downstream's ``κ`` equation, each solved by the Illinois method in ``log`` of the unknown
-  (relative tolerances: ``κ`` and ``ν`` can be tiny).
+  (relative tolerances: ``κ`` and ``ν`` can be tiny). The features' Gaussian input is
+  :func:`feature_spectrum`: ``x``'s ``d`` directions, plus for ReLU the ``d(d+1)/2`` directions of its
+  quadratic block (arrays of that length; folded into white noise above :data:`MAX_QUADRATIC_BLOCK`).
 
 The chain error ``e_n`` (centred chain, ``Cov Δ = (e_n/d)Σ⁻¹``) is the caller's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +40,8 @@ FEATURE_MAPS = ("projection", "relu", "erf")
 # ridgeless O(1/|m − T|) near the threshold. Gaussian equivalence for ReLU / erf features: see the tests.
 FEATURES_EQUIVALENT = equivalent("deterministic equivalent over S and X (two-level fixed point)", allowance=0.03)
 GAUSSIAN_EQUIVALENT = equivalent("deterministic equivalent with Gaussian equivalence of the random features "
-                                 "(mu_0 term dropped: one direction)", allowance=0.03)
+                                 "(ReLU: its quadratic block kept; the mean feature one spike direction)",
+                                 allowance=0.03)
 RESIDUAL_EQUIVALENT = equivalent("exact given S; E a_0 by the ridgeless deterministic equivalent")
 
 
@@ -50,29 +54,73 @@ class FeatureModel:
     mu1: object
     mu_star2: object
     mu0: object
+    quad: object = 0  # c_2²: ReLU's degree-2 part, kept as a projected block of x's quadratic features
+    tau2: object = 1  # pre-activation variance tr Σ/d
+
+
+def _evaluate(name: str, t2, b: Backend) -> list:
+    """The registered result ``name`` at ``τ² = t2`` in the backend's numbers (mpmath: SymPy at its digits)."""
+    if b.dps is None:
+        return [b.scalar(c) for c in np.asarray(formula(name)(t2), dtype=float).reshape(-1)]
+    expr = get_result(name).expr()
+    expr = list(expr) if hasattr(expr, "shape") else [expr]
+    t = sp.Float(b.digits(t2), b.dps + 10)
+    return [b.scalar(str(sp.N(c.subs(tau2, t), b.dps + 10))) for c in expr]
 
 
 def feature_model(kind: str, m: int, trace_over_d, b: Backend) -> FeatureModel:
-    """``μ_0, μ_1, μ_*²`` of the feature map at pre-activation variance ``τ² = tr Σ/d`` (registered results)."""
+    """``μ_0, μ_1, μ_*²`` (and ReLU's ``c_2²``) at pre-activation variance ``τ² = tr Σ/d`` (registered results)."""
     if kind == "projection":
         return FeatureModel(kind=kind, m=m, mu1=b.scalar(1), mu_star2=b.scalar(0), mu0=b.scalar(0))
     if kind not in FEATURE_MAPS:
         raise NotCoveredError(f"downstream.feature_map: expected one of {', '.join(FEATURE_MAPS)}, got {kind!r}")
-    if b.dps is None:
-        mu0, mu1, mu_star2 = (b.scalar(c) for c in np.asarray(formula(f"{kind}_coefficients")(trace_over_d),
-                                                               dtype=float).reshape(-1))
-    else:  # the closed forms at the backend's digits (numpy's arcsin knows no mpf)
-        expr = get_result(f"{kind}_coefficients").expr()
-        t2 = sp.Float(b.digits(trace_over_d), b.dps + 10)
-        mu0, mu1, mu_star2 = (b.scalar(str(sp.N(c.subs(tau2, t2), b.dps + 10))) for c in expr)
-    return FeatureModel(kind=kind, m=m, mu1=mu1, mu_star2=mu_star2, mu0=mu0)
+    mu0, mu1, mu_star2 = _evaluate(f"{kind}_coefficients", trace_over_d, b)
+    quad = _evaluate("relu_quadratic_coefficient", trace_over_d, b)[0] if kind == "relu" else b.scalar(0)
+    return FeatureModel(kind=kind, m=m, mu1=mu1, mu_star2=mu_star2, mu0=mu0, quad=quad, tau2=trace_over_d)
+
+
+# ReLU's quadratic block has d(d+1)/2 directions; above this many it is folded into the white part (m << d² then)
+MAX_QUADRATIC_BLOCK = 2_000_000
+
+
+def feature_spectrum(eigenvalues, weights, model: FeatureModel, b: Backend):
+    """The Gaussian input of the features and the linear model on it: ``(spectrum, white noise μ_w²)``.
+
+    ``z = S̃ Σ̃^{1/2} g̃ + μ_w η`` with ``S̃`` i.i.d. ``N(0, 1/D)``: the linear block ``Σ̃ = μ_1²Λ D/d`` (``x``'s own
+    ``d`` directions, the chain block) and, for ReLU, the quadratic block of ``x``'s Hermite-2 features, one
+    direction per pair ``a <= b`` with variance ``2c_2²λ_aλ_b/(d²τ⁴)`` per feature (times ``D``), ``D = d + d(d+1)/2``;
+    ``μ_w² = μ_*²`` minus what that block carries. The teacher lives on the linear block.
+    """
+    lam = b.array(eigenvalues)
+    d = len(lam)
+    if not model.quad > 0 or d * (d + 1) // 2 > MAX_QUADRATIC_BLOCK:
+        return _Spectrum(lam * model.mu1**2, weights, b), model.mu_star2
+    i, j = np.triu_indices(d)
+    v = 2 * model.quad * lam[i] * lam[j] / (d * d * model.tau2**2)
+    D = d + len(v)
+    white = model.mu_star2 - b.fsum(v)
+    if not white >= 0:  # pragma: no cover - c_2² < μ_*² for ReLU, and Σ v = c_2²(1 + tr Σ²/(tr Σ)²)
+        white = 0 * white
+    ext = np.concatenate([lam * model.mu1**2 * D / d, v * D])
+    w = np.concatenate([b.array(weights), b.zeros(len(v))])
+    return _Spectrum(ext, w, b, block=d), white
 
 
 class _Spectrum:
-    """The sums of ``Σ``'s eigenvalues (and the teacher's weights ``w_j = λ_j c_j²``) that ``ν`` needs."""
+    """The sums of the input's eigenvalues (and the teacher's weights ``w_j = λ_j c_j²``) that ``ν`` needs; ``block``:
+    the first ``block`` directions are ``x``'s own (where the chain's error lives; all of them by default)."""
 
-    def __init__(self, lam, weights, b: Backend):
+    def __init__(self, lam, weights, b: Backend, block: int | None = None):
         self.b, self.lam, self.w, self.d = b, b.array(lam), b.array(weights), len(lam)
+        self.block = self.d if block is None else block
+
+    def block_df1(self, v):
+        lam = self.lam[: self.block]
+        return self.b.fsum(lam / (lam + v))
+
+    def block_s1(self, v):
+        lam = self.lam[: self.block]
+        return self.b.fsum(lam / (lam + v) ** 2)
 
     def df1(self, v):
         return self.b.fsum(self.lam / (self.lam + v))
@@ -139,13 +187,14 @@ def solve_nu(spec: _Spectrum, m: int, zp, b: Backend, nu0=None):
 
 
 def primitives(spec: _Spectrum, model: FeatureModel, z, b: Backend, nu0):
-    """``P(z), Q(z), P'(z), Q'(z)`` (module docstring of :mod:`modelcollapse.theory.model_size`)."""
-    mu1sq = model.mu1 ** 2
-    v = solve_nu(spec, model.m, z / mu1sq, b, nu0)
-    dnu = spec.d / (model.m - spec.df2(v)) / mu1sq
+    """``P(z), Q(z), P'(z), Q'(z), B(z), B'(z)`` (module docstring of :mod:`modelcollapse.theory.model_size`).
+
+    ``spec`` is the features' input (:func:`feature_spectrum`, ``μ_1`` already in its eigenvalues)."""
+    v = solve_nu(spec, model.m, z, b, nu0)
+    dnu = spec.d / (model.m - spec.df2(v))
     P = spec.d - spec.df1(v)
     Q = v * spec.q0(v)
-    return P, Q, spec.s1(v) * dnu, spec.q1(v) * dnu
+    return P, Q, spec.s1(v) * dnu, spec.q1(v) * dnu, spec.block - spec.block_df1(v), spec.block_s1(v) * dnu
 
 
 def _spike(model, kappa):
@@ -155,10 +204,10 @@ def _spike(model, kappa):
 
 
 def _df1z(spec, model, kappa, b, nu0):
-    c = model.mu_star2 + kappa
-    if c == 0:
-        return spec.d - primitives(spec, model, b.scalar(0), b, nu0)[0]
-    P = primitives(spec, model, c, b, nu0)[0]
+    c = model.mu_star2 + kappa  # model: the white part as mu_star2 (features_error's effective model)
+    if c == 0:  # the projection at κ = 0: the rank of Σ_S
+        return spec.df1(nu0)
+    P = spec.d - spec.df1(solve_nu(spec, model.m, c, b, nu0))
     return model.m - kappa / c * (P + model.m - spec.d) + _spike(model, kappa)
 
 
@@ -193,22 +242,27 @@ class FeaturesSolution:
 def features_error(*, eigenvalues, weights, model: FeatureModel, ridge, T: int, sigma, synthetic_rows: int,
                    chain_error, b: Backend) -> FeaturesSolution:
     """``features_equivalent`` at the solved ``κ`` and ``ν`` (test error, and the clean part at ``e_n = 0``)."""
-    spec = _Spectrum(eigenvalues, weights, b)
-    d, m = spec.d, model.m
+    spec, white = feature_spectrum(eigenvalues, weights, model, b)
+    model = dataclasses.replace(model, mu1=b.scalar(1), mu_star2=white)  # μ_1 is in the spectrum now
+    D, d, m = spec.d, spec.block, model.m
     nu0 = _nu_zero(spec, m, b)
     root = solve_features_kappa(spec, model, ridge, T, b, nu0)
     kappa = root.root
     c = model.mu_star2 + kappa
-    Pc, Qc, dPc, dQc = primitives(spec, model, c, b, nu0)
-    Pa = spec.d - spec.df1(solve_nu(spec, m, model.mu_star2 / model.mu1**2, b, nu0))  # P(a): no derivative
+    Pc, Qc, dPc, dQc, Bc, dBc = primitives(spec, model, c, b, nu0)
+    Ba = d - spec.block_df1(solve_nu(spec, m, model.mu_star2, b, nu0))  # B(a): no derivative needed
     rho = b.scalar(1) if c == 0 else kappa / c
     f = formula("features_equivalent")
     sig = b.scalar(sigma)
     sk = _spike(model, kappa)
-    args = (Pc, Pa, Qc, dPc, dQc, kappa, rho, sk, T, sig)
-    total = f(*args, synthetic_rows, m, d, b.scalar(chain_error))
-    clean = f(*args, 0, m, d, b.scalar(0))
-    variance = f(Pc, Pa, b.scalar(0), dPc, b.scalar(0), kappa, rho, sk, T, sig, 0, m, d, b.scalar(0))  # no teacher
+    zero = b.scalar(0)
+
+    def at(Q, dQ, rows, e):
+        return f(Pc, dPc, Bc, Ba, dBc, Q, dQ, kappa, rho, sk, T, sig, rows, m, D, d, e)
+
+    total = at(Qc, dQc, synthetic_rows, b.scalar(chain_error))
+    clean = at(Qc, dQc, 0, zero)
+    variance = at(zero, zero, 0, zero)  # no teacher: the noise's part
     values = (total, clean, variance)
     if not all(np.isfinite(float(v)) and v >= 0 for v in values):
         raise NotCoveredError(f"downstream.features: the equivalent is not finite and non-negative here (m = {m}, "

@@ -290,6 +290,11 @@ def fit_scenario(scenario, *, window: tuple[int, int] | None = None) -> PowerLaw
     if not spectrum.is_finite:
         raise ScenarioError("spectrum.d", "powerlaw-fit needs a finite list of eigenvalues (d = 'inf' is an exact "
                                           f"power law with beta = {spectrum.beta})")
+    underflow = getattr(spectrum, "underflow_index", lambda: None)()
+    if underflow is not None:  # λ_j = j^(−β) stored as 0 (or subnormal) from there: no logarithm to fit
+        raise ScenarioError("spectrum.beta", f"powerlaw-fit needs every eigenvalue in float64's range: lambda_j = "
+                                             f"j^(-{spectrum.beta:g}) is below 2.2e-308 from j = {underflow} on "
+                                             f"(d = {spectrum.d}; its exponent is the scenario's own beta)")
     lam = np.asarray(spectrum.eigenvalues(), dtype=float)
     weights = np.asarray(scenario.teacher.weights(spectrum), dtype=float)
     return powerlaw_fit(lam, weights, window=window)

@@ -18,7 +18,7 @@ import math
 from modelcollapse.numerics import monte_carlo as _monte_carlo
 from modelcollapse.numerics.backend import backend_for
 from modelcollapse.numerics.clean import clean_prediction, first_order_only
-from modelcollapse.numerics.errors import DivergentError, FixedPointError, NotCoveredError
+from modelcollapse.numerics.errors import DivergentError, FixedPointError, ModelCollapseError, NotCoveredError
 from modelcollapse.numerics.monte_carlo import MC_SEED, check_rse, monte_carlo_prediction
 from modelcollapse.numerics.prediction import CleanPart, Prediction
 from modelcollapse.numerics.regimes import regime_for
@@ -45,6 +45,8 @@ def _out_of_range(scenario: Scenario, backend, exc: BaseException) -> ScenarioEr
     key, lam = "spectrum", None  # the spectrum's scale key: its explicit values or its exponent
     if getattr(spectrum, "values", None):
         key, lam = "spectrum.values", f"eigenvalues from {min(spectrum.values):.3g} to {max(spectrum.values):.3g}"
+        if min(spectrum.values) < FLOAT64_TINY:
+            lam += ", subnormal below 2.2e-308"
     elif getattr(spectrum, "beta", None) is not None:
         key, lam = "spectrum.beta", f"λ_j = j^(−{spectrum.beta:g}) for j up to d = {spectrum.d}"
     where = f" ({lam})" if lam else ""
@@ -160,6 +162,10 @@ def predict(scenario: Scenario, precision: int | None = None, *, order: int | No
             raise fault from None
         raise
     except (ZeroDivisionError, OverflowError) as exc:  # the last guard: never an internal error for a valid file
+        raise (_beta_at_fault(scenario, exc) or _out_of_range(scenario, backend, exc)) from None
+    except ArithmeticError as exc:  # the Monte Carlo fallback's non-finite simulated error (subnormal eigenvalues)
+        if isinstance(exc, ModelCollapseError):
+            raise
         raise (_beta_at_fault(scenario, exc) or _out_of_range(scenario, backend, exc)) from None
     except ValueError as exc:
         if "math domain error" not in str(exc) and "ill-conditioned" not in str(exc):  # (the Monte Carlo fallback's)

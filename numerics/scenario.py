@@ -75,6 +75,7 @@ class Section:
         view = _registry().views[self.TABLE].get(name) if not name.startswith("__") else None
         if view is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        _install_view(type(self), name, view)
         return functools.partial(view.get, self) if view.method else view.get(self)
 
     def __setattr__(self, name, value):
@@ -122,6 +123,19 @@ class Section:
 
 
 _NO_DEFAULT = object()
+
+
+def _install_view(cls, name: str, view) -> None:
+    """A property for ``view`` on ``cls``: later reads find it at once (a failed lookup before ``__getattr__``
+    costs about a microsecond, paid on every prediction). It asks the registry again if ``AXES`` has changed."""
+    installed_for = axes.AXES
+
+    def get(self):
+        if axes.AXES is not installed_for and _registry().views[cls.TABLE].get(name) is not view:  # AXES changed
+            return self.__dict__[name] if name in self.__dict__ else Section.__getattr__(self, name)
+        return functools.partial(view.get, self) if view.method else view.get(self)
+
+    setattr(cls, name, property(get, doc=view.doc))
 
 
 class Generators(Section):
@@ -183,6 +197,10 @@ class Scenario:
         if check_design is not None:
             check_design()
         self.teacher.check_against(self.spectrum)
+        for axis in axes.AXES:  # an axis's checks across tables (e.g. generators.keep_top <= spectrum.d)
+            check = getattr(axis, "check_scenario", None)
+            if check is not None:
+                check(self)
 
     def __repr__(self) -> str:
         """One line: the scenario's keys by table (``str`` is its TOML)."""

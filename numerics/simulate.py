@@ -9,6 +9,17 @@ Per trial: ``ŵ_0 = w0``; for each generation ``k`` a fresh ``X_k`` (``T0_k × d
 interpolation); then a fresh ``X`` (``T × d``), ``Y = X ŵ_n + σ ε`` and the ridge
 ``(XᵀX/T + λ)⁻¹XᵀY/T`` (``X⁺Y`` at ``λ = 0``).
 
+Dispatch: a Gaussian-design scenario is compiled to its chain description
+(:func:`~modelcollapse.numerics.chain.compile_chain`) and run by the generic simulator
+(:mod:`~modelcollapse.numerics.simulate_description`, with any simulator hooks its axes set,
+:mod:`~modelcollapse.numerics.simulate_hooks`); the kernel chain on real points keeps
+:mod:`~modelcollapse.numerics.simulate_kernel`, non-Gaussian designs (and a reused design with
+per-generation real fractions, which the description cannot express) keep the trial functions of
+:mod:`~modelcollapse.numerics.simulate_designs` and :mod:`~modelcollapse.numerics.simulate_reused`. The
+other trial functions (``_one_trial`` here, :mod:`~modelcollapse.numerics.simulate_conditional`,
+:mod:`~modelcollapse.numerics.simulate_schemes`) are independent cross-checks of the generic simulator in
+tests (tests/test_simulate_description.py) and the benchmark (benchmarks/bench_simulate_chain.py).
+
 Reproducible: trial ``i`` draws from its own ``numpy.random.Generator`` seeded by the ``i``-th
 child of ``SeedSequence(seed)``, so the result depends on ``(seed, trials)`` only, not on
 ``jobs``. BLAS runs single-threaded (multithreaded OpenBLAS is pathologically slow on these
@@ -27,12 +38,12 @@ from threadpoolctl import threadpool_limits
 
 from modelcollapse.numerics.chain import compile_chain
 from modelcollapse.numerics.errors import NotCoveredError
-from modelcollapse.numerics.simulate_conditional import conditional_trial
+from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate_description import linear_chain, run_trials
 from modelcollapse.numerics.simulate_designs import DESIGNS, explicit_trial
 from modelcollapse.numerics.simulate_kernel import simulate_kernel_chain
 from modelcollapse.numerics.simulate_reused import conditional_reused_trial, plain_reused_trial
-from modelcollapse.numerics.simulate_schemes import SCHEMES, conditional_scheme_trial, plain_scheme_trial
+from modelcollapse.numerics.simulate_schemes import SCHEMES
 from modelcollapse.numerics.workers import worker_pool
 
 __all__ = ["SimulationResult", "simulate", "simulate_chain", "simulate_description", "MAX_EIGENVALUE_SPREAD",
@@ -99,6 +110,7 @@ def _ridge(X: np.ndarray, Y: np.ndarray, ridge: float) -> np.ndarray:
 
 
 def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
+    """The paper's chain, plain: the generic simulator's independent cross-check in tests (same draws)."""
     d = len(w0)
     w = w0
     for T0, s0 in zip(T0s, sigma0s):
@@ -112,6 +124,8 @@ def _one_trial(rng, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge) -> float:
 
 
 def _run_trials(args) -> np.ndarray:
+    """The trial functions for what the generic simulator does not run: non-Gaussian designs, and a reused
+    design with per-generation real fractions (which the chain description cannot express)."""
     seeds, sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge, estimator, schemes, ridges0, design, df, reused = args
     if reused:  # one design for every generation (numerics/simulate_reused.py)
         trial = plain_reused_trial if estimator == "plain" else conditional_reused_trial
@@ -120,21 +134,28 @@ def _run_trials(args) -> np.ndarray:
             return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s[0], sigma0s, ridges0, fractions, T,
                                    sigma,
                                    ridge, down_fraction, design=design, df=df) for s in seeds])
-    # explicit designs (numerics/simulate_designs.py); ridge generators with schemes: simulate_schemes (issue 19)
-    if (any(r > 0 for r in ridges0) and schemes is None) or design != "gaussian":
-        with threadpool_limits(limits=1):
-            return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma,
-                                            ridge,
-                                            design=design, df=df, estimator=estimator) for s in seeds])
+    # explicit non-Gaussian designs, replace, no real rows (numerics/simulate_designs.py)
     with threadpool_limits(limits=1):
-        if schemes is None:  # the paper's chain: replace, no real rows
-            trial = _one_trial if estimator == "plain" else conditional_trial
-            return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, T, sigma, ridge)
-                             for s in seeds])
-        scheme, fractions, down_fraction = schemes
-        trial = plain_scheme_trial if estimator == "plain" else conditional_scheme_trial
-        return np.array([trial(np.random.default_rng(s), sqrt_lam, w0, scheme, T0s, sigma0s, fractions, T, sigma,
-                               ridge, down_fraction, ridges0) for s in seeds])
+        return np.array([explicit_trial(np.random.default_rng(s), sqrt_lam, w0, T0s, sigma0s, ridges0, T, sigma,
+                                        ridge,
+                                        design=design, df=df, estimator=estimator) for s in seeds])
+
+
+def _description(d: int, T0, sigma0, T, sigma, ridge, scheme, fractions, down_fraction, ridge0, design_matrix):
+    """The chain description of :func:`simulate_chain`'s arguments (``None``: one it cannot express)."""
+    n = len(T0)
+    gen = {"n": n, "scheme": scheme, "design_matrix": design_matrix}
+    if n:
+        gen.update(T0=[int(t) for t in T0], sigma0=[float(s) for s in sigma0], real_fraction=list(fractions),
+                   ridge=list(ridge0))
+    scenario = Scenario.from_dict({"spectrum": {"kind": "isotropic", "d": d}, "teacher": {"kind": "isotropic"},
+                                   "generators": gen, "downstream": {"T": int(T), "sigma": float(sigma),
+                                                                     "ridge": float(ridge),
+                                                                     "real_fraction": down_fraction}})
+    try:
+        return compile_chain(scenario)
+    except NotCoveredError:  # a reused design with per-generation real fractions
+        return None
 
 
 def _fraction(key: str, f) -> float:
@@ -227,6 +248,12 @@ def simulate_chain(
         raise ValueError("design_matrix: a reused design is simulated with scheme = 'replace' and one T0 only")
     if design != "gaussian" and schemes is not None and not reused:  # ridge generators with schemes: simulate_schemes
         raise ValueError("non-Gaussian designs are simulated with scheme = 'replace' and no real data only")
+    if design == "gaussian":  # the generic simulator of the chain description
+        chain = _description(len(lam), T0, sigma0, T, sigma, ridge, scheme, fractions, down_fraction, ridge0,
+                             design_matrix)
+        if chain is not None:
+            return simulate_description(chain, lam, w0, trials=trials, seed=seed, jobs=jobs, progress=progress,
+                                        estimator=estimator)
     sqrt_lam = np.sqrt(lam)
     children = np.random.SeedSequence(seed).spawn(trials)
     batch = max(1, min(64, math.ceil(trials / (4 * jobs))))
@@ -349,11 +376,12 @@ def simulate(scenario, *, trials: int = 200, seed: int = 0, jobs: int = 1, progr
         if getattr(gen, "design_matrix", "fresh") != "reused":
             raise
         chain = None
-    if chain is not None and chain.simulation_hooks():  # an axis's hooks: the generic simulator of the description
-        if getattr(spectrum, "design_name", "gaussian") != "gaussian":
-            raise ValueError("spectrum.design: a chain with simulator hooks is simulated with Gaussian designs only")
+    design = getattr(spectrum, "design_name", "gaussian")
+    if chain is not None and design == "gaussian":  # the generic simulator of the chain description
         return simulate_description(chain, spectrum.eigenvalues(), teacher.coefficients(spectrum), trials=trials,
                                     seed=seed, jobs=jobs, progress=progress, estimator=estimator)
+    if chain is not None and chain.simulation_hooks():
+        raise ValueError("spectrum.design: a chain with simulator hooks is simulated with Gaussian designs only")
     return simulate_chain(
         spectrum.eigenvalues(),
         teacher.coefficients(spectrum),

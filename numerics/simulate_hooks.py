@@ -83,17 +83,20 @@ def linear_fit_operator(X: np.ndarray, ridge: float) -> np.ndarray:
     """``M`` with ``ŵ = M Y``: ``(XᵀX/m + λ)⁻¹Xᵀ/m`` (primal or dual system), ``X⁺`` at ``λ = 0``.
 
     ``X⁺`` through the Cholesky factor of the Gram matrix of full rank when ``|m − d| >= 2``
-    (Gaussian designs are well conditioned there), through the SVD otherwise.
+    (Gaussian designs are well conditioned there), through the SVD otherwise (or when ``X`` is rank-deficient).
     """
     m, d = X.shape
     if ridge == 0 and abs(m - d) <= 1:
         return scipy.linalg.pinv(X, check_finite=False)
-    if ridge == 0 and m > d:
-        cho = scipy.linalg.cho_factor(X.T @ X, lower=True, check_finite=False)
-        return scipy.linalg.cho_solve(cho, X.T, check_finite=False)
-    if ridge == 0:
-        cho = scipy.linalg.cho_factor(X @ X.T, lower=True, check_finite=False)
-        return X.T @ scipy.linalg.cho_solve(cho, np.eye(m), check_finite=False)
+    try:
+        if ridge == 0 and m > d:
+            cho = scipy.linalg.cho_factor(X.T @ X, lower=True, check_finite=False)
+            return scipy.linalg.cho_solve(cho, X.T, check_finite=False)
+        if ridge == 0:
+            cho = scipy.linalg.cho_factor(X @ X.T, lower=True, check_finite=False)
+            return X.T @ scipy.linalg.cho_solve(cho, np.eye(m), check_finite=False)
+    except np.linalg.LinAlgError:  # rank-deficient (e.g. more features than the inputs span): X⁺ by the SVD
+        return scipy.linalg.pinv(X, check_finite=False)
     if m >= d:
         G = X.T @ X / m
         G.flat[:: d + 1] += ridge

@@ -20,11 +20,11 @@ PACKAGE = "modelcollapse"
 # simulator module is checked without being listed), and the process pool it runs on (workers.py, stdlib
 # only); they may import each other and nothing else of the project.
 SIMULATOR = (*sorted((ROOT / "numerics").glob("simulate*.py")), ROOT / "numerics" / "workers.py")
-# What the simulator may read besides itself: the chain description it simulates (numerics/chain.py, which
-# runs the axes of numerics/axes/) and the shared error types. The description's modules run inside the
-# arbiter (their simulator hooks), so they import nothing of the theory but its errors and nothing of the
-# prediction layer: only the scenario (the input), its validators and each other.
-DESCRIPTION = {"modelcollapse.numerics.chain", "modelcollapse.numerics.errors"}
+# What the simulator may read besides itself: the scenario, the chain description it simulates
+# (numerics/chain.py, which runs the axes of numerics/axes/) and the shared error types. The description's
+# modules run inside the arbiter (their simulator hooks), so they import nothing of the theory but its
+# errors and nothing of the prediction layer: only the scenario (the input), its validators and each other.
+DESCRIPTION = {"modelcollapse.numerics.chain", "modelcollapse.numerics.errors", "modelcollapse.numerics.scenario"}
 DESCRIPTION_MAY_IMPORT = {"modelcollapse.numerics.chain", "modelcollapse.numerics.axes",
                           "modelcollapse.numerics.scenario", "modelcollapse.numerics.errors",
                           "modelcollapse.numerics.validate", "modelcollapse.numerics.limits",

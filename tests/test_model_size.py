@@ -124,7 +124,7 @@ def test_projection_collapse_is_the_mixing_equivalent_in_dimension_r():
     # with Cov δ ∝ Σ_S⁻¹ the collapse part of the equivalent is mixing_ridge_collapse in dimension r (e_n -> e_n r/d),
     # plus the synthetic rows' own residual (e_n/d)(d − r) as label noise
     r = M.rank_sym
-    subs = {M.P_a: d - r, M.rho_sym: 1, M.spike: 0}
+    subs = {M.B_a: d - r, M.B_c: M.P_c, M.dB_c: M.dP_c, M.input_dim: d, M.rho_sym: 1, M.spike: 0}
     full = M.features_equivalent().subs(subs)
     extra = (M.synthetic_rows / T * chain_error / d * (d - r)) * _delta_ratio(subs)
     collapse = full - full.subs(chain_error, 0) - extra
@@ -187,13 +187,22 @@ def test_large_m_tends_to_the_plain_ridge_equivalent():
 
 
 def test_mpmath_agrees_with_float64_on_an_anisotropic_spectrum():
-    spectrum = {"kind": "power_law", "d": 120, "beta": 1.5}
-    for fmap, ridge in (("projection", 0.02), ("relu", 0.0), ("erf", 0.1)):
-        s = _scenario(spectrum=spectrum, teacher={"kind": "source", "r": 0.5}, d_=120, T0=250, T_=150, ridge=ridge,
-                      features=260, feature_map=fmap)
+    for fmap, ridge, d_ in (("projection", 0.02, 120), ("relu", 0.0, 30), ("erf", 0.1, 120)):
+        s = _scenario(spectrum={"kind": "power_law", "d": d_, "beta": 1.5}, teacher={"kind": "source", "r": 0.5},
+                      d_=d_, T0=2 * d_ + 10, T_=150, ridge=ridge, features=260, feature_map=fmap)
         lo, hi = predict(s, monte_carlo=False), predict(s, precision=30, monte_carlo=False)
         assert hi.test_error == pytest.approx(lo.test_error, rel=1e-12)
         assert hi.residual < 1e-25 and lo.residual < 1e-12
+
+
+def test_relu_quadratic_coefficient_by_quadrature():
+    for t2 in (0.4, 1.0, 3.0):
+        t = math.sqrt(t2)
+        integrand = lambda h: h * (h * h / t2 - 1) * math.exp(-h * h / (2 * t2)) / math.sqrt(2 * math.pi * t2)  # noqa: E731
+        c2 = scipy.integrate.quad(integrand, 0, 40 * t, epsabs=1e-14, epsrel=1e-13)[0] / math.sqrt(2)
+        assert float(formula("relu_quadratic_coefficient")(t2)) == pytest.approx(c2**2, rel=1e-10)
+        mu_star2 = float(np.asarray(formula("relu_coefficients")(t2), dtype=float).reshape(-1)[2])
+        assert 0 < c2**2 < mu_star2  # the degree-2 part is most, not all, of ReLU's nonlinear variance
 
 
 def test_exact_when_exact_and_equivalent_otherwise():

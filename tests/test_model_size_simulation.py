@@ -63,3 +63,42 @@ def test_erf_features_gaussian_equivalence():
     s = _scenario(spectrum={"kind": "power_law", "d": 60, "beta": 1.2}, teacher={"kind": "source", "r": 0.5}, n=1,
                   T0=200, T=200, ridge=0.02, real=0.7, features=500, feature_map="erf")
     _check(s, trials=250, seed=7)
+
+
+def test_exact_given_one_projection_on_an_anisotropic_spectrum():
+    # projection_ols_given_s is exact for each S: fix one S, average over the designs, noises and the chain
+    import numpy as np
+
+    from modelcollapse.numerics.formulas import formula
+
+    rng = np.random.default_rng(12)
+    d, m, T, T0, ns, sigma, sigma0 = 40, 15, 50, 120, 20, 0.5, 1.0
+    lam = 1.0 / np.arange(1, d + 1) ** 1.2
+    w0 = rng.standard_normal(d)
+    S = rng.standard_normal((m, d)) / np.sqrt(d)
+    A = S * np.sqrt(lam)  # S Σ^{1/2}
+    u0 = np.sqrt(lam) * w0
+    P = A.T @ np.linalg.solve(A @ A.T, A)
+    a0 = float(np.sum(((np.eye(d) - P) @ u0) ** 2))
+    e_n = sigma0**2 * d / (T0 - d - 1)
+    theory = float(formula("projection_ols_given_s")(a0, sigma, T, ns, m, d, e_n))
+    errors = []
+    for _ in range(4000):
+        X0 = rng.standard_normal((T0, d)) * np.sqrt(lam)
+        w1 = np.linalg.lstsq(X0, X0 @ w0 + sigma0 * rng.standard_normal(T0), rcond=None)[0]
+        X = rng.standard_normal((T, d)) * np.sqrt(lam)
+        Y = X @ w0 + sigma * rng.standard_normal(T)
+        Y[T - ns:] = X[T - ns:] @ w1 + sigma * rng.standard_normal(ns)
+        a = np.linalg.lstsq(X @ S.T, Y, rcond=None)[0]
+        diff = S.T @ a - w0
+        errors.append(float(np.sum(lam * diff * diff)))
+    errors = np.asarray(errors)
+    se = errors.std(ddof=1) / np.sqrt(len(errors))
+    assert abs(errors.mean() - theory) <= 4 * se, (theory, errors.mean(), se)
+
+
+def test_relu_features_on_a_power_law_with_many_features():
+    # m = 20 d: ReLU's quadratic block (d(d+1)/2 = 1830 directions) is far from white noise here
+    s = _scenario(spectrum={"kind": "power_law", "d": 60, "beta": 1.3}, teacher={"kind": "source", "r": 0.4}, n=2,
+                  T0=240, T=250, ridge=0.02, real=0.7, features=1200, feature_map="relu")
+    _check(s, trials=100, seed=8)

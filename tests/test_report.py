@@ -75,16 +75,16 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
     nums = list(_numbers(results))
     assert nums and all(math.isfinite(x) for x in nums)
     # every check row carries the numbers of the table, with the documented tolerance
-    from modelcollapse.derivations.report.sections import large_dimension, reused_design, weighting
+    from modelcollapse.derivations.report.sections import large_dimension, reused_design, verifier, weighting
 
     own = {"large_dimension": large_dimension.TRIALS, "reused_design": reused_design.TRIALS,
-           "weighting": weighting.POINT_TRIALS}
+           "verifier": verifier.TRIALS, "weighting": weighting.POINT_TRIALS}
     for c in results["checks"]:  # the d = 1000 and d = 300 checks keep their own budgets, whatever --trials says
         assert c["stderr"] > 0 and c["trials"] == own.get(c["section"], 60)
         assert c["tolerance"] == pytest.approx(4 * c["stderr"] + c["allowance"] * abs(c["theory"]))
         assert abs(c["theory"] - c["mean"]) <= c["tolerance"]
         # exact, 1/d-corrected, first-order equivalent, the measured ridge-generator / real-data 2.5%
-        assert c["allowance"] in (0.0, 0.01, 0.025, 0.03)
+        assert c["allowance"] in (0.0, 0.01, 0.02, 0.025, 0.03)  # 0.02: the verified chain (measured 1.1%)
     # every available section has its figure, as non-empty PNG and PDF, embedded in the report
     md = (out / "report.md").read_text()
     tex = (out / "report.tex").read_text()
@@ -239,3 +239,12 @@ def test_a_failing_check_is_shown_and_exits_1(tmp_path, monkeypatch, capsys):
     assert results["summary"]["failed"] == 2 and not results["summary"]["all_passed"]
     assert "**2 of 2 checks FAILED**" in (out / "report.md").read_text()
     assert (out / "fig_tiny.png").stat().st_size > 5000
+
+
+def test_a_caption_with_a_bare_percent_is_refused_naming_its_section():
+    from modelcollapse.derivations.report.model import SectionPlan
+
+    # a bare % comments out the rest of \caption{...} in report.tex (the PDF then fails to build)
+    with pytest.raises(ValueError, match=r"report section 'x'.*bare '%'"):
+        SectionPlan(key="x", caption="within 1% of simulation")
+    assert SectionPlan(key="x", caption=r"within 1\% of simulation").caption.endswith(r"1\% of simulation")

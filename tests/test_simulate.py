@@ -68,14 +68,16 @@ def test_progress_counts_every_trial():
 # -- BLAS threads --------------------------------------------------------------------------------------
 
 def test_blas_limited_to_one_thread_inside_trials(monkeypatch):
+    from modelcollapse.numerics import simulate_description
+
     observed = []
-    original = simmod._one_trial
+    original = simulate_description.plain_trial
 
     def spy(*args, **kwargs):
         observed.extend(p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(simmod, "_one_trial", spy)
+    monkeypatch.setattr(simulate_description, "plain_trial", spy)
     before = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
     simulate(small(), trials=4, seed=0, jobs=1, estimator="plain")
     after = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]

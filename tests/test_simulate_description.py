@@ -3,6 +3,9 @@
 * Exact: with the same random generator, a trial of the generic simulator gives the number of the
   trial function it replaces (same draws in the same order) on replace, accumulate, subsample, real
   fractions on both sides, ridge generators, reused designs and ``T0 < d`` — to 1e-10.
+* The conditional estimator: the same numbers as the old conditional trial functions where the draws
+  can be the same (the Bartlett-sampled paper chain; explicit designs below ``d``), and within 4·SE
+  of them and of the plain estimator on many scenarios (slow), hooks included.
 * Hooks: a throw-away axis plugged into ``AXES`` at runtime changes the simulation through a hook,
   without editing the simulator, and by the amount the definition says.
 """
@@ -19,11 +22,12 @@ from modelcollapse.numerics import simulate as simmod
 from modelcollapse.numerics.chain import compile_chain
 from modelcollapse.numerics.scenario import Scenario
 from modelcollapse.numerics.simulate import simulate, simulate_description
-from modelcollapse.numerics.simulate_description import Layout, plain_trial
+from modelcollapse.numerics.simulate_conditional import conditional_trial as old_conditional_trial
+from modelcollapse.numerics.simulate_description import Layout, conditional_trial, plain_trial
 from modelcollapse.numerics.simulate_designs import explicit_trial
 from modelcollapse.numerics.simulate_hooks import RidgeFit
-from modelcollapse.numerics.simulate_reused import plain_reused_trial
-from modelcollapse.numerics.simulate_schemes import plain_scheme_trial
+from modelcollapse.numerics.simulate_reused import conditional_reused_trial, plain_reused_trial
+from modelcollapse.numerics.simulate_schemes import conditional_scheme_trial, plain_scheme_trial
 
 
 def _scenario(gen: dict, down: dict, d: int = 20, spectrum: dict | None = None) -> Scenario:
@@ -75,6 +79,86 @@ def test_a_trial_is_the_old_trial_with_the_same_draws(name):
         new = plain_trial(np.random.default_rng(seed), layout, sq, w0)
         old = _old_plain_trial(np.random.default_rng(seed), s)
         assert new == pytest.approx(old, rel=1e-10, abs=0), (name, seed)
+
+
+def _old_conditional_trial(rng, s: Scenario) -> float:
+    """The conditional trial function ``simulate`` used for ``s`` before the generic simulator."""
+    g, sq = s.generators, np.sqrt(s.spectrum.eigenvalues())
+    w0 = s.teacher.coefficients(s.spectrum)
+    down_f = s.downstream.real_fraction
+    if g.design_matrix == "reused":
+        return conditional_reused_trial(rng, sq, w0, g.T0[0], g.sigma0, g.ridge, g.real_fraction, s.T, s.sigma,
+                                        s.ridge, down_f)
+    if g.scheme == "replace" and not g.has_real_data and not down_f:
+        if g.has_ridge:
+            return explicit_trial(rng, sq, w0, g.T0, g.sigma0, g.ridge, s.T, s.sigma, s.ridge)
+        return old_conditional_trial(rng, sq, w0, g.T0, g.sigma0, s.T, s.sigma, s.ridge)
+    return conditional_scheme_trial(rng, sq, w0, g.scheme, g.T0, g.sigma0, g.real_fraction, s.T, s.sigma, s.ridge,
+                                    down_f, g.ridge)
+
+
+# Bartlett-sampled blocks (T0, T >= d) match conditional_trial's draws; explicit ones (< d rows) the others'
+CONDITIONAL_EXACT = {
+    "paper_chain": EXACT_CASES["paper_chain"],
+    "paper_chain_ridge": ({"n": 3, "T0": [30, 25, 40], "sigma0": [1.0, 0.0, 0.5]},
+                          {"T": 40, "sigma": 0.5, "ridge": 0.1}),
+    "subsample_real_wide": ({"n": 3, "T0": 15, "sigma0": 1.0, "scheme": "accumulate-subsample",
+                             "real_fraction": 0.2}, {"T": 15, "sigma": 0.5, "ridge": 0.0, "real_fraction": 0.5}),
+    "accumulate_ridge_gens_wide": EXACT_CASES["accumulate_ridge_gens_wide"],
+    "reused_ridge_real": EXACT_CASES["reused_ridge_real"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONDITIONAL_EXACT))
+def test_a_conditional_trial_is_the_old_one_with_the_same_draws(name):
+    s = _scenario(*CONDITIONAL_EXACT[name])
+    layout = Layout(compile_chain(s))
+    sq, w0 = np.sqrt(s.spectrum.eigenvalues()), s.teacher.coefficients(s.spectrum)
+    for seed in range(3):
+        new = conditional_trial(np.random.default_rng(seed), layout, sq, w0)
+        old = _old_conditional_trial(np.random.default_rng(seed), s)
+        assert new == pytest.approx(old, rel=1e-10, abs=0), (name, seed)
+
+
+# scenarios whose draws differ from the old functions' (Bartlett against explicit rows, or transposed
+# draws): compared in distribution, the old conditional estimator being the independent reference
+STATISTICAL = {
+    "replace_T0_below_d": ({"n": 3, "T0": [30, 12, 25], "sigma0": [1.0, 0.3, 0.5]},
+                           {"T": 15, "sigma": 0.5, "ridge": 0.1}),
+    "accumulate": ({"n": 3, "T0": 30, "sigma0": 1.0, "scheme": "accumulate"}, {"T": 45, "sigma": 0.5, "ridge": 0.05}),
+    "accumulate_T0_below_d_ridge_gens": ({"n": 3, "T0": [12, 30, 30], "sigma0": 1.0, "scheme": "accumulate",
+                                          "ridge": 0.2}, {"T": 30, "sigma": 0.5, "ridge": 0.0}),
+    "subsample": ({"n": 3, "T0": 30, "sigma0": 1.0, "scheme": "accumulate-subsample"},
+                  {"T": 40, "sigma": 0.5, "ridge": 0.0}),
+    "mixing_both_sides": ({"n": 4, "T0": 30, "sigma0": 1.0, "real_fraction": 0.3},
+                          {"T": 60, "sigma": 0.5, "ridge": 0.0, "real_fraction": 0.8}),
+    "real_fraction_T0_below_d": ({"n": 3, "T0": 12, "sigma0": 1.0, "real_fraction": 0.5},
+                                 {"T": 40, "sigma": 0.5, "ridge": 0.05, "real_fraction": 0.2}),
+    "ridge_generators": ({"n": 3, "T0": 30, "sigma0": 1.0, "ridge": [0.1, 0.3, 0.0]},
+                         {"T": 30, "sigma": 0.5, "ridge": 0.1}),
+    "reused_T0_above_d": ({"n": 3, "T0": 30, "sigma0": 1.0, "design_matrix": "reused", "ridge": 0.1},
+                          {"T": 40, "sigma": 0.5, "ridge": 0.0}),
+}
+
+
+def _mean_se(values):
+    v = np.asarray(values)
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(STATISTICAL))
+def test_the_generic_estimators_agree_with_the_old_conditional_one(name):
+    """Generic conditional and generic plain each within 4·SE of the old conditional trial functions."""
+    s = _scenario(*STATISTICAL[name])
+    layout = Layout(compile_chain(s))
+    sq, w0 = np.sqrt(s.spectrum.eigenvalues()), s.teacher.coefficients(s.spectrum)
+    seeds = np.random.SeedSequence(5).spawn(3000)
+    old = _mean_se([_old_conditional_trial(np.random.default_rng(c), s) for c in seeds[:600]])
+    new = _mean_se([conditional_trial(np.random.default_rng(c), layout, sq, w0) for c in seeds[600:1200]])
+    plain = _mean_se([plain_trial(np.random.default_rng(c), layout, sq, w0) for c in seeds[1200:]])
+    for got in (new, plain):
+        assert abs(got[0] - old[0]) <= 4 * math.hypot(got[1], old[1]), (name, got, old)
 
 
 # ---- a throw-away axis with a hook, plugged in at runtime --------------------------------------------------
@@ -289,3 +373,74 @@ def test_a_filtered_chain_runs_the_plain_estimator_and_says_so():
     got = simulate_description(chain, s.spectrum.eigenvalues(), s.teacher.coefficients(s.spectrum), trials=3,
                                estimator="conditional")
     assert got.estimator == "plain" and math.isfinite(got.mean)
+
+
+# ---- hooks under the conditional estimator ----------------------------------------------------------------
+
+
+class _Projection:
+    """Features ``S x``, ``S`` i.i.d. N(0, 1/d) (``m × d``), drawn per trial: a linear feature map."""
+
+    def __init__(self, m):
+        self.m = m
+
+    def draw(self, rng, sqrt_lam):
+        return _ProjectionMap(rng.standard_normal((self.m, len(sqrt_lam))) / math.sqrt(len(sqrt_lam)))
+
+
+class _ProjectionMap:
+    def __init__(self, S):
+        self.S = S
+
+    def transform(self, X):
+        return X @ self.S.T
+
+    def lift(self, a):  # ‖Sᵀa − w0‖²_Σ is the error on the input distribution
+        return self.S.T @ a
+
+
+class _KeepTop:
+    linear = True
+
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, w):
+        w = np.array(w, dtype=float)
+        w[self.k:] = 0.0
+        return w
+
+
+def _hooked_chains():
+    s = _scenario({"n": 3, "T0": 30, "sigma0": 1.0, "real_fraction": 0.3, "scheme": "accumulate"},
+                  {"T": 40, "sigma": 0.5, "ridge": 0.05, "real_fraction": 0.5})
+    c = compile_chain(s)
+    K = c.n_fits
+    return s, {
+        "post": c.replace_fit(0, post=_KeepTop(5)).replace_fit(1, post=_KeepTop(8)),
+        "weights": c.replace_types(lambda t: t.source == -1, fit_weights=(2.0,) * K),
+        "projection": c.replace_fit(1, features=_Projection(12)).replace_fit(3, features=_Projection(15)),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["post", "weights", "projection"])
+def test_the_conditional_estimator_with_hooks_agrees_with_the_plain_one(name):
+    s, chains = _hooked_chains()
+    layout = Layout(chains[name])
+    sq, w0 = np.sqrt(s.spectrum.eigenvalues()), s.teacher.coefficients(s.spectrum)
+    seeds = np.random.SeedSequence(6).spawn(2400)
+    cond = _mean_se([conditional_trial(np.random.default_rng(c), layout, sq, w0) for c in seeds[:800]])
+    plain = _mean_se([plain_trial(np.random.default_rng(c), layout, sq, w0) for c in seeds[800:]])
+    assert abs(cond[0] - plain[0]) <= 4 * math.hypot(cond[1], plain[1]), (name, cond, plain)
+    base = _mean_se([conditional_trial(np.random.default_rng(c), Layout(compile_chain(s)), sq, w0)
+                     for c in seeds[:800]])
+    assert abs(cond[0] - base[0]) > 4 * math.hypot(cond[1], base[1]), (name, cond, base)  # the hook matters
+
+
+def test_a_conditional_trial_with_projection_features_runs_the_operator_path():
+    s, chains = _hooked_chains()
+    layout = Layout(chains["projection"])
+    assert layout.gram_form == [True, False, True, False]
+    sq, w0 = np.sqrt(s.spectrum.eigenvalues()), s.teacher.coefficients(s.spectrum)
+    assert conditional_trial(np.random.default_rng(0), layout, sq, w0) > 0

@@ -102,3 +102,16 @@ def test_a_monte_carlo_fallback_on_a_steep_law_says_why_naming_beta(tmp_path):
 def test_beta_at_or_below_one_is_still_refused():
     with pytest.raises(ValueError, match=r"spectrum\.beta: expected a number > 1"):
         Scenario.from_dict(power_law(200, 1.0))
+
+
+def test_a_sweep_simulation_and_powerlaw_fit_of_a_steep_law_name_beta(tmp_path):
+    """The sweep's simulation row says why, naming spectrum.beta (before: the simulator's ValueError without a key);
+    powerlaw-fit refuses eigenvalues stored as 0 naming spectrum.beta (before: 'spectrum')."""
+    from modelcollapse.derivations.sweep import sweep
+    df = sweep(Scenario.from_dict(power_law(200, 2.0)), grids={"spectrum.beta": [2.0, 1000.0]}, simulate=True,
+               trials=4)
+    assert df["error"].isna().tolist() == [True, False]
+    assert df["error"].iloc[1].startswith("simulation: spectrum.beta: cannot simulate beta = 1000 on d = 200")
+    assert df["test_error"].iloc[1] == pytest.approx(0.017566036239220723, rel=1e-12)  # the theory is answered
+    rc, err = run(tmp_path, "powerlaw-fit", power_law(200, 1000.0))
+    assert rc == 2 and ERROR.match(err).group(1) == "spectrum.beta" and "from j = 3 on" in err, err

@@ -12,7 +12,7 @@ from modelcollapse.theory.registry import DERIVATIONS, RESULTS, get_result
 
 RESULT_MODULES = ("collapse", "spectral", "derivation", "isotropic", "scaling", "overparam", "schemes",
                   "finite_size", "stable", "ridge_generators", "pool_chain", "scaling_growth", "reused_design",
-                  "paper_results", "verifier", "weighting", "model_size")
+                  "paper_results", "verifier", "weighting", "model_size", "tailcut")
 for _name in RESULT_MODULES:
     importlib.import_module(f"modelcollapse.theory.{_name}")
 del _name

@@ -42,10 +42,14 @@ primitives taken at ``z/μ_1²`` and ``c = μ_*² + κ`` (:func:`features_equiva
 ``‖w0‖²(1 − T/d) m/(m − T) + σ²[T/(m − T) + T/(d − T)]`` (symmetric in ``m`` and ``d`` in its
 variance), plus the collapse term; ``m < min(T, d)``: the proportional limit of the exact result.
 
-Measured accuracy (numbers in docs/THEORY.md §3.13 and tests/test_model_size*.py): with ridge the
-equivalent is within 0.3% of Monte Carlo at ``d = 100``; ridgeless, its error is ``O(1/|m − T|)``
-near the interpolation threshold (−6% at ``d = 100, T = 80, m = 150``; −1.4% at ``d = 300`` with the same
-ratios), where the exact given-``S`` result (``m < T``) holds exactly.
+ReLU's degree-2 part (``c_2² = τ²/(4π)``, 88% of ``μ_*²``) is a function of ``x``'s quadratic features, not
+white noise, once ``m`` is comparable to ``d²``: the equivalent keeps it as a second projected block (input
+dimension ``D = d + d(d+1)/2``; :func:`relu_quadratic_coefficient`, numerics/model_size.py).
+
+Measured accuracy (docs/THEORY.md §3.15, tests/test_model_size_simulation.py): exact results within Monte
+Carlo error; with ridge the equivalent within 0.8% (projection, ReLU at m = 200–2000 with d = 100); on
+power-law spectra within 2% (erf) and +4.5% (ReLU, m = 20d); ridgeless, ``O(1/|m − T|)`` near the threshold
+(−6% at ``d = 100, T = 80, m = 150``; −1.4% at ``d = 300`` with the same ratios).
 """
 
 from __future__ import annotations
@@ -61,12 +65,14 @@ from modelcollapse.theory.schemes import chain_error, m_syn, mixing_factor, mixi
 from modelcollapse.theory.symbols import T, d, df1, kappa, lam, sigma, w0_norm
 
 __all__ = [
-    "features", "synthetic_rows", "residual", "rank_sym", "nu", "z_arg", "P_c", "P_a", "Q_c", "dP_c", "dQ_c",
+    "features", "synthetic_rows", "residual", "rank_sym", "nu", "z_arg", "P_c", "Q_c", "dP_c", "dQ_c", "B_c", "B_a",
+    "dB_c", "input_dim",
     "rho_sym", "spike", "mu1", "mu_star2", "tau2",
     "projection_ols_given_s", "projection_isotropic_ols", "projection_nu_equation", "projection_kappa_equation",
     "features_equivalent", "projection_isotropic_ridgeless", "projection_isotropic_ridgeless_clean",
     "projection_isotropic_ridgeless_under",
-    "relu_coefficients", "erf_coefficients", "isotropic_primitives", "model_size_derivation",
+    "relu_coefficients", "relu_quadratic_coefficient", "erf_coefficients", "isotropic_primitives",
+    "model_size_derivation",
 ]
 
 features = sp.Symbol("m", positive=True, integer=True)  # number of random features / projections
@@ -76,16 +82,18 @@ rank_sym = sp.Symbol("r", positive=True, integer=True)  # rank of the projection
 nu = sp.Symbol("nu", positive=True)  # the projection level's effective regularisation
 z_arg = sp.Symbol("z", nonnegative=True)
 # the primitives at c = μ_*² + κ and at a = μ_*² (projection: a = 0, c = κ), as the numeric layer substitutes them
-P_c, P_a = sp.Symbol("P_c", nonnegative=True), sp.Symbol("P_a", nonnegative=True)
-Q_c = sp.Symbol("Q_c", nonnegative=True)
-dP_c, dQ_c = sp.Symbol("P'_c", nonnegative=True), sp.Symbol("Q'_c", nonnegative=True)
+P_c, dP_c = sp.Symbol("P_c", nonnegative=True), sp.Symbol("P'_c", nonnegative=True)
+Q_c, dQ_c = sp.Symbol("Q_c", nonnegative=True), sp.Symbol("Q'_c", nonnegative=True)
+# the same primitive restricted to x's own d directions (where the chain's error lives), at c and at a
+B_c, B_a, dB_c = sp.Symbol("B_c", nonnegative=True), sp.Symbol("B_a", nonnegative=True), sp.Symbol("B'_c")
+input_dim = sp.Symbol("D", positive=True)  # dimension of the features' Gaussian input (d, or d + d(d+1)/2)
 rho_sym = sp.Symbol("varrho", nonnegative=True)  # κ/c ∈ [0, 1] (1 for the projection)
 spike = sp.Symbol("varsigma", nonnegative=True)  # s/(s + κ) of the mean feature's spike s = μ_0² m (0: none)
 mu1 = sp.Symbol("mu_1", positive=True)
 mu_star2 = sp.Symbol("mu_*^2", nonnegative=True)
 tau2 = sp.Symbol("tau^2", positive=True)  # variance of a pre-activation, tr Σ/d
 
-_SOURCE = "THEORY.md 3.13; Dohmatob, Feng, Subramonian & Kempe 2024 (arXiv:2410.04840) §2.2; Bach 2023"
+_SOURCE = "THEORY.md 3.15; Dohmatob, Feng, Subramonian & Kempe 2024 (arXiv:2410.04840) §2.2; Bach 2023"
 _RF_SOURCE = "Mei & Montanari 2019 (arXiv:1908.05355); Strong Model Collapse App. D.3 (arXiv:2410.04840)"
 
 
@@ -125,7 +133,8 @@ def projection_nu_equation() -> sp.Expr:
 
 
 @named_result("projection_kappa_equation", title="Random features: the downstream's effective ridge",
-              lhs=r"\kappa - \lambda", relation=r"\simeq", args=(kappa, lam, T, features, d, P_c, rho_sym, spike),
+              lhs=r"\kappa - \lambda", relation=r"\simeq",
+              args=(kappa, lam, T, features, input_dim, P_c, rho_sym, spike),
               provenance=equivalent("deterministic equivalent (first order, conditionally on S; its trace by the "
                                     "projection level)"),
               source=_SOURCE)
@@ -136,37 +145,40 @@ def projection_kappa_equation() -> sp.Expr:
 
 
 def _df1z() -> sp.Expr:
-    return features - rho_sym * (P_c + features - d) + spike
+    return features - rho_sym * (P_c + features - input_dim) + spike
 
 
 def _df2z() -> sp.Expr:
-    # m − 2κ tr(Σ_z+κ)⁻¹ + κ² tr(Σ_z+κ)⁻², tr(Σ_z+κ)⁻¹ = (P(c) + m − d)/c, tr(Σ_z+κ)⁻² = (P(c)+m−d)/c² − P'(c)/c
-    s = P_c + features - d
+    # m − 2κ tr(Σ_z+κ)⁻¹ + κ² tr(Σ_z+κ)⁻², tr(Σ_z+κ)⁻¹ = (P(c) + m − D)/c, tr(Σ_z+κ)⁻² = (P(c)+m−D)/c² − P'(c)/c
+    s = P_c + features - input_dim
     return features - 2 * rho_sym * s + rho_sym**2 * s - rho_sym * kappa * dP_c + spike**2
 
 
 @named_result("features_equivalent", title="Random projection / features downstream with a synthetic share",
               lhs=r"E_{\mathrm{test}}", relation=r"\simeq",
-              args=(P_c, P_a, Q_c, dP_c, dQ_c, kappa, rho_sym, spike, T, sigma, synthetic_rows, features, d,
-                    chain_error),
+              args=(P_c, dP_c, B_c, B_a, dB_c, Q_c, dQ_c, kappa, rho_sym, spike, T, sigma, synthetic_rows, features,
+                    input_dim, d, chain_error),
               provenance=equivalent("deterministic equivalent over S and X (two-level fixed point; Gaussian "
                                     "equivalence for nonlinear features); centred chain Cov Δ = (e_n/d)Σ⁻¹",
                                     allowance=0.03),
               source=_SOURCE)
 def features_equivalent() -> sp.Expr:
-    """``[Q(c) − κQ'(c) + (σ² + (n_s/T)(e_n/d)P(a))δ]/(1 − δ) + C``, ``δ = df_2^z/T``.
+    """``[Q(c) − κQ'(c) + (σ² + (n_s/T)(e_n/d)B(a))δ]/(1 − δ) + C``, ``δ = df_2^z/T``.
 
     ``C = n_s(n_s−1)/(T(T−1)) F + n_s(T−n_s)/(T−1) D``: the mixing split with
-    ``F = (e_n/d)[(d − P(a)) − 2(P(c) − P(a)) + (P(c) − P(a) − κP'(c))/(1 − δ)]`` (the full synthetic
-    fit of the shift ``δ``, ``Cov δ = (e_n/d)μ_1²Σ_z⁻¹AAᵀΣ_z⁻¹``) and the leave-one-out diagonal
-    ``D = (e_n/d)(d − P(a)) df_2^z/(T(T − df_2^z))``. With ``Cov δ ∝ Σ_S⁻¹`` (projection) ``F`` is the
-    registered ``mixing_ridge_collapse``'s ``τ`` in dimension ``r`` (tests).
+    ``F = (e_n/d)[(d − B(a)) − 2(B(c) − B(a)) + (B(c) − B(a) − κB'(c))/(1 − δ)]`` (the full synthetic
+    fit of the shift ``δ``, ``Cov δ = (e_n/d)μ_1²Σ_z⁻¹AΠAᵀΣ_z⁻¹``) and the leave-one-out diagonal
+    ``D = (e_n/d)(d − B(a)) df_2^z/(T(T − df_2^z))``. ``P`` is the primitive over the whole input of the
+    features (dimension ``D``), ``B`` the same restricted to ``x``'s own ``d`` directions (``Π``, where the chain's
+    error lives): ``B = P`` and ``D = d`` for the projection and for purely linear Gaussian equivalence; ReLU's
+    quadratic block (:func:`relu_quadratic_coefficient`) makes them differ. With ``Cov δ ∝ Σ_S⁻¹`` (projection)
+    ``F`` is the registered ``mixing_ridge_collapse``'s ``τ`` in dimension ``r`` (tests).
     """
     delta = _df2z() / T
     e_over_d = chain_error / d
-    clean = (Q_c - kappa * dQ_c + (sigma**2 + synthetic_rows / T * e_over_d * P_a) * delta) / (1 - delta)
-    full = e_over_d * ((d - P_a) - 2 * (P_c - P_a) + (P_c - P_a - kappa * dP_c) / (1 - delta))
-    diag = e_over_d * (d - P_a) * _df2z() / (T * (T - _df2z()))
+    clean = (Q_c - kappa * dQ_c + (sigma**2 + synthetic_rows / T * e_over_d * B_a) * delta) / (1 - delta)
+    full = e_over_d * ((d - B_a) - 2 * (B_c - B_a) + (B_c - B_a - kappa * dB_c) / (1 - delta))
+    diag = e_over_d * (d - B_a) * _df2z() / (T * (T - _df2z()))
     ns = synthetic_rows
     return clean + ns * (ns - 1) / (T * (T - 1)) * full + ns * (T - ns) / (T - 1) * diag
 
@@ -174,8 +186,9 @@ def features_equivalent() -> sp.Expr:
 def isotropic_primitives(nu_: sp.Expr, m_: sp.Expr = features) -> dict:
     """``P, Q, P', Q'`` at ``Σ = I`` (``df_1 = d/(1+ν)``, ``ν' = d/(m − d/(1+ν)²)``), projection (``μ_1 = 1``)."""
     dnu = d / (m_ - d / (1 + nu_) ** 2)
-    return {P_c: d * nu_ / (1 + nu_), Q_c: w0_norm**2 * nu_ / (1 + nu_),
-            dP_c: d / (1 + nu_) ** 2 * dnu, dQ_c: w0_norm**2 / (1 + nu_) ** 2 * dnu}
+    P, dP = d * nu_ / (1 + nu_), d / (1 + nu_) ** 2 * dnu
+    return {P_c: P, B_c: P, dP_c: dP, dB_c: dP, input_dim: d,
+            Q_c: w0_norm**2 * nu_ / (1 + nu_), dQ_c: w0_norm**2 / (1 + nu_) ** 2 * dnu}
 
 
 @lru_cache(maxsize=None)
@@ -183,7 +196,7 @@ def _isotropic_over() -> sp.Expr:
     """Σ = I, λ = 0, T < min(m, d): ``df_1(ν) = T``, ``ν = d/T − 1``, ``κ = ν(m − T)/d`` in the equivalent."""
     nu_T = d / T - 1
     subs = isotropic_primitives(nu_T)
-    subs.update({P_a: d - sp.Min(features, d), kappa: nu_T * (features - T) / d, rho_sym: 1, spike: 0})
+    subs.update({B_a: d - sp.Min(features, d), kappa: nu_T * (features - T) / d, rho_sym: 1, spike: 0})
     return features_equivalent().subs(subs)
 
 
@@ -230,7 +243,7 @@ def projection_isotropic_ridgeless_under() -> sp.Expr:
     in the proportional limit (``γ = m/d``, ``p = n_s/T``, ``n_s(n_s−1)/(T(T−1)) → p²``) — THEORY.md's sketch."""
     nu_m = d / features - 1
     subs = isotropic_primitives(nu_m)
-    subs.update({P_a: d - features, kappa: 0, rho_sym: 1, spike: 0})
+    subs.update({B_a: d - features, kappa: 0, rho_sym: 1, spike: 0})
     return sp.simplify(features_equivalent().subs(subs))
 
 
@@ -241,6 +254,21 @@ def relu_coefficients() -> sp.Expr:
     """``(τ/√(2π), 1/2, τ²(1/4 − 1/(2π)))``, computed by SymPy's integrals."""
     h = sp.Symbol("h", real=True)
     return sp.Matrix(_coefficients(h, 0))
+
+
+@named_result("relu_quadratic_coefficient",
+              title="ReLU: squared Hermite-2 coefficient c_2^2 at pre-activation variance tau^2",
+              lhs=r"c_2^2", args=(tau2,),
+              provenance=exact("exact Gaussian integral (c_2 = E[σ(h) He_2(h/τ)]/√2, h ~ N(0, tau^2))"),
+              source=_RF_SOURCE)
+def relu_quadratic_coefficient() -> sp.Expr:
+    """``τ²/(4π)``: the degree-2 part of ReLU, 88% of ``μ_*²``. It is a function of ``x``'s quadratic features (a
+    ``d(d+1)/2``-dimensional block), not white noise, once ``m`` is comparable to ``d²``; the equivalent keeps it as
+    a second projected block (numerics/model_size.py)."""
+    h = sp.Symbol("h", real=True)
+    density = sp.exp(-h**2 / (2 * tau2)) / sp.sqrt(2 * sp.pi * tau2)
+    c2 = sp.integrate(h * (h**2 / tau2 - 1) * density, (h, 0, sp.oo)) / sp.sqrt(2)
+    return sp.simplify(c2**2)
 
 
 @named_result("erf_coefficients", title="Gaussian-equivalence coefficients of erf at pre-activation variance tau^2",

@@ -8,6 +8,7 @@ Labels are strings with inline ``$...$`` math, valid at once in Markdown, LaTeX 
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,12 @@ class SectionPlan:
     panels: tuple = ()
     unavailable: str | None = None
     data: dict = field(default_factory=dict)  # extra numbers for results.json
+
+    def __post_init__(self):
+        # the caption goes into report.tex as is: a bare % would comment out the rest of \caption{...} and the PDF
+        # would not build (it happened twice); refuse it here, naming the section, whoever writes the next one
+        if re.search(r"(?<!\\)%", self.caption):
+            raise ValueError(f"report section {self.key!r}: its caption has a bare '%' (LaTeX comment); write \\%")
 
     @property
     def points(self) -> tuple:

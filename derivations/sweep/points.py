@@ -19,7 +19,7 @@ from modelcollapse.derivations.sweep.store import canonical_json, normalise_payl
 from modelcollapse.numerics import monte_carlo as _monte_carlo
 from modelcollapse.numerics import simulate as _simulate_module
 from modelcollapse.numerics.errors import ModelCollapseError
-from modelcollapse.numerics.limits import check_simulation_memory
+from modelcollapse.numerics.limits import check_simulation_memory, check_simulation_spread
 from modelcollapse.numerics.predict import predict
 from modelcollapse.numerics.scenario import Scenario
 
@@ -117,6 +117,7 @@ def _simulation(task: Task) -> dict:
             gen = scenario.generators
             check_simulation_memory(d=scenario.d, T0=gen.T0[:gen.n], T=scenario.T, jobs=1,
                                     estimator=kwargs.get("estimator", _simulate_module.DEFAULT_ESTIMATOR))
+            check_simulation_spread(scenario.spectrum)  # a steep power law: named spectrum.beta
         with threadpool_limits(limits=1):  # parallelism is across points; BLAS threads would fight
             result = _simulate_module.simulate(scenario, **kwargs)
     except _SIMULATION_FAILURES as exc:

@@ -15,12 +15,13 @@ from modelcollapse.numerics.axes import (
     real_fraction,
     ridge,
     scheme,
+    tailcut,
     verifier,
     weighting,
 )
 
 # the order the keys are checked (a key's check sees the keys before it) and the tables list them
 AXES = (blocks.AXIS, scheme.AXIS, real_fraction.AXIS, ridge.AXIS, design_matrix.AXIS, weighting.AXIS, model_size.AXIS,
-        verifier.AXIS)
+        verifier.AXIS, tailcut.AXIS)
 
 __all__ = ["AXES"]

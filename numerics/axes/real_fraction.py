@@ -35,6 +35,11 @@ def _real_counts(gen) -> tuple[int, ...]:
     return tuple(real_rows(f, t0) for f, t0 in zip(gen.real_fraction, gen.T0))
 
 
+def _has_real_data(gen) -> bool:
+    """Some generation has real rows (stops at the first: it is asked on every prediction)."""
+    return any(real_rows(f, t0) >= 1 for f, t0 in zip(gen.real_fraction, gen.T0))
+
+
 class RealFraction:
     name = "real_fraction"
     keys = (
@@ -47,7 +52,7 @@ class RealFraction:
     views = (
         View(table="generators", name="real_counts", get=_real_counts, method=True,
              doc="real rows r_k = floor(f_k T0_k + 1/2) of each generation's block"),
-        View(table="generators", name="has_real_data", get=lambda gen: any(r >= 1 for r in _real_counts(gen)),
+        View(table="generators", name="has_real_data", get=_has_real_data,
              doc="some generation has real rows (round(f_k T0_k) >= 1)"),
         View(table="downstream", name="synthetic_rows", get=lambda down: down.T - real_rows(down.real_fraction, down.T),
              doc="m = T - floor(f T + 1/2): the rows labelled by the last generator (share p = m/T)"),

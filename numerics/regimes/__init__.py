@@ -10,6 +10,8 @@ with a ``REGIME`` object (``name``, ``applies``, ``predict``; see
 the other fast paths' regions (``tests/test_chain_engine.py`` checks this on random scenarios).
 """
 
+import weakref
+
 from modelcollapse.numerics.regimes import (
     accumulate_generators,
     accumulate_subsample,
@@ -20,6 +22,7 @@ from modelcollapse.numerics.regimes import (
     replace_mixing,
     reused_design,
     ridge_generators,
+    tail_cut,
     verified_generators,
     weighted_generators,
 )
@@ -41,6 +44,7 @@ FAST_PATHS: tuple[Regime, ...] = (
     weighted_generators.REGIME,  # generators.real_weight set (the weighting axis admits no other regime then)
     model_size_regime.REGIME,  # downstream.features set (the model_size axis admits no other regime then)
     verified_generators.REGIME,  # [generators.verifier] set (the verifier axis admits no other regime then)
+    tail_cut.REGIME,  # generators.keep_top < d (the tailcut axis admits no other regime then)
 )
 GENERAL: Regime = general_chain.REGIME
 REGIMES: tuple[Regime, ...] = FAST_PATHS + (GENERAL,)
@@ -62,6 +66,20 @@ def fast_paths_for(scenario: Scenario) -> list[Regime]:
     return [regime for regime in FAST_PATHS if regime.applies(scenario) and _admitted(regime, scenario)]
 
 
+# id(scenario) -> (weak reference, the FAST_PATHS asked, the regime chosen): a scenario is immutable, so its
+# regime is found once (predict asks again for every variant it tries; sweeps and benchmarks repeat a scenario)
+_CHOSEN: dict[int, tuple] = {}
+
+
+def _remember(scenario: Scenario, regime: Regime) -> Regime:
+    if len(_CHOSEN) >= 256:
+        _CHOSEN.clear()
+    from modelcollapse.numerics.axes import AXES
+
+    _CHOSEN[id(scenario)] = (weakref.ref(scenario), FAST_PATHS, AXES, regime)
+    return regime
+
+
 def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
     """The one fast path that applies to ``scenario``, else the general chain engine.
 
@@ -77,6 +95,12 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
     RuntimeError
         With ``check``: two fast paths claim the scenario (a bug in their ``applies``).
     """
+    cached = _CHOSEN.get(id(scenario))
+    if not check and cached is not None and cached[0]() is scenario and cached[1] is FAST_PATHS:
+        from modelcollapse.numerics.axes import AXES
+
+        if cached[2] is AXES:  # the same tables asked (tests patch them)
+            return cached[3]
     if check:
         found = fast_paths_for(scenario)
         if len(found) > 1:
@@ -86,8 +110,23 @@ def regime_for(scenario: Scenario, *, check: bool = False) -> Regime:
         found = [next((r for r in FAST_PATHS if r.applies(scenario) and _admitted(r, scenario)), None)]
         found = [r for r in found if r is not None]
     if found:
-        return found[0]
+        return _remember(scenario, found[0])
     if GENERAL.applies(scenario) and _admitted(GENERAL, scenario):
-        return GENERAL
+        return _remember(scenario, GENERAL)
+    restricting = _restricting_keys(scenario)
+    if restricting:  # axes that each admit only their own regime, set together: name their keys
+        raise NotCoveredError(f"{restricting[0]}: no formula covers {', '.join(restricting)} together (each admits "
+                              "only its own regime)")
     raise NotCoveredError("scenario: no formula covers this scenario yet (regimes: "
                           f"{', '.join(r.name for r in REGIMES)})")
+
+
+def _restricting_keys(scenario: Scenario) -> list[str]:
+    """Keys of the axes that refuse some regime for ``scenario`` (their ``admits``), in AXES order."""
+    from modelcollapse.numerics.axes import AXES
+
+    out = []
+    for axis in AXES:
+        if hasattr(axis, "admits") and not all(axis.admits(r, scenario) for r in REGIMES):
+            out += [k.dotted for k in getattr(axis, "keys", ())[:1]]
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.prediction import Prediction
-from modelcollapse.numerics.regimes.domain import fresh_design
+from modelcollapse.numerics.regimes.domain import fresh_design, ols_generators_only
 from modelcollapse.numerics.regimes.overparam_generators import predict_overparameterised
 from modelcollapse.numerics.ridge_chain import ridge_chain_moments
 from modelcollapse.numerics.scenario import Scenario
@@ -26,7 +26,8 @@ class RidgeGenerators:
     def applies(self, scenario: Scenario) -> bool:
         gen = scenario.generators
         # the replace chain without real fractions (other ridge chains: the general chain engine)
-        return (gen.n >= 1 and fresh_design(scenario) and scenario.spectrum.is_finite and gen.has_ridge
+        return (gen.n >= 1 and fresh_design(scenario) and scenario.spectrum.is_finite
+                and not ols_generators_only(scenario)
                 and gen.scheme == "replace" and not any(gen.real_fraction) and not scenario.downstream.real_fraction)
 
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:

@@ -219,6 +219,8 @@ class KernelSpectrum(DesignFields, Spectrum):
         gamma = (f"gamma = {self.gamma:g}" if self.gamma is not None else
                  f"gamma absent, so 1/p = {1 / self.decomposition().points.shape[1]:.3g}")
         scale = "" if self.standardize else "; or set spectrum.standardize = true"
+        if rank < NEAR_IDENTITY * N and top < NEAR_CONSTANT:
+            return ()  # (before the hint: its pairwise distances cost ~30 ms, paid only for a note)
         hint = self._gamma_hint()
         if rank >= NEAR_IDENTITY * N:
             return (f"{key}: the kernel matrix is nearly the identity on these points (effective rank {rank:.0f} of "

@@ -27,6 +27,7 @@ from modelcollapse.derivations.report.sections import (
     scaling,
     scenarios,
     schemes,
+    tailcut,
     verifier,
     weighting,
 )
@@ -58,6 +59,7 @@ SECTIONS: tuple[Section, ...] = (
             plan=model_size.plan),
     Section(key="reused_design", title="Fresh against reused design matrices (the paper's Figure 2)",
             plan=reused_design.plan),
+    Section(key="tailcut", title="Tail-cutting generators: the kept eigendirections", plan=tailcut.plan),
     Section(key="weighting", title="Weighted real and synthetic data: the golden-ratio weight", plan=weighting.plan),
     Section(key="paper_figure4", title="The paper's Figure 4: adaptive regularisation on real data",
             plan=paper_figure4.plan),
