@@ -84,7 +84,7 @@ def test_report_writes_every_file_and_all_checks_pass(report_dir):
         assert c["tolerance"] == pytest.approx(4 * c["stderr"] + c["allowance"] * abs(c["theory"]))
         assert abs(c["theory"] - c["mean"]) <= c["tolerance"]
         # exact, 1/d-corrected, first-order equivalent, the measured ridge-generator / real-data 2.5%
-        assert c["allowance"] in (0.0, 0.01, 0.025, 0.03)
+        assert c["allowance"] in (0.0, 0.01, 0.02, 0.025, 0.03)  # 0.02: the verified chain (measured 1.1%)
     # every available section has its figure, as non-empty PNG and PDF, embedded in the report
     md = (out / "report.md").read_text()
     tex = (out / "report.tex").read_text()

@@ -131,3 +131,11 @@ def test_window_in_sigma0_units_needs_noise():
 def test_too_narrow_window_is_refused_naming_the_window():
     with pytest.raises(NotCoveredError, match=r"generators\.verifier\.window"):
         predict(_scenario(window=[-0.05, 0.05]), monte_carlo=False)
+
+
+def test_another_axis_key_with_a_verifier_is_refused_by_name():
+    s = _scenario().replace(**{"generators.real_fraction": 0.3, "generators.real_weight": 0.6})
+    with pytest.raises(NotCoveredError, match=r"generators\.real_weight"):
+        predict(s, monte_carlo=False)
+    with pytest.raises(NotCoveredError, match=r"generators\.real_weight.*generators\.verifier"):
+        regime_for(s, check=True)  # each axis admits only its own regime: no regime is left

@@ -17,8 +17,8 @@ from modelcollapse.numerics.backend import Backend
 from modelcollapse.numerics.mixing import predict_on_chain
 from modelcollapse.numerics.prediction import Prediction
 from modelcollapse.numerics.scenario import Scenario
-from modelcollapse.numerics.verifier import verifier_chain
-from modelcollapse.theory.errors import NotCoveredError
+from modelcollapse.numerics.verifier import stationary_spread, verifier_chain
+from modelcollapse.theory.errors import FixedPointError, NotCoveredError
 
 __all__ = ["VerifiedGenerators", "REGIME", "verifier_inputs"]
 
@@ -62,6 +62,19 @@ def verifier_inputs(scenario: Scenario):
             tuple(int(t) for t in gen.T0[: gen.n]), v.refill)
 
 
+def _limit_note(h2, sigma0, lower, upper, T0, d, refill, backend) -> str:
+    """The chain's limit ``‖w0 − w'‖²_Σ + P*`` when every generation is the same (else why there is none)."""
+    if len(set(zip(sigma0, lower, upper, T0))) != 1:
+        return "verifier: no limit over generations stated (the generations differ)"
+    try:
+        fixed = stationary_spread(sigma0=sigma0[0], lower=lower[0], upper=upper[0], T0=T0[0], d=d, refill=refill,
+                                  backend=backend)
+    except (FixedPointError, NotCoveredError) as exc:
+        return f"verifier: no limit over generations ({exc})"
+    return (f"verifier: as n grows the chain error tends to ‖w0 − w'‖²_Σ + P* = {h2:.6g} + {float(fixed.root):.6g} "
+            f"(fixed point P* = Q(P*), {fixed.iterations} iterations, residual {fixed.residual:.1g})")
+
+
 class VerifiedGenerators:
     """``n >= 1`` with ``[generators.verifier]``."""
 
@@ -73,6 +86,9 @@ class VerifiedGenerators:
     def predict(self, scenario: Scenario, backend: Backend) -> Prediction:
         VERIFIER_AXIS.validate(scenario)
         gen, d = scenario.generators, scenario.d
+        others = _other_keys_set(scenario)
+        if others:
+            raise NotCoveredError(f"{others[0]}: not predicted together with [generators.verifier] (simulate it)")
         refusals = (
             (not scenario.spectrum.is_finite, "spectrum.d: the verified chain is predicted for a finite d"),
             (gen.scheme != "replace", "generators.scheme: the verified chain is predicted for the replace scheme "
@@ -87,9 +103,6 @@ class VerifiedGenerators:
         for refused, message in refusals:
             if refused:
                 raise NotCoveredError(message)
-        others = _other_keys_set(scenario)
-        if others:
-            raise NotCoveredError(f"{others[0]}: not predicted together with [generators.verifier] (simulate it)")
         h2, sigma0, lower, upper, T0, refill = verifier_inputs(scenario)
         chain = verifier_chain(h2=h2, sigma0=sigma0, lower=lower, upper=upper, T0=T0, d=d, refill=refill,
                                backend=backend)
@@ -97,6 +110,7 @@ class VerifiedGenerators:
         notes = (f"verifier: ‖w0 − w'‖²_Σ = {h2:.6g}; acceptance per generation "
                  f"{', '.join(f'{float(s.acceptance):.4g}' for s in chain.steps)}; population map g = "
                  f"{float(last.contraction):.4g} in the last generation (< 1: toward the verifier's centre)",)
+        notes += (_limit_note(h2, sigma0, lower, upper, T0, d, refill, backend),)
         return predict_on_chain(scenario, backend, chain_error=last.error, chain_provenance=chain.provenance,
                                 centred=False, regime=self.name, notes=notes)
 
