@@ -56,7 +56,8 @@ def _combine(chain: Provenance, downstream: Provenance) -> Provenance:
 
 
 def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain_provenance: Provenance,
-                     centred: bool, regime: str, notes=(), parts=None) -> Prediction:
+                     centred: bool, regime: str, notes=(), parts=None, iterations=None,
+                     residual=None) -> Prediction:
     """The prediction of the downstream trained on the chain's last generator (module docstring).
 
     Parameters
@@ -69,6 +70,8 @@ def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain
         Whether ``E Δ = 0`` and ``Cov Δ = (e_n/d) Σ⁻¹`` (needed for a ridge or ``T < d`` downstream).
     parts : dict, optional
         More named numbers of the regime for ``Prediction.parts`` (next to ``chain_error``).
+    iterations, residual : optional
+        The regime's solver effort and its residual, for the prediction.
 
     Raises
     ------
@@ -99,4 +102,5 @@ def predict_on_chain(scenario: Scenario, backend: Backend, *, chain_error, chain
         prov = _combine(chain_provenance, MIXING_EQUIVALENT)
     notes = list(notes) + [f"chain error e_n = {float(chain_error):.6g}; downstream synthetic rows m = {m} of T = {T}"]
     return assemble(clean=clean, collapse=collapse, collapse_provenance=prov, backend=b, regime=regime,
-                    parts=parts, notes=notes, first_order_collapse=first_order_collapse)
+                    parts=parts, notes=notes, first_order_collapse=first_order_collapse,
+                    iterations=iterations, residual=residual)

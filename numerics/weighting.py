@@ -93,19 +93,19 @@ def solve_q(w, r: int, s: int, d: int, backend: Backend = FLOAT64) -> RootResult
 
 
 def block_coefficients(w, r: int, s: int, d: int, backend: Backend = FLOAT64):
-    """``(α, β, exact, iterations)`` of one block: ``e_k = α e_{k−1} + σ0² β``."""
+    """``(α, β, exact, root)`` of one block: ``e_k = α e_{k−1} + σ0² β``; ``root``: the ``q`` solve (or ``None``)."""
     b = backend
     kind = exact_block(float(w), r, s)
     if kind == "pooled":  # the exact pooled chain: replace_real_step at e = 0 gives β, its slope α
         step = formula("replace_real_step")
         beta = step(b.scalar(0), r + s, s, d, b.scalar(1))
         alpha = step(b.scalar(1), r + s, s, d, b.scalar(0))
-        return alpha, beta, True, 0
+        return alpha, beta, True, None
     root = solve_q(w, r, s, d, b)
     q = root.root
     alpha = formula("weighted_alpha")(b.scalar(w), r, s, d, q)
     beta = formula("weighted_beta")(b.scalar(w), r, s, d, q)
-    return alpha, beta, kind is not None, root.iterations
+    return alpha, beta, kind is not None, root
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,22 +117,25 @@ class WeightedChain:
     weights: tuple[float, ...]
     alphas: tuple[float, ...]
     iterations: int
+    residual: float = 0.0  # the largest relative residual of the q solves
 
 
 def weighted_chain(weights, reals, synthetics, sigma0s, d: int, backend: Backend = FLOAT64) -> WeightedChain:
     """``e_n`` of the replace chain with block weights ``weights`` (module docstring), ``e_0 = 0``."""
     b = backend
     e = b.scalar(0)
-    exact_all, iterations, alphas = True, 0, []
+    exact_all, iterations, residual, alphas = True, 0, 0.0, []
     for w, r, s, s0 in zip(weights, reals, synthetics, sigma0s):
-        alpha, beta, exact, its = block_coefficients(w, r, s, d, b)
+        alpha, beta, exact, root = block_coefficients(w, r, s, d, b)
         e = alpha * e + b.scalar(s0) ** 2 * beta
         exact_all = exact_all and exact
-        iterations += its
+        if root is not None:
+            iterations += root.iterations
+            residual = max(residual, float(root.residual))
         alphas.append(float(alpha))
     provenance = EXACT if exact_all else get_result("weighted_step").provenance
     return WeightedChain(error=e, provenance=provenance, weights=tuple(float(w) for w in weights),
-                         alphas=tuple(alphas), iterations=iterations)
+                         alphas=tuple(alphas), iterations=iterations, residual=residual)
 
 
 def stationary_error(w, r: int, s: int, d: int, sigma0: float, backend: Backend = FLOAT64):

@@ -289,6 +289,7 @@ def test_regime_is_exclusive_and_reports_the_weights():
     assert abs(p.parts["pooling_weight"] - 0.5) < 1e-15
     assert 0.64 < p.parts["optimal_real_weight"] < 0.66
     assert any("real weight used: w = 0.618034" in note for note in p.notes)
+    assert p.iterations > 0 and p.residual < 1e-13  # the q solves' effort and residual travel with the prediction
 
 
 def test_pooling_weight_reproduces_the_unweighted_prediction_exactly():
@@ -388,11 +389,11 @@ def test_simulated_argmin_is_within_one_grid_step_of_the_optimal_weight():
     from modelcollapse.derivations.report.sections.weighting import GRID_STEP, simulated_argmin
     from modelcollapse.derivations.scenario_files import builtin
 
-    base = builtin("weighting").scenario
-    grid = np.round(np.arange(0.35, 0.9 + 1e-9, GRID_STEP), 12)
-    r, t0 = base.generators.real_counts()[0], base.generators.T0[0]
-    w_reg, w_golden = optimal_weight(r, t0 - r, base.d).root, golden_weight(r / (t0 - r))
-    for seed in (5, 6):
+    grid = np.round(np.arange(0.25, 0.85 + 1e-9, GRID_STEP), 12)
+    k_one = builtin("weighting").scenario
+    for base, seed in ((k_one, 5), (k_one, 6), (k_one.replace(real_fraction=round(1 / 3, 12)), 7)):  # k = 1, 1/2
+        r, t0 = base.generators.real_counts()[0], base.generators.T0[0]
+        w_reg, w_golden = optimal_weight(r, t0 - r, base.d).root, golden_weight(r / (t0 - r))
         argmin, _ = simulated_argmin(base, grid, trials=80, seed=seed)
         assert abs(argmin - w_reg) <= GRID_STEP + 1e-12 and abs(argmin - w_golden) <= GRID_STEP + 1e-12
 

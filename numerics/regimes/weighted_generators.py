@@ -70,7 +70,8 @@ class WeightedGenerators:
         parts = {"real_weight": chain.weights[-1], "golden_weight": golden_weight(k), "pooling_weight":
                  pooling_weight(k), "optimal_real_weight": w_reg}
         return predict_on_chain(scenario, backend, chain_error=chain.error, chain_provenance=chain.provenance,
-                                centred=True, regime=self.name, notes=notes, parts=parts)
+                                centred=True, regime=self.name, notes=notes, parts=parts,
+                                iterations=chain.iterations, residual=chain.residual)
 
 
 REGIME = WeightedGenerators()

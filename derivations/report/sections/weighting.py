@@ -51,23 +51,20 @@ def simulated_argmin(base: Scenario, grid, *, trials: int = ARGMIN_TRIALS, seed:
     return float(grid[int(np.argmin(means))]), means
 
 
-def plan(budget: Budget) -> SectionPlan:
-    """Test error against ``w``: the line, checked points, the three weights marked, the simulated argmin."""
-    base: Scenario = builtin("weighting").scenario
+def _panel(base: Scenario, budget: Budget, sim_w, title_prefix: str):
+    """One panel (line, checked points, the three weights marked) and its numbers (weights, errors, argmin)."""
     g, d = base.generators, base.d
     r = g.real_counts()[0]
     s = g.T0[0] - r
     k = r / s
-    line = np.linspace(0.2, 0.95, 4 * budget.line_points)
-    grid = np.round(np.arange(0.35, 0.9 + 1e-9, GRID_STEP), 12)
-    sim_w = budget.pick((0.4, 0.6, 0.8), tuple(grid))
+    line = np.linspace(0.2, 0.95, 2 * budget.line_points)
+    grid = np.round(np.arange(0.25, 0.85 + 1e-9, GRID_STEP), 12)
     series = rf"$n={g.n}$, $n_r={r}$, $n_s={s}$"
     curve = theory_curve(series, line, lambda w: _make(base, w), mark_minimum=True)
-    points = tuple(SimPoint(series=series, x=float(w), label=rf"$w={fmt(w)}$", scenario=_make(base, w),
+    points = tuple(SimPoint(series=series, x=float(w), label=rf"$k={fmt(k)},\ w={fmt(w)}$", scenario=_make(base, w),
                             prediction=predict(_make(base, w), monte_carlo=False), trials=POINT_TRIALS) for w in sim_w)
     w_golden, w_pool = golden_weight(k), pooling_weight(k)
     w_reg = optimal_weight(r, s, d).root
-    w_reg_n = optimal_weight(r, s, d, generations=g.n).root
     lo, hi = min(curve.y), max(curve.y)
     marks = []
     for w, name, color in ((w_golden, rf"paper's $w^*={fmt(w_golden)}$", "goldenrod"),
@@ -78,30 +75,46 @@ def plan(budget: Budget) -> SectionPlan:
     at = {name: float(predict(_make(base, w), monte_carlo=False).test_error)
           for name, w in (("golden", w_golden), ("regression", w_reg), ("pooling", w_pool))}
     panel = Panel(
-        title=rf"Power law $\beta={fmt(base.spectrum.beta)}$, $d={d}$, $T_0={g.T0[0]}$, "
-              rf"$\sigma_0={fmt(g.sigma0[0])}$; OLS downstream $T={base.T}$",
+        title=rf"{title_prefix}$k={fmt(k)}$; $\beta={fmt(base.spectrum.beta)}$, $d={d}$, $T_0={g.T0[0]}$, $T={base.T}$",
         xlabel=r"weight of the real rows $w$", ylabel=r"test error $E_{\mathrm{test}}$",
         curves=(curve, *marks), points=points,
     )
+    numbers = {"k": k, "r": r, "s": s, "w_golden": w_golden, "w_regression": w_reg,
+               "w_regression_n": optimal_weight(r, s, d, generations=g.n).root, "w_pooling": w_pool,
+               "simulated_argmin": argmin, "grid": [float(w) for w in grid],
+               "argmin_means": [float(m) for m in means], "test_error_at": at}
+    return panel, numbers
+
+
+def _summary(x: dict) -> str:
+    return (rf"at $k={fmt(x['k'])}$ the paper's $w^*={fmt(x['w_golden'])}$ "
+            rf"(error ${fmt(x['test_error_at']['golden'])}$), "
+            rf"the regression optimum ${fmt(x['w_regression'])}$ (${fmt(x['test_error_at']['regression'])}$; after "
+            rf"$n$ generations ${fmt(x['w_regression_n'])}$), pooling ${fmt(x['w_pooling'])}$ "
+            rf"(${fmt(x['test_error_at']['pooling'])}$); simulated argmin $w={fmt(x['simulated_argmin'])}$, "
+            rf"{abs(x['simulated_argmin'] - x['w_regression']) / GRID_STEP:.2f} grid steps from the regression "
+            rf"optimum and {abs(x['simulated_argmin'] - x['w_golden']) / GRID_STEP:.2f} from $w^*$")
+
+
+def plan(budget: Budget) -> SectionPlan:
+    """Test error against ``w`` at ``k = 1`` and ``k = 1/2``: lines, checked points, the weights, the argmin."""
+    base: Scenario = builtin("weighting").scenario
+    half = base.replace(real_fraction=round(1 / 3, 12))  # 40 real and 80 synthetic rows: k = 1/2, w* = 1/2 exactly
+    first, one = _panel(base, budget, budget.pick((0.4, 0.6, 0.8), tuple(np.round(np.arange(0.35, 0.9 + 1e-9,
+                                                                                        GRID_STEP), 12))), "")
+    second, other = _panel(half, budget, budget.pick((0.5,), (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)), "")
+    g, d = base.generators, base.d
     caption = (
         rf"Weighted real and synthetic data (He, Xu \& Cheng, arXiv:2502.18049): each of $n={g.n}$ generators fits "
-        rf"$n_r={r}$ fresh real rows and $n_s={s}$ rows labelled by the previous fit by weighted least squares, "
+        rf"$n_r$ fresh real rows and $n_s$ rows labelled by the previous fit by weighted least squares, "
         rf"total weight $w$ on the real part. The chain error obeys $e_k=\alpha e_{{k-1}}+\sigma_0^2\beta$ exactly "
         rf"(rotation invariance: $\Sigma$ does not enter), with ${formula('weighted_alpha_form')}$, "
         rf"${formula('weighted_beta_form')}$, ${formula('weighted_share_form')}$, ${formula('weighted_misfit_form')}$ "
-        rf"at ${formula('weighted_q_residual')}=0$ (leave-one-out, $d'=d+1$; exact at "
-        rf"$w=0,1$ and at the pooling weight). Mean estimation gives ${formula('weighted_optimal_weight')}$ "
-        rf"(${fmt(w_golden)}$ here, $k=n_r/n_s={fmt(k)}$); in regression at $d/T_0={fmt(d / g.T0[0])}$ the "
-        rf"stationary optimum is ${fmt(w_reg)}$ (after $n={g.n}$: ${fmt(w_reg_n)}$), shifted up by $O(d/T_0)$ "
-        rf"(the same $w^*$ as $d/T_0\to 0$). Test error at the paper's $w^*$: ${fmt(at['golden'])}$, at the "
-        rf"regression optimum ${fmt(at['regression'])}$, at naive pooling ${fmt(at['pooling'])}$. Simulated argmin "
-        rf"on the grid of step ${fmt(GRID_STEP)}$ (the same designs for every $w$, label noise averaged out "
-        rf"exactly, {ARGMIN_TRIALS} trials per $w$): "
-        rf"$w={fmt(argmin)}$, within {abs(argmin - w_reg) / GRID_STEP:.2f} grid steps of the regression optimum "
-        rf"and {abs(argmin - w_golden) / GRID_STEP:.2f} of the paper's $w^*$."
+        rf"at ${formula('weighted_q_residual')}=0$ (leave-one-out, $d'=d+1$; exact at $w=0,1$ and at the pooling "
+        rf"weight). Mean estimation gives ${formula('weighted_optimal_weight')}$, the same $w^*$ as regression "
+        rf"when $d/T_0\to 0$; at $d/T_0={fmt(d / g.T0[0])}$ the regression optimum is shifted up by $O(d/T_0)$. "
+        rf"Left: {_summary(one)}. Right: {_summary(other)}. Simulated argmins on grids of step ${fmt(GRID_STEP)}$ "
+        rf"with the same designs for every $w$ (label noise averaged out exactly, {ARGMIN_TRIALS} trials per $w$)."
     )
-    return SectionPlan(key="weighting", caption=caption, panels=(panel,),
-                       data={"base": base.to_dict(), "w_golden": w_golden, "w_regression": w_reg,
-                             "w_regression_n": w_reg_n, "w_pooling": w_pool, "simulated_argmin": argmin,
-                             "grid": [float(w) for w in grid], "argmin_means": [float(m) for m in means],
-                             "test_error_at": at})
+    return SectionPlan(key="weighting", caption=caption, panels=(first, second),
+                       data={"base": base.to_dict(), "k_one": one, "k_half": other})
