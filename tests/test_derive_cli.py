@@ -78,6 +78,6 @@ def test_cli_latex_out_compiles_with_pdflatex(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=CHILD_ENV)
     assert run.returncode == 0, run.stderr
     tex = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "results.tex"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=180)
+                         cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=180)
     assert tex.returncode == 0, tex.stdout[-3000:]
     assert (tmp_path / "results.pdf").exists()

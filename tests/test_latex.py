@@ -103,7 +103,7 @@ def test_document_compiles_with_pdflatex(tmp_path):
     require_tex()
     (tmp_path / "doc.tex").write_text(latex_document(), encoding="utf-8")
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=180)
+                          cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=180)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 10_000
 
