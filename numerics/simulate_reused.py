@@ -23,9 +23,9 @@ Two estimators of the same expectation:
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 from modelcollapse.numerics.simulate_designs import draw_design
+from modelcollapse.numerics.simulate_hooks import linear_fit_operator
 
 __all__ = ["plain_reused_trial", "conditional_reused_trial"]
 
@@ -35,37 +35,13 @@ def _real_count(fraction: float, size: int) -> int:
     return int(np.floor(fraction * size + 0.5))
 
 
-def _fit_map(X: np.ndarray, ridge: float) -> np.ndarray:
-    """``M`` with ``ŵ = M Y``: ``(XᵀX/m + λ)⁻¹Xᵀ/m`` (primal or dual system), ``X⁺`` at ``λ = 0``.
-
-    ``X⁺`` through the Cholesky factor of the Gram matrix of full rank (``|m − d| >= 2``: Gaussian
-    designs are well conditioned there), through the SVD otherwise.
-    """
-    m, d = X.shape
-    if ridge == 0 and abs(m - d) <= 1:  # square-ish: the normal equations are too ill-conditioned
-        return scipy.linalg.pinv(X, check_finite=False)
-    if ridge == 0 and m > d:  # X⁺ = (XᵀX)⁻¹Xᵀ (full column rank)
-        cho = scipy.linalg.cho_factor(X.T @ X, lower=True, check_finite=False)
-        return scipy.linalg.cho_solve(cho, X.T, check_finite=False)
-    if ridge == 0:  # X⁺ = Xᵀ(XXᵀ)⁻¹ (full row rank)
-        cho = scipy.linalg.cho_factor(X @ X.T, lower=True, check_finite=False)
-        return X.T @ scipy.linalg.cho_solve(cho, np.eye(m), check_finite=False)
-    if m >= d:
-        G = X.T @ X / m
-        G.flat[:: d + 1] += ridge
-        return scipy.linalg.solve(G, X.T / m, assume_a="pos", check_finite=False)
-    K = X @ X.T / m
-    K.flat[:: m + 1] += ridge
-    return X.T @ scipy.linalg.solve(K, np.eye(m) / m, assume_a="pos", check_finite=False)
-
-
 def _generator_maps(X, ridges0, fractions):
     """Per generation ``(M_k, r_k)``; equal ``(λ0_k, r_k)`` share one map (the design is the same)."""
     cache, out = {}, []
     for r0, f in zip(ridges0, fractions):
         r = _real_count(f, X.shape[0])
         if r0 not in cache:
-            cache[r0] = _fit_map(X, r0)
+            cache[r0] = linear_fit_operator(X, r0)
         out.append((cache[r0], r))
     return out
 
@@ -82,7 +58,7 @@ def plain_reused_trial(rng, sqrt_lam, w0, T0, sigma0s, ridges0, fractions, T, si
     Xd = draw_design(rng, T, sqrt_lam, design, df)
     r = _real_count(down_fraction, T)
     Y = np.concatenate([Xd[:r] @ w0, Xd[r:] @ w]) + sigma * rng.standard_normal(T)
-    diff = _fit_map(Xd, ridge) @ Y - w0
+    diff = linear_fit_operator(Xd, ridge) @ Y - w0
     return float(np.sum(sqrt_lam**2 * diff * diff))
 
 
@@ -97,7 +73,7 @@ def conditional_reused_trial(rng, sqrt_lam, w0, T0, sigma0s, ridges0, fractions,
         mu = M @ np.concatenate([real[:r], X[r:] @ mu])
     Xd = draw_design(rng, T, sqrt_lam, design, df)
     rd = _real_count(down_fraction, T)
-    L = _fit_map(Xd, ridge)
+    L = linear_fit_operator(Xd, ridge)
     e = sqrt_lam * (L @ np.concatenate([Xd[:rd] @ w0, Xd[rd:] @ mu]) - w0)
     total = float(e @ e) + sigma * sigma * float(np.sum((sqrt_lam[:, None] * L) ** 2))
     F = sqrt_lam[:, None] * (L[:, rd:] @ Xd[rd:])
