@@ -29,6 +29,7 @@ import numbers
 from dataclasses import replace
 
 from modelcollapse.numerics.axes.keys import Key, View
+from modelcollapse.numerics.axes.real_fraction import real_rows
 from modelcollapse.numerics.chain import WO, ChainDraft
 from modelcollapse.theory.errors import ScenarioError, did_you_mean
 
@@ -36,10 +37,6 @@ __all__ = ["AXIS", "OPTIMAL", "optimal_weight_of"]
 
 OPTIMAL = "optimal"
 _RANGE = 'expected a weight in [0, 1] or "optimal"'
-
-
-def _rows(fraction: float, size: int) -> int:
-    return int(math.floor(fraction * size + 0.5))  # the real_fraction axis's rounding (halves up)
 
 
 def optimal_weight_of(real: int, synthetic: int) -> float:
@@ -70,7 +67,7 @@ def _real_weight(key, value, gen):
     if getattr(gen, "design_matrix", "fresh") != "fresh":
         raise ScenarioError(key, "is defined for generators.design_matrix = 'fresh'")
     for k, (f, t0) in enumerate(zip(gen.real_fraction, gen.T0)):
-        r = _rows(f, t0)
+        r = real_rows(f, t0)
         if r == 0 or r == t0:
             what = "no real rows" if r == 0 else "only real rows"
             raise ScenarioError(key, f"needs real and synthetic rows in every generation; generation {k + 1} has "
@@ -88,7 +85,7 @@ def _real_weights(gen) -> tuple[float, ...] | None:
         return (float(value),) * gen.n
     out = []
     for f, t0 in zip(gen.real_fraction, gen.T0):
-        r = _rows(f, t0)
+        r = real_rows(f, t0)
         out.append(optimal_weight_of(r, t0 - r))
     return tuple(out)
 
